@@ -40,12 +40,18 @@ class Problem:
         return f"{where}, column {self.column}{val} — expected {self.expected}"
 
 
+def _row_number(row: str) -> int:
+    digits = row.rsplit(" ", 1)[-1]
+    return int(digits) if digits.isdigit() else 0
+
+
 class CohortError(ValueError):
     """Raised with every problem found in a cohort file; ``.problems`` holds them."""
 
     def __init__(self, source: str, problems: list[Problem]):
         self.source = source
-        self.problems = list(problems)
+        # file-level problems first, then by row, so the list reads top to bottom like the file
+        self.problems = sorted(problems, key=lambda p: (p.row != "", _row_number(p.row)))
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"{source}: {len(self.problems)} problem(s) found:\n{lines}")
 
@@ -61,13 +67,18 @@ def _rows_where(df: pl.DataFrame, mask: pl.Series, column: str, expected: str,
     return [Problem(r, i, column, v, expected) for r, i, v in zip(sub["_row"].to_list(), ids, vals)]
 
 
-def _unit_hint(values: pl.Series, low: float, high: float, factor: float) -> str:
+#: Typical clinical ranges (10^9/L) used only to guess the unit an implausible count was written in.
+_TYPICAL = {"wbc": (1, 100), "neutrophils": (0.5, 40), "lymphocytes": (0.1, 15), "monocytes": (0.05, 5),
+            "platelets": (20, 1500)}
+
+
+def _unit_hint(column: str, values: pl.Series, factor: float) -> str:
     """Say which unit an implausible count looks like it was given in."""
-    v = values.drop_nulls()
-    raw = v / factor  # the numbers as written in the file
-    if v.len() and ((raw / 1000 >= low) & (raw / 1000 <= high)).all():
+    low, high = _TYPICAL[column.split("_")[0]]
+    raw = values.drop_nulls() / factor  # the numbers as written in the file
+    if raw.len() and ((raw / 1000 >= low) & (raw / 1000 <= high)).all():
         return ' (looks like cells/uL: set [units] counts = "cells/uL")'
-    if v.len() and ((raw * 1000 >= low) & (raw * 1000 <= high)).all():
+    if raw.len() and ((raw * 1000 >= low) & (raw * 1000 <= high)).all():
         return ' (looks like 10^9/L: set [units] counts = "10^9/L")'
     return ""
 
@@ -182,7 +193,7 @@ def _range_checks(df: pl.DataFrame, mapping: Mapping) -> list[Problem]:
             continue
         hint = ""
         if name in COUNT_COLUMNS:
-            hint = _unit_hint(df.filter(out_of_range)[name], lo, hi, mapping.count_factor)
+            hint = _unit_hint(name, df.filter(out_of_range)[name], mapping.count_factor)
             declared = f" for the declared unit {mapping.counts_unit}"
         else:
             declared = f" ({spec.unit})" if spec.unit else ""

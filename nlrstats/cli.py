@@ -1,0 +1,142 @@
+"""Command line: ``nlrstats validate | simulate | dictionary | analyze | render``.
+
+Exit codes: 0 success; 1 the data (or a document cell) has problems, every one listed;
+2 wrong usage (argparse).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import polars as pl
+
+__all__ = ["main"]
+
+
+def _print_frame(frame: pl.DataFrame) -> None:
+    with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=200, fmt_str_lengths=120,
+                   tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True):
+        print(frame)
+
+
+def _load(args):
+    from .cohort import load_cohort
+    return load_cohort(args.data, mapping=args.mapping, cutoff=getattr(args, "cutoff", 8.0))
+
+
+def _cmd_validate(args) -> int:
+    from .cohort import ANALYSES
+    cohort = _load(args)
+    print(f"{cohort.source}: valid — {cohort.n} patients")
+    print("Checks passed: required columns present; patient_id unique and non-empty; numbers numeric; "
+          "event codes 0/1; response codes RECIST; sex F/M; times >= 0; PFS <= OS (+0.01 month); "
+          "lymphocytes > 0; WBC > neutrophils; values plausible for the declared units.")
+    if cohort.notes:
+        print("Handling applied:")
+        for note in cohort.notes:
+            print(f"  - {note}")
+    print("Flow per analysis (" + ", ".join(f"{k}: {'+'.join(v)}" for k, v in ANALYSES.items()) + "):")
+    _print_frame(cohort.flow)
+    groups = cohort.data["nlr_group"].value_counts(sort=False).sort("nlr_group")
+    print("NLR groups at cut-off " + f"{cohort.cutoff:g}: "
+          + ", ".join(f"{k}: {v}" for k, v in groups.iter_rows()))
+    return 0
+
+
+def _cmd_simulate(args) -> int:
+    from .simulate import simulate_cohort, write_cohort, write_foreign_cohort
+    frame = simulate_cohort(args.n, seed=args.seed, pfs_hr=args.pfs_hr, os_hr=args.os_hr,
+                            missing_d14=args.missing_d14)
+    if args.foreign_mapping:
+        data, mapping = write_foreign_cohort(frame, args.out, args.foreign_mapping)
+        print(f"wrote {data} ({frame.height} patients, hospital-export format) and its mapping {mapping}")
+    else:
+        print(f"wrote {write_cohort(frame, args.out)} ({frame.height} patients)")
+    return 0
+
+
+def _cmd_dictionary(args) -> int:
+    from .schema import data_dictionary
+    _print_frame(data_dictionary())
+    return 0
+
+
+def _cmd_analyze(args) -> int:
+    from .study import analyze
+    cohort = _load(args)
+    results = analyze(cohort, cutoff=args.cutoff, bootstrap=args.bootstrap)
+    text = results.to_json(indent=2)
+    if args.json == "-":
+        print(text)
+    elif args.json:
+        Path(args.json).write_text(text + "\n", encoding="utf-8")
+        print(f"wrote {args.json}")
+    if args.json != "-":
+        print(results.summary_text())
+    return 0
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+    parser = argparse.ArgumentParser(prog="nlrstats", description="NLR studies with R's numbers.")
+    parser.add_argument("--version", action="version", version=f"nlrstats {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def data_args(p):
+        p.add_argument("data", help="cohort file (.csv, .tsv, .parquet, .xlsx)")
+        p.add_argument("--mapping", help="TOML mapping file for other names, codes and units")
+        p.add_argument("--cutoff", type=float, default=8.0, help="NLR cut-off; >= is high (default 8)")
+
+    p = sub.add_parser("validate", help="check a cohort file and print the flow table")
+    data_args(p)
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("simulate", help="write a synthetic cohort with a known NLR effect")
+    p.add_argument("--n", type=int, required=True)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--out", required=True, help="output file (.csv, .parquet, .xlsx)")
+    p.add_argument("--pfs-hr", type=float, default=2.5)
+    p.add_argument("--os-hr", type=float, default=2.5)
+    p.add_argument("--missing-d14", type=float, default=0.0, help="share of patients without day-14 counts")
+    p.add_argument("--foreign-mapping", metavar="TOML",
+                   help="write a hospital-export style file (other names, words, cells/uL, days) and this mapping")
+    p.set_defaults(func=_cmd_simulate)
+
+    p = sub.add_parser("dictionary", help="print the canonical data dictionary")
+    p.set_defaults(func=_cmd_dictionary)
+
+    p = sub.add_parser("analyze", help="run the study's analysis plan")
+    data_args(p)
+    p.add_argument("--json", metavar="PATH", help="write results as JSON to PATH, or '-' for stdout")
+    p.add_argument("--bootstrap", type=int, default=200, metavar="B",
+                   help="bootstrap resamples for cut-point stability (0 to skip; default 200)")
+    p.set_defaults(func=_cmd_analyze)
+
+    try:
+        from .render.cli import add_render_parser
+    except ImportError:  # the render extra is not installed
+        add_render_parser = None
+    if add_render_parser is not None:
+        add_render_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``nlrstats`` console script."""
+    from .cohort import CohortError, MappingError
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (CohortError, MappingError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
