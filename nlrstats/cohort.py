@@ -89,8 +89,8 @@ class Cohort:
                 raise KeyError(f"unknown analysis '{name}' (known: {', '.join(ANALYSES)})")
             reason = pl.lit(None, dtype=pl.String)
             for col in reversed(ANALYSES[name]):
-                if col not in self.data.columns:
-                    reason = pl.lit(f"no {col} column")
+                if col not in self.data.columns or self.data[col].null_count() == self.n:
+                    reason = pl.lit(f"no {col} in the data")
                 else:
                     reason = pl.when(pl.col(col).is_null()).then(pl.lit(f"missing {col}")).otherwise(reason)
             frames.append(

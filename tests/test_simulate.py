@@ -1,0 +1,40 @@
+import math
+
+import numpy as np
+import polars as pl
+import pytest
+
+from nlrstats.cohort import cohort_from_frame
+from nlrstats.simulate import simulate_cohort
+
+
+def test_reproducible_and_valid():
+    a, b = simulate_cohort(400, seed=11), simulate_cohort(400, seed=11)
+    assert a.equals(b)
+    assert not a.equals(simulate_cohort(400, seed=12))
+    c = cohort_from_frame(a)
+    assert c.n == 400 and c.flow["excluded"].sum() == 0
+
+
+def test_one_patient():
+    assert cohort_from_frame(simulate_cohort(1, seed=1)).n == 1
+
+
+def test_known_truth_recovered_on_large_sample():
+    # exponential times: the group's event rate (events / person-time) estimates the hazard
+    df = cohort_from_frame(simulate_cohort(200_000, seed=2, pfs_hr=2.0, os_hr=3.0)).data
+    rates = df.group_by("nlr_high").agg(
+        (pl.col("os_event").sum() / pl.col("os_months").sum()).alias("os"),
+        (pl.col("pfs_event").sum() / pl.col("pfs_months").sum()).alias("pfs")).sort("nlr_high")
+    low, high = rates.rows()
+    assert high[1] / low[1] == pytest.approx(3.0, rel=0.05)
+    assert high[2] / low[2] == pytest.approx(2.0, rel=0.05)
+    assert low[1] == pytest.approx(math.log(2) / 10.2, rel=0.05)
+    assert (df["pfs_months"] <= df["os_months"]).all()
+
+
+def test_bad_parameters_rejected():
+    with pytest.raises(ValueError, match="response_low"):
+        simulate_cohort(10, response_low=(0.5, 0.5, 0.5, 0, 0))
+    with pytest.raises(ValueError, match="at least 1"):
+        simulate_cohort(0)
