@@ -40,3 +40,11 @@ def test_cli_validate_exit_codes(tmp_path, bundled_path):
     for needle in ("line 2 (patient_id A), column pfs_months", "line 3 (patient_id A), column best_response",
                    "line 3 (patient_id A), column lymphocytes_d0", "column patient_id"):
         assert needle in res.stderr
+
+
+def test_data_readme_lists_every_schema_column(root):
+    from nlrstats.schema import SCHEMA
+    text = (root / "data" / "README.md").read_text()
+    assert "synthetic" in text and "not the real patients" in text
+    for spec in SCHEMA:
+        assert f"| `{spec.name}` |" in text, spec.name
