@@ -1,0 +1,150 @@
+"""``render_document``: one ``.qmd`` to HTML, DOCX or PDF, with Quarto or without it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from nlrstats.render.config import FORMAT_KEYS, load_project, resolve_options
+from nlrstats.render.errors import RenderError
+from nlrstats.render.execute import execute_document
+from nlrstats.render.markdown import document_metadata, to_markdown
+from nlrstats.render.pandoc import compile_typst, run_pandoc
+from nlrstats.render.qmd import find_project_root, parse_qmd
+
+__all__ = ["render_document", "quarto_available", "EXTENSIONS"]
+
+#: output file extension per ``to``
+EXTENSIONS = {"html": "html", "docx": "docx", "pdf": "pdf"}
+
+
+def quarto_available() -> str | None:
+    """Path of the ``quarto`` executable on PATH, or None."""
+    return shutil.which("quarto")
+
+
+def _progress_printer(name: str, quiet: bool) -> Callable[[str], None]:
+    start = time.perf_counter()
+
+    def say(msg: str) -> None:
+        if not quiet:
+            print(f"[render {name} {time.perf_counter() - start:5.1f}s] {msg}", file=sys.stderr, flush=True)
+
+    return say
+
+
+def _render_with_quarto(quarto: str, path: Path, params: dict[str, Any], to: str, output_dir: Path, quiet: bool) -> Path:
+    # Quarto's --to pdf would go through LaTeX; our PDF route is typst, as in _quarto.yml.
+    fmt = FORMAT_KEYS[to]
+    args = [quarto, "render", str(path), "--to", fmt, "--output-dir", str(output_dir)]
+    for key, value in params.items():
+        args += ["-P", f"{key}:{value}"]
+    if quiet:
+        args.append("--quiet")
+    proc = subprocess.run(args, cwd=path.parent, capture_output=quiet, text=True)
+    if proc.returncode != 0:
+        detail = (proc.stderr or "").strip() if quiet else "(see quarto's messages above)"
+        raise RenderError(f"{path.name}: quarto render failed (exit {proc.returncode}):\n{detail}")
+    out = output_dir / f"{path.stem}.{EXTENSIONS[to]}"
+    if not out.exists():
+        raise RenderError(f"{path.name}: quarto finished but {out} was not written")
+    return out
+
+
+def render_document(
+    path: str | Path,
+    params: dict[str, Any] | None = None,
+    to: str = "html",
+    engine: str = "auto",
+    output_dir: str | Path = "_output",
+    quiet: bool = False,
+) -> Path:
+    """Render a Quarto document and return the path of the file written.
+
+    Parameters
+    ----------
+    path
+        The ``.qmd`` file.
+    params
+        Parameter overrides, injected after the cell tagged ``parameters`` with
+        Python types kept (Quarto's ``-P key:value`` for Jupyter documents).
+    to
+        ``"html"`` (one self-contained file), ``"docx"`` or ``"pdf"`` (typst).
+    engine
+        ``"quarto"`` runs ``quarto render``; ``"builtin"`` uses jupytext +
+        nbclient + pandoc; ``"auto"`` uses Quarto when it is on PATH.
+    output_dir
+        Where the output goes. A relative directory is taken from the project
+        root (the nearest directory with ``_quarto.yml``, as Quarto's
+        ``output-dir``), else from the document's directory.
+    quiet
+        No progress lines on stderr.
+
+    Notes
+    -----
+    Cells run with the document's directory as working directory, as Quarto
+    runs them; ``NLRSTATS_PROJECT_ROOT`` in the kernel's environment holds the
+    project root so documents can read project files wherever they live.
+
+    Raises
+    ------
+    RenderError
+        For a failing cell (with the document name, cell number and line, the
+        cell's source and traceback), invalid YAML, or a failing pandoc/typst.
+    """
+    path = Path(path).resolve()
+    if to not in EXTENSIONS:
+        raise RenderError(f"unknown output format {to!r}: use one of {', '.join(EXTENSIONS)}")
+    if engine not in ("auto", "quarto", "builtin"):
+        raise RenderError(f"unknown engine {engine!r}: use auto, quarto or builtin")
+    if not path.is_file():
+        raise RenderError(f"{path}: no such document")
+    params = dict(params or {})
+    root = find_project_root(path)
+    output_dir = Path(output_dir)
+    if not output_dir.is_absolute():
+        output_dir = (root or path.parent) / output_dir
+    output_dir.mkdir(parents=True, exist_ok=True)
+
+    quarto = quarto_available()
+    if engine == "quarto" and quarto is None:
+        raise RenderError("engine 'quarto' asked for, but no 'quarto' executable is on PATH (use --engine builtin)")
+    if engine == "quarto" or (engine == "auto" and quarto):
+        return _render_with_quarto(quarto, path, params, to, output_dir, quiet)
+
+    say = _progress_printer(path.name, quiet)
+    say("parse")
+    doc = parse_qmd(path)
+    project = load_project(root)
+    options = resolve_options(project, doc.front_matter, to)
+    chunks = execute_document(doc, params, options, root or path.parent, say)
+
+    out = output_dir / f"{path.stem}.{EXTENSIONS[to]}"
+    with tempfile.TemporaryDirectory(prefix="nlrstats-render-") as tmp:
+        tmpdir = Path(tmp)
+        pandoc_to = "typst" if to == "pdf" else to
+        md = to_markdown(chunks, options, document_metadata(doc.front_matter, options), to, tmpdir / f"{path.stem}_files", path.stem)
+        md_path = tmpdir / f"{path.stem}.md"
+        md_path.write_text(md, encoding="utf-8")
+        if os.environ.get("NLRSTATS_KEEP_MD"):
+            # debugging aid: keep the intermediate markdown next to the output
+            shutil.copy(md_path, output_dir / f"{path.stem}.{to}.md")
+        say(f"pandoc -> {pandoc_to}")
+        target = tmpdir / f"{path.stem}.{'typ' if to == 'pdf' else EXTENSIONS[to]}"
+        warnings = run_pandoc(md_path, target, pandoc_to, options, [tmpdir, path.parent])
+        for w in warnings:
+            say(w.replace("WARNING: ", "warning: "))
+        if to == "pdf":
+            say("typst -> pdf")
+            pdf = tmpdir / f"{path.stem}.pdf"
+            compile_typst(target, pdf)
+            target = pdf
+        shutil.copyfile(target, out)
+    say(f"write {out} ({out.stat().st_size / 1024:.0f} KiB)")
+    return out

@@ -1,0 +1,212 @@
+"""Run a document's Python chunks in a Jupyter kernel (nbclient), as Quarto's Jupyter engine does.
+
+* Kernel: ipykernel started with the current interpreter (``sys.executable``), so
+  the venv that runs nlrstats runs the document; no user-wide kernelspec needed.
+* Working directory: the document's directory (Quarto's behaviour). The project
+  root (nearest ``_quarto.yml``, else the document's directory) is exported to
+  the kernel as ``NLRSTATS_PROJECT_ROOT`` so reports can find project files.
+* Parameters: Quarto/papermill convention. The chunk tagged ``parameters``
+  (``#| tags: [parameters]``) holds the defaults; the overrides are injected as
+  a new chunk right after it, each value written with ``repr`` so numbers stay
+  numbers and strings are quoted.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import nbformat
+
+from nlrstats.render.errors import RenderError
+from nlrstats.render.qmd import Chunk, QmdDocument
+
+__all__ = ["ExecutedChunk", "execute_document", "parameter_cell_source", "is_parameters_chunk"]
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass
+class ExecutedChunk:
+    """A chunk with the outputs it produced (nbformat output dicts); ``injected`` marks parameter overrides."""
+
+    chunk: Chunk
+    outputs: list[dict[str, Any]] = field(default_factory=list)
+    injected: bool = False
+
+
+def strip_ansi(text: str) -> str:
+    return _ANSI.sub("", text)
+
+
+def is_parameters_chunk(chunk: Chunk) -> bool:
+    tags = chunk.options.get("tags") or []
+    if isinstance(tags, str):
+        tags = [tags]
+    return chunk.kind == "code" and "parameters" in tags
+
+
+def parameter_cell_source(params: dict[str, Any]) -> str:
+    """Source of the injected cell: one ``name = repr(value)`` line per parameter (as papermill)."""
+    lines = ["# Injected Parameters"]
+    for name, value in params.items():
+        if not _IDENTIFIER.match(str(name)):
+            raise RenderError(f"parameter name {name!r} is not a Python identifier")
+        lines.append(f"{name} = {value!r}")
+    return "\n".join(lines)
+
+
+def _setup_source(options: dict[str, Any]) -> str:
+    """Hidden first cell: figure format and size as Quarto sets them (retina PNG; fig-width/height in inches)."""
+    width = float(options.get("fig-width", 7))
+    height = float(options.get("fig-height", 5))
+    dpi = float(options.get("fig-dpi", 96))
+    return (
+        "%config InlineBackend.figure_formats = ['retina']\n"
+        f"%config InlineBackend.rc = {{'figure.figsize': ({width}, {height}), 'figure.dpi': {dpi}}}\n"
+    )
+
+
+def _kernel_manager(env: dict[str, str], runtime_dir: Path):
+    from jupyter_client.kernelspec import KernelSpec
+    from jupyter_client.manager import KernelManager
+
+    # IPC sockets in a private temporary directory: nothing listens on a TCP
+    # port, and ipykernel has no reason to warn about unencrypted TCP.
+    km = KernelManager(
+        kernel_name="nlrstats-python",
+        transport="ipc",
+        ip=str(runtime_dir / "k"),
+        connection_file=str(runtime_dir / "kernel.json"),
+    )
+    # Setting the spec directly bypasses kernelspec lookup: the kernel is this
+    # interpreter, whatever kernelspecs the user has (or lacks).
+    km._kernel_spec = KernelSpec(
+        argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        display_name=f"Python ({sys.executable})",
+        language="python",
+        env=env,
+    )
+    return km
+
+
+def _cell_failure(doc: QmdDocument, number: int, total: int, chunk: Chunk, traceback: str) -> RenderError:
+    label = chunk.options.get("label")
+    where = [f"cell {number} of {total}"]
+    if chunk.line:
+        where.append(f"line {chunk.line}")
+    if label:
+        where.append(f"label '{label}'")
+    start = chunk.code_line
+    src_lines = chunk.source.splitlines() or [""]
+    if start is not None:
+        width = len(str(start + len(src_lines)))
+        shown = "\n".join(f"  {start + k:>{width}} | {s}" for k, s in enumerate(src_lines))
+    else:
+        shown = "\n".join(f"  | {s}" for s in src_lines)
+    return RenderError(
+        f"{doc.path.name}: {', '.join(where)} failed.\n\n"
+        f"Cell source:\n{shown}\n\n"
+        f"Traceback:\n{strip_ansi(traceback).rstrip()}"
+    )
+
+
+def execute_document(
+    doc: QmdDocument,
+    params: dict[str, Any] | None,
+    options: dict[str, Any],
+    project_root: Path,
+    progress: Callable[[str], None],
+    timeout: int = 600,
+) -> list[ExecutedChunk]:
+    """Execute the document's Python chunks in order and return every chunk with its outputs.
+
+    Chunks with ``eval: false`` and non-Python chunks are not run. A chunk
+    raising an exception stops the render with a :class:`RenderError` unless it
+    has ``error: true``.
+    """
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    execute_defaults = options.get("execute", {}) or {}
+    planned: list[ExecutedChunk] = []
+    params = dict(params or {})
+    injected_done = not params
+    for chunk in doc.chunks:
+        planned.append(ExecutedChunk(chunk))
+        if not injected_done and is_parameters_chunk(chunk):
+            planned.append(ExecutedChunk(Chunk("code", parameter_cell_source(params), {"echo": False}, "python"), injected=True))
+            injected_done = True
+    if not injected_done:
+        # papermill's fallback: no 'parameters' cell, so the overrides go first.
+        progress("warning: no cell tagged 'parameters'; injecting the parameters at the top")
+        planned.insert(0, ExecutedChunk(Chunk("code", parameter_cell_source(params), {"echo": False}, "python"), injected=True))
+
+    def runs(item: ExecutedChunk) -> bool:
+        c = item.chunk
+        if c.kind != "code" or c.language != "python":
+            return False
+        return bool(c.options.get("eval", execute_defaults.get("eval", True)))
+
+    to_run = [item for item in planned if runs(item)]
+    total = len(to_run)
+
+    env = dict(os.environ)
+    env["NLRSTATS_PROJECT_ROOT"] = str(project_root)
+    runtime = tempfile.TemporaryDirectory(prefix="nlrstats-kernel-")
+    runtime_dir = Path(runtime.name)
+    if not env.get("MPLCONFIGDIR"):
+        (runtime_dir / "mpl").mkdir()
+        env["MPLCONFIGDIR"] = str(runtime_dir / "mpl")
+    env.pop("PYDEVD_USE_FRAME_EVAL", None)
+    cwd = str(doc.path.parent)
+
+    nb = nbformat.v4.new_notebook()
+    client = NotebookClient(
+        nb,
+        km=_kernel_manager(env, runtime_dir),
+        timeout=timeout,
+        allow_errors=False,
+        record_timing=False,
+        resources={"metadata": {"path": cwd}},
+    )
+    try:
+        progress(f"start kernel ({Path(sys.executable).name}, cwd {cwd})")
+        with client.setup_kernel(cwd=cwd):
+            setup = nbformat.v4.new_code_cell(_setup_source(options))
+            nb.cells.append(setup)
+            try:
+                client.execute_cell(setup, 0)
+            except CellExecutionError as exc:
+                raise RenderError(f"{doc.path.name}: the kernel setup failed:\n{strip_ansi(str(exc))}") from None
+            for number, item in enumerate(to_run, start=1):
+                c = item.chunk
+                label = c.options.get("label")
+                progress(f"execute cell {number}/{total}" + (f" ({label})" if label else "") + (" [parameters injected]" if item.injected else ""))
+                cell = nbformat.v4.new_code_cell(c.source)
+                if c.options.get("error", execute_defaults.get("error", False)):
+                    cell.metadata["tags"] = ["raises-exception"]
+                nb.cells.append(cell)
+                try:
+                    client.execute_cell(cell, len(nb.cells) - 1)
+                except CellExecutionError:
+                    tb = "\n".join(
+                        "\n".join(o.get("traceback", [])) or f"{o.get('ename')}: {o.get('evalue')}"
+                        for o in cell.outputs
+                        if o.get("output_type") == "error"
+                    )
+                    raise _cell_failure(doc, number, total, c, tb) from None
+                item.outputs = [dict(o) for o in cell.outputs]
+    except RenderError:
+        raise
+    except Exception as exc:  # kernel died, timeout, ...: still the author's problem to see, not ours
+        raise RenderError(f"{doc.path.name}: execution failed: {type(exc).__name__}: {strip_ansi(str(exc))}") from None
+    finally:
+        runtime.cleanup()
+    return planned
