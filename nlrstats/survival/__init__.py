@@ -1,0 +1,14 @@
+"""Survival analysis with R's numbers: Kaplan-Meier, log-rank / G-rho, Cox (Efron, Breslow, Firth).
+
+Verbs as R's ``survival`` package names them (``survfit``, ``survdiff``, ``coxph``,
+``cox_zph``); each returns a frozen result object with ``.tidy()`` (and ``.glance()``
+where broom has one) giving polars frames with broom's column names in snake_case.
+"""
+
+from nlrstats.formula import FormulaError
+from nlrstats.survival.cox import CoxPH, MonotoneLikelihoodWarning, coxph
+from nlrstats.survival.km import SurvFit, survfit
+from nlrstats.survival.logrank import SurvDiff, survdiff
+
+__all__ = ["survfit", "SurvFit", "survdiff", "SurvDiff", "coxph", "CoxPH",
+           "MonotoneLikelihoodWarning", "FormulaError"]

@@ -1,0 +1,277 @@
+"""Kaplan-Meier estimates with Greenwood standard errors, as R's ``survfit``.
+
+One stable sort by (stratum, time), then counts per unique time from run
+boundaries and products/sums per stratum; no Python loop over subjects.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+from scipy.stats import norm
+
+from nlrstats.results import Result
+from nlrstats.survival._data import Factor, SurvData, combine_factors, factor, prepare
+
+__all__ = ["survfit", "SurvFit"]
+
+_CONF_TYPES = ("log", "log-log", "plain")
+_TOL = math.sqrt(np.finfo(float).eps)
+
+
+def _confint(surv: np.ndarray, se: np.ndarray, conf_type: str, conf_level: float):
+    """Pointwise CI from the log-scale std.err, as R's ``survfit_confint`` (logse = TRUE, ulimit)."""
+    z = norm.ppf(1 - (1 - conf_level) / 2)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if conf_type == "plain":
+            se2 = se * surv * z
+            lo = np.maximum(surv - se2, 0.0)
+            hi = np.minimum(surv + se2, 1.0)
+            bad = ~np.isfinite(se2)
+            lo[bad] = np.nan
+            hi[bad] = np.nan
+        elif conf_type == "log":
+            xx = np.where(surv == 0, np.nan, surv)
+            lo = np.exp(np.log(xx) - z * se)
+            hi = np.minimum(np.exp(np.log(xx) + z * se), 1.0)
+        else:  # log-log
+            xx = np.where((surv == 0) | (surv == 1), np.nan, surv)
+            se2 = z * se / np.log(xx)
+            lo = np.exp(-np.exp(np.log(-np.log(xx)) - se2))
+            hi = np.exp(-np.exp(np.log(-np.log(xx)) + se2))
+    return lo, hi
+
+
+def _minmin(y: np.ndarray, x: np.ndarray):
+    """First time a curve reaches 0.5, midpoint rule for a flat 0.5 stretch (R's ``survmean``)."""
+    keep = ~np.isnan(y) & (y < 0.5 + _TOL)
+    if not keep.any():
+        return None
+    xs, ys = x[keep], y[keep]
+    if abs(ys[0] - 0.5) < _TOL:
+        below = np.flatnonzero(ys < ys[0])
+        if len(below):
+            return float((xs[0] + xs[below[0]]) / 2)
+    return float(xs[0])
+
+
+def _none(a) -> list:
+    return [None if (v is None or (isinstance(v, float) and math.isnan(v))) else v for v in a.tolist()]
+
+
+@dataclass(frozen=True)
+class SurvFit(Result):
+    """Kaplan-Meier fit per stratum (R's ``survfit`` object).
+
+    Arrays hold one row per unique time (event or censoring) within stratum, in
+    stratum order; ``std_err`` is R's ``std.err`` (standard error of the
+    cumulative hazard, Greenwood), the CI is computed on the ``conf_type`` scale.
+    """
+
+    formula: str
+    strata: tuple[str, ...]
+    stratum: np.ndarray = field(repr=False)
+    time: np.ndarray = field(repr=False)
+    n_risk: np.ndarray = field(repr=False)
+    n_event: np.ndarray = field(repr=False)
+    n_censor: np.ndarray = field(repr=False)
+    surv: np.ndarray = field(repr=False)
+    std_err: np.ndarray = field(repr=False)
+    lower: np.ndarray = field(repr=False)
+    upper: np.ndarray = field(repr=False)
+    n: np.ndarray = field(repr=False)  # records per stratum
+    conf_type: str = "log"
+    conf_level: float = 0.95
+    n_missing: int = 0
+
+    def _labels(self, idx: np.ndarray) -> list:
+        if self.strata == ("",):
+            return [None] * len(idx)
+        lab = np.asarray(self.strata, dtype=object)
+        return lab[idx].tolist()
+
+    def tidy(self) -> pl.DataFrame:
+        """One row per stratum and time: strata, time, n_risk, n_event, n_censor, estimate, std_error, conf_low, conf_high."""
+        return pl.DataFrame({
+            "strata": pl.Series(self._labels(self.stratum), dtype=pl.String),
+            "time": self.time,
+            "n_risk": self.n_risk,
+            "n_event": self.n_event,
+            "n_censor": self.n_censor,
+            "estimate": self.surv,
+            "std_error": pl.Series(_none(self.std_err), dtype=pl.Float64),
+            "conf_low": pl.Series(_none(self.lower), dtype=pl.Float64),
+            "conf_high": pl.Series(_none(self.upper), dtype=pl.Float64),
+        })
+
+    def _slices(self):
+        bounds = np.searchsorted(self.stratum, np.arange(len(self.strata) + 1))
+        for k in range(len(self.strata)):
+            yield k, slice(bounds[k], bounds[k + 1])
+
+    def median(self) -> pl.DataFrame:
+        """Median survival and its CI per stratum, exactly as R's ``print(survfit)``.
+
+        The CI limits are where the pointwise lower/upper bands first reach 0.5
+        (Brookmeyer-Crowley style inversion of the band, as R). ``None`` where not reached.
+        """
+        rows = {"strata": [], "records": [], "events": [], "median": [], "conf_low": [], "conf_high": []}
+        for k, s in self._slices():
+            t = self.time[s]
+            rows["strata"].append(None if self.strata == ("",) else self.strata[k])
+            rows["records"].append(int(self.n[k]))
+            rows["events"].append(int(self.n_event[s].sum()))
+            rows["median"].append(_minmin(self.surv[s], t))
+            rows["conf_low"].append(_minmin(self.lower[s], t))
+            rows["conf_high"].append(_minmin(self.upper[s], t))
+        return pl.DataFrame(rows, schema={"strata": pl.String, "records": pl.Int64, "events": pl.Int64,
+                                          "median": pl.Float64, "conf_low": pl.Float64,
+                                          "conf_high": pl.Float64})
+
+    def at(self, times) -> pl.DataFrame:
+        """Survival at given times as R's ``summary(fit, times = )``.
+
+        ``estimate`` is S(t) at the last time <= t, ``std_error`` the standard error of
+        S(t) (R's summary scales ``std.err`` by S), ``n_risk`` the number at risk at t,
+        ``n_event`` the events since the previous requested time. Times beyond a stratum's
+        last follow-up are dropped for that stratum (R's ``extend = FALSE``).
+        """
+        req = np.sort(np.asarray(np.atleast_1d(times), dtype=float))
+        req = req[np.isfinite(req)]
+        start = min(0.0, float(self.time.min())) if len(self.time) else 0.0
+        out = {k: [] for k in ("strata", "time", "n_risk", "n_event", "estimate", "std_error",
+                               "conf_low", "conf_high")}
+        for k, s in self._slices():
+            t = np.concatenate(([start], self.time[s]))
+            nr = np.concatenate((self.n_risk[s][:1], self.n_risk[s], [0]))
+            ne = np.concatenate(([0], self.n_event[s]))
+            sv = np.concatenate(([1.0], self.surv[s]))
+            se = np.concatenate(([0.0], self.std_err[s]))
+            lo = np.concatenate(([1.0], self.lower[s]))
+            hi = np.concatenate(([1.0], self.upper[s]))
+            p = req[req <= t[-1]]
+            if not len(p):
+                continue
+            i1 = np.maximum(np.searchsorted(t, p, side="right") - 1, 0)
+            i2 = np.searchsorted(t, p, side="left")
+            cum = np.cumsum(ne)[i1]
+            out["strata"] += [None if self.strata == ("",) else self.strata[k]] * len(p)
+            out["time"] += p.tolist()
+            out["n_risk"] += nr[i2].tolist()
+            out["n_event"] += np.diff(np.concatenate(([0], cum))).tolist()
+            out["estimate"] += sv[i1].tolist()
+            with np.errstate(invalid="ignore"):
+                out["std_error"] += _none(se[i1] * sv[i1])
+            out["conf_low"] += _none(lo[i1])
+            out["conf_high"] += _none(hi[i1])
+        return pl.DataFrame(out, schema={"strata": pl.String, "time": pl.Float64, "n_risk": pl.Int64,
+                                         "n_event": pl.Int64, "estimate": pl.Float64,
+                                         "std_error": pl.Float64, "conf_low": pl.Float64,
+                                         "conf_high": pl.Float64})
+
+    def __repr__(self) -> str:
+        med = self.median()
+        lvl = f"{self.conf_level:g}"
+        lines = [f"Call: survfit({self.formula})", ""]
+        if self.n_missing:
+            lines.append(f"   {self.n_missing} observation{'s' if self.n_missing > 1 else ''} "
+                         "deleted due to missingness ")
+        head = ["n", "events", "median", f"{lvl}LCL", f"{lvl}UCL"]
+        names = [r or "" for r in med["strata"].to_list()] if self.strata != ("",) else ["[1,]"]
+        w0 = max(len(x) for x in names)
+        fmt = lambda v: "NA" if v is None else f"{v:.4g}"  # noqa: E731
+        cells = [[str(r["records"]), str(r["events"]), fmt(r["median"]), fmt(r["conf_low"]),
+                  fmt(r["conf_high"])] for r in med.iter_rows(named=True)]
+        widths = [max(len(h), *(len(c[j]) for c in cells)) for j, h in enumerate(head)]
+        lines.append(" " * w0 + " " + " ".join(h.rjust(w) for h, w in zip(head, widths)))
+        for nm, c in zip(names, cells):
+            lines.append(nm.ljust(w0) + " " + " ".join(v.rjust(w) for v, w in zip(c, widths)))
+        return "\n".join(lines)
+
+
+def km_arrays(time: np.ndarray, event: np.ndarray, group: np.ndarray, ngroup: int):
+    """Kaplan-Meier kernel: per (group, unique time) counts, survival and Greenwood variance.
+
+    Returns arrays sorted by group then time: stratum, time, n_risk, n_event,
+    n_censor, surv, std_err, plus records per group.
+    """
+    n = len(time)
+    if ngroup > 1:
+        order = np.lexsort((time, group))
+        g = group[order]
+    else:
+        order = np.argsort(time, kind="stable")
+        g = np.zeros(n, dtype=np.int64)
+    t = time[order]
+    e = event[order]
+    brk = np.empty(n, dtype=bool)
+    brk[0] = True
+    np.not_equal(t[1:], t[:-1], out=brk[1:])
+    if ngroup > 1:
+        brk[1:] |= g[1:] != g[:-1]
+    starts = np.flatnonzero(brk)
+    ut = t[starts]
+    ug = g[starts]
+    cnt = np.diff(np.append(starts, n))
+    nev = np.add.reduceat(e.astype(np.int64), starts)
+    ncen = cnt - nev
+    gsize = np.bincount(g, minlength=ngroup)
+    gstart = np.concatenate(([0], np.cumsum(gsize)[:-1]))
+    nrisk = gsize[ug] - (starts - gstart[ug])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = 1.0 - nev / nrisk
+        # Greenwood: d / (n (n - d)); becomes Inf once everyone at risk dies, as in R.
+        hz = np.where(nev > 0, nev / (nrisk * (nrisk - nev).astype(float)), 0.0)
+    surv = np.empty(len(starts))
+    var = np.empty(len(starts))
+    bounds = np.searchsorted(ug, np.arange(ngroup + 1))
+    for k in range(ngroup):
+        s = slice(bounds[k], bounds[k + 1])
+        surv[s] = np.cumprod(frac[s])
+        var[s] = np.cumsum(hz[s])
+    return ug, ut, nrisk, nev, ncen, surv, np.sqrt(var), gsize
+
+
+def survfit(formula: str, data, conf_type: str = "log", conf_level: float = 0.95) -> SurvFit:
+    """Kaplan-Meier survival curves, as R's ``survfit(formula, data)``.
+
+    Parameters
+    ----------
+    formula : str
+        ``"Surv(time, event) ~ 1"`` or ``"Surv(time, event) ~ g1 + g2 + strata(s)"``; every
+        right-hand-side variable defines strata (numeric ones by their distinct values).
+    data : polars.DataFrame or pandas.DataFrame
+    conf_type : {"log", "log-log", "plain"}
+        Scale of the pointwise CI (R's ``conf.type``; default "log" as R).
+    conf_level : float
+        Confidence level (R's ``conf.int``).
+
+    Returns
+    -------
+    SurvFit
+        Greenwood standard errors; median CI as printed by R (Brookmeyer & Crowley 1982
+        inversion of the pointwise band). Strata are labelled ``"var=level"`` as R.
+        Rows with missing values are dropped and counted in ``n_missing`` (R's na.omit).
+        Levels absent from the data (e.g. unused Enum categories) give no stratum, as in R.
+    """
+    if conf_type not in _CONF_TYPES:
+        raise ValueError(f"conf_type must be one of {_CONF_TYPES}, got {conf_type!r}")
+    if not 0 < conf_level < 1:
+        raise ValueError("conf_level must be between 0 and 1")
+    d: SurvData = prepare(formula, data)
+    if d.n == 0:
+        raise ValueError(f"{d.formula.text}: no complete observations")
+    vars_ = list(d.formula.terms) + list(d.formula.strata)
+    prefixes = list(d.formula.terms) + [f"strata({s})={s}" for s in d.formula.strata]
+    if vars_:
+        fac: Factor = combine_factors([factor(d.frame[v]) for v in vars_], prefixes)
+        codes, labels = fac.codes, fac.labels
+    else:
+        codes, labels = np.zeros(d.n, dtype=np.int64), ("",)
+    ug, ut, nrisk, nev, ncen, surv, se, gsize = km_arrays(d.time, d.event, codes, len(labels))
+    lo, hi = _confint(surv, se, conf_type, conf_level)
+    return SurvFit(d.formula.text, tuple(labels), ug, ut, nrisk, nev, ncen, surv, se, lo, hi, gsize,
+                   conf_type, conf_level, d.n_missing)
