@@ -265,7 +265,11 @@ def survfit(formula: str, data, conf_type: str = "log", conf_level: float = 0.95
     if d.n == 0:
         raise ValueError(f"{d.formula.text}: no complete observations")
     vars_ = list(d.formula.terms) + list(d.formula.strata)
-    prefixes = list(d.formula.terms) + [f"strata({s})={s}" for s in d.formula.strata]
+    # strata(x) labels character levels as they are, numeric and logical ones as "x=level" (R's strata()).
+    prefixes = list(d.formula.terms) + [
+        f"strata({s})" + ("" if d.frame.schema[s] in (pl.String, pl.Categorical)
+                          or isinstance(d.frame.schema[s], (pl.Enum, pl.Categorical)) else f"={s}")
+        for s in d.formula.strata]
     if vars_:
         fac: Factor = combine_factors([factor(d.frame[v]) for v in vars_], prefixes)
         codes, labels = fac.codes, fac.labels
