@@ -63,14 +63,18 @@ def parameter_cell_source(params: dict[str, Any]) -> str:
 
 
 def _setup_source(options: dict[str, Any]) -> str:
-    """Hidden first cell: figure format and size as Quarto sets them (retina PNG; fig-width/height in inches)."""
-    width = float(options.get("fig-width", 7))
-    height = float(options.get("fig-height", 5))
-    dpi = float(options.get("fig-dpi", 96))
-    return (
-        "%config InlineBackend.figure_formats = ['retina']\n"
-        f"%config InlineBackend.rc = {{'figure.figsize': ({width}, {height}), 'figure.dpi': {dpi}}}\n"
-    )
+    """Hidden first cell: retina PNG figures (as Quarto's HTML default) and fig-width/fig-height when given.
+
+    The figure dpi is left alone on purpose: setting ``figure.dpi`` through
+    ``InlineBackend.rc`` makes plotnine save its retina PNG at the low dpi while
+    still declaring the retina size, so images would be upscaled and blurred.
+    """
+    src = "%config InlineBackend.figure_formats = ['retina']\n"
+    if "fig-width" in options or "fig-height" in options:
+        width = float(options.get("fig-width", 7))
+        height = float(options.get("fig-height", 5))
+        src += f"%config InlineBackend.rc = {{'figure.figsize': ({width}, {height})}}\n"
+    return src
 
 
 def _kernel_manager(env: dict[str, str], runtime_dir: Path):
@@ -176,9 +180,10 @@ def execute_document(
         record_timing=False,
         resources={"metadata": {"path": cwd}},
     )
+    kernel_log = open(runtime_dir / "kernel.log", "wb")
     try:
         progress(f"start kernel ({Path(sys.executable).name}, cwd {cwd})")
-        with client.setup_kernel(cwd=cwd):
+        with client.setup_kernel(cwd=cwd, stdout=kernel_log, stderr=kernel_log):
             setup = nbformat.v4.new_code_cell(_setup_source(options))
             nb.cells.append(setup)
             try:
@@ -206,7 +211,12 @@ def execute_document(
     except RenderError:
         raise
     except Exception as exc:  # kernel died, timeout, ...: still the author's problem to see, not ours
-        raise RenderError(f"{doc.path.name}: execution failed: {type(exc).__name__}: {strip_ansi(str(exc))}") from None
+        log = (runtime_dir / "kernel.log").read_text(errors="replace").strip()[-2000:]
+        raise RenderError(
+            f"{doc.path.name}: execution failed: {type(exc).__name__}: {strip_ansi(str(exc))}"
+            + (f"\nKernel log:\n{log}" if log else "")
+        ) from None
     finally:
+        kernel_log.close()
         runtime.cleanup()
     return planned
