@@ -1,0 +1,287 @@
+"""Structure of the waterfall, trajectory, forest, ROC and cut-point figures."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import polars as pl
+import pytest
+
+from nlrstats.cohort import load_cohort
+from nlrstats.plots import (
+    RESPONSE_COLOURS,
+    cutpoint_plot,
+    forest_plot,
+    nlr_trajectory_plot,
+    roc_plot,
+    waterfall_plot,
+)
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "fukuda2020_reconstructed.csv"
+
+
+def _layers(p, geom_name):
+    return [
+        (lyr.geom.data if lyr.geom.data is not None else p.data)
+        for lyr in p.layers
+        if type(lyr.geom).__name__ == geom_name
+    ]
+
+
+def _geoms(p):
+    return [type(lyr.geom).__name__ for lyr in p.layers]
+
+
+def _draw_texts(p):
+    fig = p.draw()
+    try:
+        return [t.get_text() for t in fig.findobj(matplotlib.text.Text)]
+    finally:
+        plt.close(fig)
+
+
+@pytest.fixture(scope="module")
+def cohort() -> pl.DataFrame:
+    return load_cohort(DATA).data
+
+
+@pytest.fixture
+def small() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "patient_id": ["P1", "P2", "P3", "P4", "P5", "P6"],
+            "best_pct_change": [-40.0, 25.0, None, -10.0, float("nan"), 5.0],
+            "nlr_group": ["NLR < 8", "NLR ≥ 8", "NLR < 8", None, "NLR ≥ 8", "NLR < 8"],
+            "nlr_d0": [3.0, 9.0, 4.0, 5.0, 12.0, 2.0],
+            "nlr_d14": [2.0, 11.0, None, 4.0, None, None],
+            "best_response": ["PR", "PD", "SD", "SD", None, "CR"],
+        }
+    )
+
+
+# --- waterfall -------------------------------------------------------------------------
+
+
+def test_waterfall_sorted_descending_and_missing_counted(small):
+    p = waterfall_plot(small)
+    bars = p.data
+    assert bars["pct"].tolist() == [25.0, 5.0, -10.0, -40.0]
+    assert bars["id"].tolist() == ["P2", "P6", "P4", "P1"]
+    # Categories follow the sorted order so bars are drawn left to right as sorted.
+    assert list(bars["id"].cat.categories) == ["P2", "P6", "P4", "P1"]
+    # P3 (null) and P5 (NaN) cannot be drawn: named in the caption, not dropped silently.
+    assert "2 patients" in p.labels.caption and "P3" in p.labels.caption and "P5" in p.labels.caption
+    # Missing group is its own level.
+    assert bars.set_index("id").loc["P4", "group"] == "Missing"
+    assert "geom_col" in _geoms(p)
+    hlines = sorted(float(d["yintercept"].iloc[0]) for d in _layers(p, "geom_hline"))
+    assert hlines == [-30.0, 0.0, 20.0]
+
+
+def test_waterfall_on_cohort_keeps_enum_order(cohort):
+    p = waterfall_plot(cohort)
+    assert list(p.data["group"].cat.categories) == ["NLR < 8", "NLR ≥ 8"]
+    n_missing = cohort["best_pct_change"].null_count()
+    assert len(p.data) == cohort.height - n_missing
+    assert p.data["pct"].is_monotonic_decreasing
+
+
+def test_waterfall_errors(small):
+    with pytest.raises(KeyError, match="best_pct"):
+        waterfall_plot(small.drop("best_pct_change"))
+    with pytest.raises(TypeError, match="nlr_group"):
+        waterfall_plot(small, pct="nlr_group")
+
+
+def test_waterfall_markup_is_plain_text():
+    df = pl.DataFrame({"patient_id": ["<b>x</b>", "y"], "best_pct_change": [10.0, -50.0], "g": ["<i>A</i>", "B"]})
+    texts = _draw_texts(waterfall_plot(df, group="g"))
+    assert "<b>x</b>" in texts and "<i>A</i>" in texts
+
+
+# --- trajectory ------------------------------------------------------------------------
+
+
+def test_trajectory_lines_only_for_complete_pairs(small):
+    p = nlr_trajectory_plot(small)
+    (lines,) = _layers(p, "geom_line")
+    assert sorted(set(lines["id"])) == ["P1", "P2", "P4"]
+    (points,) = _layers(p, "geom_point")
+    # Every available value is drawn: 6 day-0 values and 3 day-14 values.
+    assert len(points) == 9
+    cap = p.labels.caption
+    assert "3 patients without Day 14 value" in cap and "P3" in cap and "P6" in cap
+    # Fixed RECIST colours; a null response is "Missing".
+    assert list(points["group"].cat.categories) == ["CR", "PR", "SD", "PD", "Missing"]
+
+
+def test_trajectory_uses_response_colours(small):
+    p = nlr_trajectory_plot(small)
+    scale = [s for s in p.scales if "color" in s.aesthetics][0]
+    assert scale.palette(5) == {k: RESPONSE_COLOURS[k] for k in ("CR", "PR", "SD", "PD", "Missing")}
+    # Another column gets the Okabe-Ito palette in level order.
+    q = nlr_trajectory_plot(small, colour="nlr_group")
+    qs = [s for s in q.scales if "color" in s.aesthetics][0]
+    assert qs.palette(3) == {"NLR < 8": "#0072B2", "NLR ≥ 8": "#D55E00", "Missing": "#009E73"}
+    texts = _draw_texts(p)
+    assert "Day 0" in texts and "Day 14" in texts and "Best response" in texts
+
+
+def test_trajectory_log_axis_and_errors(small, cohort):
+    p = nlr_trajectory_plot(cohort, log_y=True, cutoff=8)
+    assert any(type(s).__name__ == "scale_y_log10" for s in p.scales)
+    assert "geom_hline" in _geoms(p)
+    with pytest.raises(ValueError, match="nlr_d0"):
+        nlr_trajectory_plot(small.with_columns(pl.lit(0.0).alias("nlr_d0")), log_y=True)
+    with pytest.raises(KeyError, match="nlr_d14"):
+        nlr_trajectory_plot(small.drop("nlr_d14"))
+
+
+# --- forest ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def hr_frame() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "label": ["PFS", "PFS", "OS", "OS"],
+            "cohort": ["Original", "Validation", "Original", "Validation"],
+            "estimate": [3.2, 1.8, 5.1, 2.2],
+            "conf_low": [1.1, 1.05, 1.3, None],
+            "conf_high": [9.4, 3.1, math.inf, 4.4],
+        }
+    )
+
+
+def test_forest_rows_arrows_and_note(hr_frame):
+    p = forest_plot(hr_frame, group="cohort")
+    segs = _layers(p, "geom_segment")
+    arrows = [lyr for lyr in p.layers if type(lyr.geom).__name__ == "geom_segment" and lyr.geom.params.get("arrow")]
+    assert len(segs) == 3 and len(arrows) == 2  # finite CIs, one right arrow (Inf), one left arrow (None)
+    d = p.data
+    assert d["y"].is_monotonic_decreasing  # rows top to bottom in input order
+    assert d.loc[2, "right_arrow"] and not d.loc[2, "left_arrow"]
+    assert d.loc[3, "left_arrow"] and not d.loc[3, "right_arrow"]
+    assert d["text"].tolist() == ["3.2 (1.1\u20139.4)", "1.8 (1.1\u20133.1)", "5.1 (1.3\u2013Inf)", "2.2 (NA\u20134.4)"]
+    assert "infinite or not estimable" in p.labels.caption
+    assert any(type(s).__name__ == "scale_x_log10" for s in p.scales)
+    (ref,) = _layers(p, "geom_vline")
+    assert ref["xintercept"].tolist() == [1.0]
+    # Clipped ends stop inside the axis; finite ends are drawn where they are.
+    lo_lim, hi_lim = (10**v for v in [s for s in p.scales if type(s).__name__ == "scale_x_log10"][0].limits)
+    assert d.loc[2, "hi_draw"] < hi_lim and d.loc[3, "lo_draw"] > lo_lim
+    assert d.loc[0, "lo_draw"] == 1.1 and d.loc[0, "hi_draw"] == 9.4
+
+
+def test_forest_without_group_and_errors(hr_frame):
+    p = forest_plot(hr_frame.head(2).with_columns(pl.Series("label", ["a", "b"])))
+    assert p.labels.caption is None
+    assert p.data["y"].tolist() == [0.0, -1.0]
+    with pytest.raises(ValueError, match="row 1"):
+        forest_plot(hr_frame.with_columns(pl.Series("estimate", [1.0, 0.0, 2.0, 3.0])))
+    with pytest.raises(KeyError, match="hr"):
+        forest_plot(hr_frame, estimate="hr")
+
+
+# --- ROC -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FakeRoc:
+    threshold: tuple
+    sensitivity: tuple
+    specificity: tuple
+    auc: float
+    conf_low: float | None
+    conf_high: float | None
+
+    def tidy(self) -> pl.DataFrame:
+        return pl.DataFrame(
+            {
+                "threshold": list(self.threshold),
+                "sensitivity": list(self.sensitivity),
+                "specificity": list(self.specificity),
+            },
+            schema={"threshold": pl.Float64, "sensitivity": pl.Float64, "specificity": pl.Float64},
+        )
+
+    def youden(self) -> dict:
+        j = [se + sp - 1 for se, sp in zip(self.sensitivity, self.specificity)]
+        i = j.index(max(j))
+        return {"threshold": self.threshold[i], "sensitivity": self.sensitivity[i], "specificity": self.specificity[i]}
+
+
+ROC1 = FakeRoc(
+    (-math.inf, 2.0, 4.0, 8.0, 10.0, math.inf),
+    (1.0, 1.0, 0.75, 0.75, 0.25, 0.0),
+    (0.0, 0.25, 0.5, 0.9, 1.0, 1.0),
+    0.83,
+    0.60,
+    1.0,
+)
+ROC2 = FakeRoc((-math.inf, 5.0, math.inf), (1.0, 0.5, 0.0), (0.0, 0.5, 1.0), 0.5, None, None)
+
+
+def test_roc_single_curve():
+    p = roc_plot(ROC1)
+    path = p.data
+    assert (path["fpr"].iloc[0], path["tpr"].iloc[0]) == (0.0, 0.0)
+    assert (path["fpr"].iloc[-1], path["tpr"].iloc[-1]) == (1.0, 1.0)
+    assert path["fpr"].is_monotonic_increasing
+    pts = _layers(p, "geom_point")[0]
+    assert pts["fpr"].iloc[0] == pytest.approx(0.1) and pts["tpr"].iloc[0] == 0.75
+    assert pts["text"].iloc[0] == "cut 8.0"
+    labels = [d for d in _layers(p, "geom_text") if "AUC" in str(d["text"].iloc[0])]
+    assert labels[0]["text"].iloc[0] == "AUC 0.83 (95% CI 0.60\u20131.00)"
+    assert "geom_abline" in _geoms(p)
+
+
+def test_roc_several_curves_in_legend():
+    p = roc_plot([ROC1, ROC2], labels=["day 0", "day 14"])
+    assert list(p.data["curve"].cat.categories) == ["day 0: AUC 0.83 (95% CI 0.60\u20131.00)", "day 14: AUC 0.50"]
+    p2 = roc_plot({"a": ROC1, "b": ROC2}, youden=False)
+    assert "geom_point" not in _geoms(p2)
+    with pytest.raises(ValueError, match="labels"):
+        roc_plot([ROC1, ROC2], labels=["x"])
+    with pytest.raises(TypeError):
+        roc_plot(42)
+
+
+# --- cut-point -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FakeMaxstat:
+    cuts: tuple
+    stats: tuple
+    estimate: float
+    statistic: float
+    p_value: float
+    pmethod: str
+
+    def tidy(self) -> pl.DataFrame:
+        return pl.DataFrame({"cut": list(self.cuts), "statistic": list(self.stats)})
+
+
+MAXSTAT = FakeMaxstat((2.0, 4.0, 6.0, 7.5, 9.0), (0.5, 1.2, 2.0, 2.9, 2.5), 7.5, 2.9, 0.043, "Lau94")
+
+
+def test_cutpoint_marks_chosen_and_published():
+    p = cutpoint_plot(MAXSTAT, published=8.0)
+    vlines = [d["xintercept"].iloc[0] for d in _layers(p, "geom_vline")]
+    assert sorted(vlines) == [7.5, 8.0]
+    texts = [d["text"].iloc[0] for d in _layers(p, "geom_text")]
+    assert texts == ["Chosen 7.5", "Published 8"]
+    assert p.labels.caption == "Maximally selected statistic M = 2.90, p = 0.043 (Lau94)."
+    assert p.data["statistic"].tolist() == [0.5, 1.2, 2.0, 2.9, 2.5]
+    # Labels sit above the curve so they never cover it.
+    assert min(d["y"].iloc[0] for d in _layers(p, "geom_text")) > max(MAXSTAT.stats)
+    q = cutpoint_plot(MAXSTAT, published=None)
+    assert len(_layers(q, "geom_vline")) == 1
