@@ -112,3 +112,15 @@ def test_coxph_matches_r(case):
     for col, v in case["glance"].items():
         close(float(g[col]), v, 1e-6, col)
     assert not fit.monotone
+
+
+@pytest.mark.parametrize("case", [c for c in COX if "zph" in c], ids=ids)
+def test_cox_zph_matches_r(case):
+    from nlrstats.survival import cox_zph
+    fit = coxph(case["formula"], DATA[case["dataset"]], ties=case["ties"])
+    z = cox_zph(fit).tidy()
+    r = case["zph"]
+    assert z["term"].to_list() == _list(r["term"])
+    close(z["statistic"].to_list(), r["chisq"], 1e-6, "chisq")
+    close([float(v) for v in z["df"].to_list()], r["df"], 1e-12, "df")
+    close(z["p_value"].to_list(), r["p"], 1e-6, "p")

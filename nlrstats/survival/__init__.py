@@ -9,6 +9,7 @@ from nlrstats.formula import FormulaError
 from nlrstats.survival.cox import CoxPH, MonotoneLikelihoodWarning, coxph
 from nlrstats.survival.km import SurvFit, survfit
 from nlrstats.survival.logrank import SurvDiff, survdiff
+from nlrstats.survival.zph import CoxZph, cox_zph
 
 __all__ = ["survfit", "SurvFit", "survdiff", "SurvDiff", "coxph", "CoxPH",
-           "MonotoneLikelihoodWarning", "FormulaError"]
+           "MonotoneLikelihoodWarning", "cox_zph", "CoxZph", "FormulaError"]

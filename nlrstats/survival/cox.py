@@ -42,7 +42,7 @@ class CoxPH(Result):
     var: np.ndarray = field(repr=False)
     loglik: float = 0.0
     loglik_null: float = 0.0
-    score_test: float = 0.0
+    score_test: float | None = 0.0
     wald_test: float | None = None
     n: int = 0
     nevent: int = 0
@@ -55,8 +55,9 @@ class CoxPH(Result):
     references: dict = field(default_factory=dict)
     n_missing: int = 0
     firth: bool = False
-    profile_ci: dict | None = field(default=None, repr=False)
+    profile_ci: object = field(default=None, repr=False, compare=False)  # (index, level) -> (lo, hi, p)
     _conc_args: tuple = field(default=(), repr=False, compare=False)
+    _fit_data: tuple = field(default=(), repr=False, compare=False)  # time, event, X, strata, beta, ties, sources
 
     @property
     def df(self) -> int:
@@ -104,8 +105,7 @@ class CoxPH(Result):
             rows["std_error"].append(float(se[i]))
             rows["statistic"].append(float(stat))
             if self.firth and self.profile_ci is not None:
-                lo, hi, p = self.profile_ci[(name, conf_level)] if (name, conf_level) in self.profile_ci \
-                    else self._profile(i, conf_level)
+                lo, hi, p = self.profile_ci(i, conf_level)
                 rows["p_value"].append(p)
                 rows["conf_low"].append(float(tr(lo)))
                 rows["conf_high"].append(float(tr(hi)))
@@ -115,9 +115,6 @@ class CoxPH(Result):
                 rows["conf_high"].append(float(tr(b + z * se[i])))
         return pl.DataFrame(rows, schema={"term": pl.String, **{k: pl.Float64 for k in list(rows)[1:]}})
 
-    def _profile(self, i, conf_level):  # pragma: no cover - replaced for Firth fits
-        raise NotImplementedError
-
     def glance(self) -> pl.DataFrame:
         """n, nevent, loglik, loglik_null, LR / score / Wald tests and p-values, concordance (as broom)."""
         df = self.df
@@ -126,7 +123,8 @@ class CoxPH(Result):
         row = {
             "n": self.n, "nevent": self.nevent, "loglik": self.loglik, "loglik_null": self.loglik_null,
             "statistic_log": lr, "p_value_log": float(chi2.sf(lr, df)),
-            "statistic_sc": self.score_test, "p_value_sc": float(chi2.sf(self.score_test, df)),
+            "statistic_sc": self.score_test,
+            "p_value_sc": None if self.score_test is None else float(chi2.sf(self.score_test, df)),
             "statistic_wald": self.wald_test,
             "p_value_wald": None if self.wald_test is None else float(chi2.sf(self.wald_test, df)),
             "concordance": c.concordance, "std_error_concordance": c.std_error,
@@ -178,7 +176,7 @@ def _aliased(X: np.ndarray, tol: float = 1e-7) -> np.ndarray:
     return out
 
 
-def coxph(formula: str, data, ties: str = "efron", firth: bool = False, reference=None,
+def coxph(formula: str, data, ties: str | None = None, firth: bool = False, reference=None,
           eps: float = 1e-9, iter_max: int = 20) -> CoxPH:
     """Cox proportional hazards model, as R's ``coxph`` (``survival`` 3.5).
 
@@ -189,12 +187,15 @@ def coxph(formula: str, data, ties: str = "efron", firth: bool = False, referenc
         factors with treatment contrasts (first level = reference, as R); numbers enter
         linearly. ``strata()`` gives separate baseline hazards.
     data : polars.DataFrame or pandas.DataFrame
-    ties : {"efron", "breslow"}
-        Handling of tied event times (R's default Efron).
+    ties : {"efron", "breslow"}, optional
+        Handling of tied event times: default Efron as R's ``coxph``; with ``firth=True``
+        the default is Breslow, as R's ``coxphf`` (Efron may still be asked for).
     firth : bool
         Firth's penalised partial likelihood (Heinze & Schemper 2001, R's ``coxphf``):
         finite estimates under monotone likelihood, profile penalised-likelihood CIs
-        and penalised likelihood-ratio p-values.
+        and penalised likelihood-ratio p-values in ``tidy()``; ``std_error`` and the
+        Wald test use I(b)^-1 at the penalised estimate; ``loglik`` and ``loglik_null``
+        are penalised; no score test.
     reference : dict or str, optional
         Reference level per categorical term (R's ``relevel``), e.g. ``{"nlr_group": "NLR ≥ 8"}``.
     eps, iter_max : float, int
@@ -209,6 +210,8 @@ def coxph(formula: str, data, ties: str = "efron", firth: bool = False, referenc
         :class:`MonotoneLikelihoodWarning` is issued, ``monotone`` is True and the
         coefficient is reported as +/-inf.
     """
+    if ties is None:
+        ties = "breslow" if firth else "efron"
     if ties not in ("efron", "breslow"):
         raise ValueError("ties must be 'efron' or 'breslow'")
     d = prepare(formula, data)
@@ -270,4 +273,5 @@ def coxph(formula: str, data, ties: str = "efron", firth: bool = False, referenc
     return CoxPH(f.text, des.names, coef, var, nr.loglik, nr.loglik0, nr.sctest, wald, d.n,
                  int(d.event.sum()), ties, nr.iterations, nr.converged, monotone, tuple(bool(x) for x in infinite),
                  tuple(msgs), des.references, d.n_missing, False, None,
-                 (d.time, d.event, lp, strata))
+                 (d.time, d.event, lp, strata), (d.time, d.event, Xa, strata, nr.beta, ties,
+                  tuple(src for src, al in zip(des.source, alias) if not al)))
