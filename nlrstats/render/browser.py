@@ -54,10 +54,15 @@ _COLLECT_JS = r"""
     src: (i.currentSrc || i.src || '').slice(0, 60),
     natural_width: i.naturalWidth, natural_height: i.naturalHeight, complete: i.complete, alt: i.alt || ''
   }));
-  const clone = document.body.cloneNode(true);
-  clone.querySelectorAll('pre, code, script, style').forEach(e => e.remove());
-  const text = clone.textContent || '';
-  const unresolved = Array.from(new Set(text.match(/\?@[A-Za-z0-9_:.-]+|@(fig|tbl|sec)-[A-Za-z0-9_:.-]+/g) || []));
+  // visible prose only: text nodes outside code, scripts and styles, kept apart by spaces
+  const parts = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    if (!n.parentElement.closest('pre, code, script, style')) { parts.push(n.nodeValue); }
+  }
+  const text = parts.join(' ');
+  const id = '[A-Za-z0-9_-]+(?:[.:][A-Za-z0-9_-]+)*';
+  const unresolved = Array.from(new Set(text.match(new RegExp('\\?@' + id + '|@(?:fig|tbl|sec)-' + id, 'g')) || []));
   const xrefs = Array.from(document.querySelectorAll('a.quarto-xref')).map(a => {
     const href = a.getAttribute('href') || '';
     const id = href.startsWith('#') ? decodeURIComponent(href.slice(1)) : '';
@@ -67,6 +72,7 @@ _COLLECT_JS = r"""
   return {
     title: document.title,
     tables: document.querySelectorAll('table').length,
+    table_texts: Array.from(document.querySelectorAll('table')).map(t => (t.textContent || '').replace(/\s+/g, ' ').trim().slice(0, 4000)),
     images: images, unresolved: unresolved, xrefs: xrefs, captions: captions,
     scripts: document.scripts.length,
     body_text_length: (document.body.innerText || '').length
@@ -94,6 +100,7 @@ class BrowserReport:
     dialogs: tuple[str, ...]
     images: tuple[dict[str, Any], ...]
     tables: int
+    table_texts: tuple[str, ...]
     unresolved_refs: tuple[str, ...]
     xrefs: tuple[dict[str, Any], ...]
     captions: tuple[str, ...]
@@ -410,6 +417,7 @@ def check_html(
         dialogs=tuple(cdp.dialogs),
         images=tuple(info.get("images", [])),
         tables=int(info.get("tables", 0)),
+        table_texts=tuple(info.get("table_texts", [])),
         unresolved_refs=tuple(info.get("unresolved", [])),
         xrefs=tuple(info.get("xrefs", [])),
         captions=tuple(info.get("captions", [])),

@@ -100,7 +100,7 @@ def _kernel_manager(env: dict[str, str], runtime_dir: Path):
     return km
 
 
-def _cell_failure(doc: QmdDocument, number: int, total: int, chunk: Chunk, traceback: str) -> RenderError:
+def _cell_failure(doc: QmdDocument, number: int, total: int, chunk: Chunk, traceback: str, execution_count: int | None = None) -> RenderError:
     label = chunk.options.get("label")
     where = [f"cell {number} of {total}"]
     if chunk.line:
@@ -109,15 +109,23 @@ def _cell_failure(doc: QmdDocument, number: int, total: int, chunk: Chunk, trace
         where.append(f"label '{label}'")
     start = chunk.code_line
     src_lines = chunk.source.splitlines() or [""]
-    if start is not None:
-        width = len(str(start + len(src_lines)))
-        shown = "\n".join(f"  {start + k:>{width}} | {s}" for k, s in enumerate(src_lines))
-    else:
-        shown = "\n".join(f"  | {s}" for s in src_lines)
+    # IPython names the cell "Cell In[<execution count>], line <n>": mark that line in the listing.
+    failing = None
+    clean_tb = strip_ansi(traceback)
+    if execution_count is not None:
+        hits = re.findall(rf"Cell In\[{execution_count}\], line (\d+)", clean_tb)
+        failing = int(hits[-1]) if hits else None
+    width = len(str((start or 0) + len(src_lines)))
+    shown_lines = []
+    for k, s in enumerate(src_lines):
+        mark = ">" if failing == k + 1 else " "
+        num = f"{start + k:>{width}} " if start is not None else ""
+        shown_lines.append(f" {mark}{num}| {s}")
+    shown = "\n".join(shown_lines)
     return RenderError(
         f"{doc.path.name}: {', '.join(where)} failed.\n\n"
         f"Cell source:\n{shown}\n\n"
-        f"Traceback:\n{strip_ansi(traceback).rstrip()}"
+        f"Traceback:\n{clean_tb.rstrip()}"
     )
 
 
@@ -160,6 +168,9 @@ def execute_document(
 
     to_run = [item for item in planned if runs(item)]
     total = len(to_run)
+
+    if not to_run:
+        return planned  # nothing to execute: no kernel needed
 
     env = dict(os.environ)
     env["NLRSTATS_PROJECT_ROOT"] = str(project_root)
@@ -206,7 +217,7 @@ def execute_document(
                         for o in cell.outputs
                         if o.get("output_type") == "error"
                     )
-                    raise _cell_failure(doc, number, total, c, tb) from None
+                    raise _cell_failure(doc, number, total, c, tb, cell.get("execution_count")) from None
                 item.outputs = [dict(o) for o in cell.outputs]
     except RenderError:
         raise
