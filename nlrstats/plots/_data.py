@@ -7,12 +7,24 @@ levels and turn numbers into the strings printed on figures.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
 
-__all__ = ["as_frame", "require_columns", "require_numeric", "levels_of", "fmt_num", "fmt_p", "fmt_ci", "count_note"]
+__all__ = [
+    "as_frame",
+    "require_columns",
+    "require_numeric",
+    "levels_of",
+    "fmt_num",
+    "fmt_p",
+    "fmt_ci",
+    "count_note",
+    "id_list",
+    "wrap_caption",
+]
 
 
 def as_frame(data: Any, what: str = "data") -> pl.DataFrame:
@@ -94,3 +106,16 @@ def fmt_ci(estimate: float | None, low: float | None, high: float | None, label:
 def count_note(n: int, singular: str, plural: str | None = None) -> str:
     """``"1 patient"`` / ``"3 patients"``."""
     return f"{n} {singular if n == 1 else (plural or singular + 's')}"
+
+
+def id_list(ids: Sequence[object], limit: int = 5) -> str:
+    """First ``limit`` patient ids, then "..." (a caption names examples, the count says how many)."""
+    shown = ["?" if i is None else str(i) for i in list(ids)[:limit]]
+    return ", ".join(shown) + (", ..." if len(ids) > limit else "")
+
+
+def wrap_caption(text: str | None, width: int = 70) -> str | None:
+    """Wrap a caption so it fits a single-column figure (about 70 characters at 7 pt)."""
+    if not text:
+        return None
+    return "\n".join(textwrap.fill(part, width) for part in text.split("\n"))

@@ -70,6 +70,18 @@ def strata_labels(strata: Sequence[str | None]) -> list[str]:
     return out
 
 
+def _numeric_strata_title(raw: Sequence[str | None], labels: Sequence[str]) -> str | None:
+    """Variable name for the legend title when the values alone (e.g. ECOG "0", "1") say nothing."""
+    names = {str(r).split("=", 1)[0] for r in raw if r and "=" in str(r) and ", " not in str(r)}
+    if len(names) != 1 or len(raw) != len(labels):
+        return None
+    try:
+        [float(lab) for lab in labels]
+    except ValueError:
+        return None
+    return names.pop()
+
+
 def step_band(time: Sequence[float], low: Sequence[float], high: Sequence[float]) -> pd.DataFrame:
     """Doubled points so that ``geom_ribbon`` draws a right-continuous step band.
 
@@ -165,6 +177,8 @@ def km_plot(
     labels = strata_labels(raw_strata)
     label_of = dict(zip([s or None for s in raw_strata], labels))
     single = len(labels) == 1 and raw_strata[0] is None
+    if legend_title is None and not single:
+        legend_title = _numeric_strata_title(raw_strata, labels)
     colours = {labels[0]: "black"} if single else palette_for(labels, palette)
 
     tmax = float(tidy["time"].max())

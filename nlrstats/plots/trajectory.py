@@ -12,6 +12,8 @@ from plotnine import (
     geom_line,
     geom_point,
     ggplot,
+    guide_legend,
+    guides,
     labs,
     scale_color_manual,
     scale_x_discrete,
@@ -20,7 +22,7 @@ from plotnine import (
     theme,
 )
 
-from ._data import as_frame, count_note, levels_of, require_columns, require_numeric
+from ._data import as_frame, count_note, id_list, levels_of, require_columns, require_numeric, wrap_caption
 from .theme import RESPONSE_COLOURS, palette_for, theme_journal
 
 __all__ = ["nlr_trajectory_plot"]
@@ -119,21 +121,24 @@ def nlr_trajectory_plot(
     only_after = [pid for pid, vb, va in zip(ids, b, a) if vb is None and va is not None]
     neither = [pid for pid, vb, va in zip(ids, b, a) if vb is None and va is None]
     if only_before:
-        notes.append(f"{count_note(len(only_before), 'patient')} without {timepoints[1]} value (point only: {_ids(only_before)})")
+        notes.append(f"{count_note(len(only_before), 'patient')} without {timepoints[1]} value (point only: {id_list(only_before)})")
     if only_after:
-        notes.append(f"{count_note(len(only_after), 'patient')} without {timepoints[0]} value (point only: {_ids(only_after)})")
+        notes.append(f"{count_note(len(only_after), 'patient')} without {timepoints[0]} value (point only: {id_list(only_after)})")
     if neither:
-        notes.append(f"{count_note(len(neither), 'patient')} with neither value, not shown ({_ids(neither)})")
+        notes.append(f"{count_note(len(neither), 'patient')} with neither value, not shown ({id_list(neither)})")
     if points.empty:
         raise ValueError(f"no patient has a value in {before!r} or {after!r}: nothing to draw")
 
+    n = df.height
     p = (
         ggplot(points, aes(x="time", y="value", color="group"))
-        + geom_line(aes(group="id"), data=lines, size=0.6, alpha=0.9)
-        + geom_point(size=1.6)
+        # Fainter, thinner lines once there are many patients, so the bundle keeps its shape.
+        + geom_line(aes(group="id"), data=lines, size=0.6 if n <= 50 else 0.3, alpha=0.9 if n <= 50 else 0.35)
+        + geom_point(size=1.6 if n <= 50 else 0.6, alpha=1.0 if n <= 50 else 0.5)
         + scale_color_manual(values=colours, limits=levels, drop=False)
+        + guides(color=guide_legend(override_aes={"alpha": 1.0, "size": 0.8}))
         + scale_x_discrete(expand=(0, 0.25))
-        + labs(x="", y=ylab, color=legend_title, title=title, caption="; ".join(notes) + "." if notes else None)
+        + labs(x="", y=ylab, color=legend_title, title=title, caption=wrap_caption("; ".join(notes) + ".") if notes else None)
         + theme_journal()
         + theme(panel_grid_major_x=element_blank())
     )
@@ -150,6 +155,3 @@ def nlr_trajectory_plot(
     p.nlrstats_aspect = 0.9
     return p
 
-
-def _ids(ids: list[str], limit: int = 8) -> str:
-    return ", ".join(ids[:limit]) + (", ..." if len(ids) > limit else "")

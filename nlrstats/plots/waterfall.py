@@ -20,7 +20,7 @@ from plotnine import (
     theme,
 )
 
-from ._data import as_frame, count_note, levels_of, require_columns, require_numeric
+from ._data import as_frame, count_note, id_list, levels_of, require_columns, require_numeric, wrap_caption
 from .theme import palette_for, theme_journal
 
 __all__ = ["waterfall_plot"]
@@ -103,13 +103,13 @@ def waterfall_plot(
         show_ids = len(frame) <= 30
     caption = None
     if missing.height:
-        ids = ", ".join(missing[id].cast(pl.String).fill_null("?").to_list()[:10])
-        more = "" if missing.height <= 10 else ", ..."
-        caption = f"Not shown: {count_note(missing.height, 'patient')} without {missing_what} ({ids}{more})."
+        ids = id_list(missing[id].cast(pl.String).to_list())
+        caption = wrap_caption(f"Not shown: {count_note(missing.height, 'patient')} without {missing_what} ({ids}).")
 
     p = (
         ggplot(frame, aes(x="id", y="pct", fill="group"))
-        + geom_col(width=0.8, color="none")
+        # Gaps between bars turn into stripes once there are many patients.
+        + geom_col(width=0.8 if len(frame) <= 60 else 1.0, color="none")
         + geom_hline(yintercept=0, color="black", size=0.4)
         + scale_fill_manual(values=colours, limits=levels, drop=False)
         + scale_y_continuous(expand=(0.02, 0, 0.05, 0))
