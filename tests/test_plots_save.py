@@ -44,6 +44,10 @@ def test_double_column_and_inches(plot, tmp_path):
     assert _png_size(save_figure(plot, tmp_path / "i.png", width=4.0, height=2.5, dpi=40)) == (160, 100)
     # Default height: the builder's aspect (waterfall 0.7) times the width.
     assert _png_size(save_figure(plot, tmp_path / "a.png", width="single", dpi=40)) == (140, 98)
+    # The aspect survives adding layers or labels.
+    from plotnine import labs
+
+    assert _png_size(save_figure(plot + labs(title="x"), tmp_path / "b.png", dpi=40)) == (140, 98)
 
 
 def test_svg_keeps_text_as_text(plot, tmp_path):
