@@ -126,7 +126,10 @@ def test_html_captions_numbered_and_refs_resolved(html):
 
 def test_html_params_override_defaults_with_types(html):
     # cutoff=5 overrides the default 8 and stays an int; cohort_name is a string; n_points keeps its default
-    assert "Cut-off in use: <strong>5</strong> (int); cohort: <em>validation</em>; points: 5." in html
+    assert "Cut-off in use: <strong>5</strong> (int); points: 5." in html
+    # inline `{python} expr`, evaluated in the kernel in document order
+    assert "Inline: the cut-off is 5, doubled 10, for cohort <em>validation</em>." in html
+    assert "<code>x = 1</code>" in html
     assert "Injected Parameters" not in html  # the injected cell is not shown
 
 
@@ -184,6 +187,7 @@ def test_docx_has_numbered_captions_native_table_and_retina_figure(outdir):
     assert "About the cut-off" in text
     assert "df = pl.DataFrame" not in text  # docx: echo false from _quarto.yml
     assert "Cut-off in use: 5 (int)" in text
+    assert "the cut-off is 5, doubled 10, for cohort validation" in text
     assert len(pngs) == 1 and _png_size(pngs[0]) == (1280, 960)  # retina: 2x the 640x480 display size
 
 

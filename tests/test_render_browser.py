@@ -19,11 +19,13 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = Path(__file__).resolve().parent / "docs"
 SHOTS = ROOT / "_output" / "screenshots"
 XSS = "<script>alert(1)</script>"
+XSS_NAME = "<img src=x onerror=alert(2)>"
 
 
 @pytest.fixture(scope="module")
 def features_report(tmp_path_factory) -> BrowserReport:
-    out = render_document(DOCS / "features.qmd", params={"cutoff": 5, "cohort_name": "validation"},
+    # the cohort name comes from the user: it must show as text, not run
+    out = render_document(DOCS / "features.qmd", params={"cutoff": 5, "cohort_name": XSS_NAME},
                           engine="builtin", output_dir=tmp_path_factory.mktemp("html"), quiet=True)
     return check_html(out, screenshot=SHOTS / "features.png")
 
@@ -55,6 +57,8 @@ def test_label_from_data_shows_as_text_and_runs_nothing(features_report):
     assert r.dialogs == ()  # alert(1) never ran
     assert r.extra["scripts"] == 0  # no <script> element in the document at all
     assert any(XSS in t for t in r.table_texts)  # the label is visible as text in the table
+    assert len(r.images) == 1  # the cohort name made no <img>
+    assert f"for cohort {XSS_NAME}." in r.extra["body_text"]
 
 
 def test_screenshot_is_a_full_page_png(features_report):

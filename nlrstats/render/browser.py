@@ -75,7 +75,7 @@ _COLLECT_JS = r"""
     table_texts: Array.from(document.querySelectorAll('table')).map(t => (t.textContent || '').replace(/\s+/g, ' ').trim().slice(0, 4000)),
     images: images, unresolved: unresolved, xrefs: xrefs, captions: captions,
     scripts: document.scripts.length,
-    body_text_length: (document.body.innerText || '').length
+    body_text: (document.body.innerText || '').slice(0, 200000)
   };
 })()
 """
@@ -425,5 +425,5 @@ def check_html(
         screenshot=shot_path,
         page_height=height,
         elapsed_s=time.perf_counter() - start,
-        extra={"scripts": info.get("scripts"), "body_text_length": info.get("body_text_length")},
+        extra={"scripts": info.get("scripts"), "body_text": info.get("body_text", "")},
     )

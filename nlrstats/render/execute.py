@@ -39,6 +39,55 @@ class ExecutedChunk:
     chunk: Chunk
     outputs: list[dict[str, Any]] = field(default_factory=list)
     injected: bool = False
+    #: for prose: the markdown text of each inline `{python} expr`, in order
+    inline: list[str] = field(default_factory=list)
+
+
+# Quarto's pattern for inline expressions: `{python} expr` not preceded by another backtick
+INLINE_EXPR = re.compile(r"(^|[^`])`\{python\}[ \t]([^`]+)`", re.MULTILINE)
+
+
+def inline_expressions(markdown: str) -> list[str]:
+    """The expressions of Quarto inline code (`` `{python} expr` ``) in a piece of prose, in order."""
+    return [m.group(2) for m in INLINE_EXPR.finditer(markdown)]
+
+
+def inline_value(data: dict[str, Any]) -> str:
+    """Markdown for an inline result: text/markdown as is, else text/plain without string quotes (as Quarto).
+
+    Unlike Quarto, ``<``, ``>`` and ``&`` of a plain value are escaped, so a
+    value that comes from data (a cohort name, a category label) is shown as
+    text and can never become raw HTML. Markdown such as ``**5**`` still works.
+    """
+    if "text/markdown" in data:
+        return str(data["text/markdown"])
+    text = str(data.get("text/plain", ""))
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        text = text[1:-1]
+    return re.sub(r"([<>&])", r"\\\1", text)
+
+
+def _evaluate_inline(client, doc: QmdDocument, exprs: list[str]) -> list[str]:
+    """Evaluate inline expressions in the kernel as Quarto does (``user_expressions`` of an empty execute request)."""
+    user_expressions = {str(i): e for i, e in enumerate(exprs)}
+    msg_id = client.kc.execute("", silent=True, store_history=False, user_expressions=user_expressions)
+    reply = client.wait_for_reply(msg_id)
+    content = (reply or {}).get("content", {})
+    results = content.get("user_expressions", {})
+    values = []
+    text = doc.path.read_text(encoding="utf-8")
+    for key, expr in user_expressions.items():
+        res = results.get(key, {})
+        if res.get("status") != "ok":
+            pos = text.find(f"`{{python}} {expr}`")
+            line = text.count("\n", 0, pos) + 1 if pos >= 0 else None
+            where = f", line {line}" if line else ""
+            raise RenderError(
+                f"{doc.path.name}{where}: inline expression `{{python}} {expr}` failed:\n"
+                f"{res.get('ename', 'Error')}: {strip_ansi(str(res.get('evalue', content.get('evalue', ''))))}"
+            )
+        values.append(inline_value(res.get("data", {})))
+    return values
 
 
 def strip_ansi(text: str) -> str:
@@ -153,12 +202,13 @@ def execute_document(
     for chunk in doc.chunks:
         planned.append(ExecutedChunk(chunk))
         if not injected_done and is_parameters_chunk(chunk):
-            planned.append(ExecutedChunk(Chunk("code", parameter_cell_source(params), {"echo": False}, "python"), injected=True))
+            # As Quarto: the injected cell carries the parameters cell's options except its label and tags.
+            opts = {k: v for k, v in chunk.options.items() if k not in ("label", "tags")}
+            planned.append(ExecutedChunk(Chunk("code", parameter_cell_source(params), opts, "python"), injected=True))
             injected_done = True
     if not injected_done:
-        # papermill's fallback: no 'parameters' cell, so the overrides go first.
-        progress("warning: no cell tagged 'parameters'; injecting the parameters at the top")
-        planned.insert(0, ExecutedChunk(Chunk("code", parameter_cell_source(params), {"echo": False}, "python"), injected=True))
+        # Quarto injects nothing when no cell is tagged 'parameters'; say so rather than ignore silently.
+        progress(f"warning: no cell tagged 'parameters' in {doc.path.name}; parameters {', '.join(params)} not used")
 
     def runs(item: ExecutedChunk) -> bool:
         c = item.chunk
@@ -168,8 +218,9 @@ def execute_document(
 
     to_run = [item for item in planned if runs(item)]
     total = len(to_run)
+    has_inline = any(c.kind == "markdown" and inline_expressions(c.source) for c in doc.chunks)
 
-    if not to_run:
+    if not to_run and not has_inline:
         return planned  # nothing to execute: no kernel needed
 
     env = dict(os.environ)
@@ -201,8 +252,17 @@ def execute_document(
                 client.execute_cell(setup, 0)
             except CellExecutionError as exc:
                 raise RenderError(f"{doc.path.name}: the kernel setup failed:\n{strip_ansi(str(exc))}") from None
-            for number, item in enumerate(to_run, start=1):
+            number = 0
+            for item in planned:
                 c = item.chunk
+                if c.kind == "markdown":
+                    exprs = inline_expressions(c.source)
+                    if exprs:
+                        item.inline = _evaluate_inline(client, doc, exprs)
+                    continue
+                if not runs(item):
+                    continue
+                number += 1
                 label = c.options.get("label")
                 progress(f"execute cell {number}/{total}" + (f" ({label})" if label else "") + (" [parameters injected]" if item.injected else ""))
                 cell = nbformat.v4.new_code_cell(c.source)

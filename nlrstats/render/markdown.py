@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 
-from nlrstats.render.execute import ExecutedChunk, strip_ansi
+from nlrstats.render.execute import INLINE_EXPR, ExecutedChunk, strip_ansi
 
 __all__ = ["to_markdown", "document_metadata"]
 
@@ -114,10 +114,11 @@ class _Writer:
     def chunk(self, item: ExecutedChunk, index: int) -> str:
         c = item.chunk
         o = c.options
-        if item.injected:
-            return ""
         if c.kind == "markdown":
-            return c.source
+            if not item.inline:
+                return c.source
+            values = iter(item.inline)
+            return INLINE_EXPR.sub(lambda m: m.group(1) + next(values), c.source)
         include = _opt(o, self.doc_opts, "include", True)
         if include is False:
             return ""

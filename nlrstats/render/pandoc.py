@@ -63,6 +63,11 @@ def run_pandoc(markdown: Path, output: Path, to: str, options: dict[str, Any], r
         # pagetitle is required by the HTML writer when there is no title
         if not options.get("title"):
             args += ["--metadata", f"pagetitle={markdown.stem}"]
+    if to == "typst":
+        # Quarto's typst options that map onto pandoc's typst template variables
+        for key in ("papersize", "mainfont", "fontsize", "columns"):
+            if options.get(key) is not None:
+                args += ["--variable", f"{key}={options[key]}"]
     if to == "docx" and options.get("reference-doc"):
         args += ["--reference-doc", str(options["reference-doc"])]
     proc = subprocess.run(args, capture_output=True, text=True)

@@ -250,6 +250,23 @@ local function resolve_cite(cite)
   return out
 end
 
+-- typst reads images relative to the .typ file (a temporary directory): make
+-- relative paths absolute by looking them up in pandoc's resource path.
+local function absolute_image(img)
+  local src = img.src
+  if src:match("^/") or src:match("^%a[%w+.-]*:") then return nil end
+  for _, dir in ipairs(PANDOC_STATE.resource_path or {}) do
+    local candidate = dir .. "/" .. src
+    local f = io.open(candidate, "rb")
+    if f then
+      f:close()
+      img.src = candidate
+      return img
+    end
+  end
+  return nil
+end
+
 function Pandoc(doc)
   number_sections = doc.meta["number-sections"] == true
   number_blocks(doc.blocks)
@@ -295,6 +312,10 @@ function Pandoc(doc)
       return nil
     end,
     Cite = resolve_cite,
+    Image = function(img)
+      if is_typst then return absolute_image(img) end
+      return nil
+    end,
   })
 
   if is_typst then
