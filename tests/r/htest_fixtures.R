@@ -168,3 +168,63 @@ tcases[[length(tcases) + 1]] <- list(x = num(xl), y = num(yl), alternative = "tw
 write_fix(tcases, "ttest")
 cat("wrote", length(bcases), length(fcases), length(rcases), length(ccases), length(wcases), length(kcases),
     length(tcases), "cases\n")
+
+## Table 1 (summarize): descriptive statistics and gtsummary's default tests ------------------
+set.seed(42)
+n <- 70
+d <- data.frame(
+  grp = sample(c("A", "B"), n, replace = TRUE, prob = c(.6, .4)),
+  arm = sample(c("x", "y", "z"), n, replace = TRUE),
+  age = round(rnorm(n, 65, 9)),                       # ties -> normal approximation
+  marker = round(rlnorm(n, 1.5, 0.6), 2),
+  ecog = sample(0:3, n, replace = TRUE, prob = c(.35, .4, .2, .05)),
+  sex = sample(c("F", "M"), n, replace = TRUE),
+  meta = sample(c(TRUE, FALSE), n, replace = TRUE, prob = c(.7, .3)),
+  stage = sample(c("I", "II", "III"), n, replace = TRUE, prob = c(.3, .4, .3)),
+  stringsAsFactors = FALSE
+)
+d$marker[c(3, 17, 40)] <- NA
+d$sex[c(5, 9)] <- NA
+small <- data.frame(grp = c(rep("A", 7), rep("B", 5)), v = c(3.1, 4.7, 2.2, 5.9, 4.1, 3.3, 6.2, 7.7, 5.5, 8.1, 6.6, 9.0))
+desc <- function(x) {
+  x <- x[!is.na(x)]
+  q <- quantile(x, c(.25, .75))
+  list(n = length(x), median = median(x), p25 = unname(q[1]), p75 = unname(q[2]), min = min(x), max = max(x),
+       mean = mean(x), sd = sd(x))
+}
+auto_cat <- function(x, g) {
+  tab <- table(x, g)
+  e <- suppressWarnings(chisq.test(tab)$expected)
+  if (any(e < 5)) list(test = "fisher", p = fisher.test(tab)$p.value)
+  else list(test = "chisq.no.correct", p = chisq.test(tab, correct = FALSE)$p.value)
+}
+sres <- list()
+for (by in c("grp", "arm")) {
+  out <- list()
+  for (v in c("age", "marker")) {
+    g <- d[[by]]
+    per <- lapply(split(d[[v]], g), desc)
+    per$Overall <- desc(d[[v]])
+    miss <- c(tapply(is.na(d[[v]]), g, sum), Overall = sum(is.na(d[[v]])))
+    tst <- if (by == "grp") list(test = "wilcox", p = wilcox.test(d[[v]][g == "A"], d[[v]][g == "B"])$p.value)
+           else list(test = "kruskal", p = kruskal.test(d[[v]], g)$p.value)
+    tt <- if (by == "grp") t.test(d[[v]][g == "A"], d[[v]][g == "B"])$p.value else NULL
+    out[[v]] <- list(stats = per, missing = as.list(miss), test = tst, t_test_p = tt)
+  }
+  for (v in c("ecog", "sex", "meta", "stage")) {
+    g <- d[[by]]
+    tab <- table(factor(as.character(d[[v]])), g)
+    out[[v]] <- list(levels = rownames(tab), counts = lapply(colnames(tab), function(cn) as.numeric(tab[, cn])),
+                     groups = colnames(tab), test = auto_cat(as.character(d[[v]]), g),
+                     chisq_correct_p = suppressWarnings(chisq.test(table(as.character(d[[v]]), g))$p.value),
+                     missing = sum(is.na(d[[v]])))
+  }
+  sres[[by]] <- out
+}
+sres$small <- list(stats = lapply(split(small$v, small$grp), desc),
+                   p = wilcox.test(small$v[small$grp == "A"], small$v[small$grp == "B"])$p.value,
+                   method = wilcox.test(small$v[small$grp == "A"], small$v[small$grp == "B"])$method)
+sres$data <- d
+sres$small_data <- small
+writeLines(toJSON(sres, auto_unbox = TRUE, digits = NA, null = "null", na = "null", pretty = TRUE),
+           file.path("tests", "fixtures", "htest_summary.json"))
