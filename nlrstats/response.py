@@ -20,7 +20,7 @@ from nlrstats.htest import HTest, binom_test, fisher_test
 from nlrstats.results import Result
 
 __all__ = ["RESPONSE_LEVELS", "ENDPOINTS", "ResponseResult", "response_by_group", "binary_rates_by_group",
-           "as_frame", "group_levels"]
+           "as_frame", "group_levels", "check_response_column"]
 
 RESPONSE_LEVELS = ("CR", "PR", "SD", "PD", "NE")
 #: endpoint -> categories counted as an event
@@ -178,7 +178,8 @@ class ResponseResult(Result):
         return "\n".join(lines)
 
 
-def _check_categories(frame: pl.DataFrame, response: str) -> pl.Series:
+def check_response_column(frame: pl.DataFrame, response: str) -> pl.Series:
+    """The response column as strings; raises naming the column and rows of any unknown code."""
     s = frame[response]
     if s.dtype != pl.String and not isinstance(s.dtype, (pl.Enum, pl.Categorical)):
         raise TypeError(f"column '{response}' must hold the strings CR, PR, SD, PD, NE; got {s.dtype}")
@@ -214,7 +215,7 @@ def response_by_group(data, by: str = "nlr_group", response: str = "best_respons
     """
     frame = as_frame(data)
     _require(frame, by, response)
-    resp = _check_categories(frame, response)
+    resp = check_response_column(frame, response)
     grp_raw = frame[by]
     levels = group_levels(grp_raw)
     grp = _group_strings(grp_raw)

@@ -206,7 +206,7 @@ for (by in c("grp", "arm")) {
     per <- lapply(split(d[[v]], g), desc)
     per$Overall <- desc(d[[v]])
     miss <- c(tapply(is.na(d[[v]]), g, sum), Overall = sum(is.na(d[[v]])))
-    tst <- if (by == "grp") list(test = "wilcox", p = wilcox.test(d[[v]][g == "A"], d[[v]][g == "B"])$p.value)
+    tst <- if (by == "grp") list(test = "wilcox", p = suppressWarnings(wilcox.test(d[[v]][g == "A"], d[[v]][g == "B"]))$p.value)
            else list(test = "kruskal", p = kruskal.test(d[[v]], g)$p.value)
     tt <- if (by == "grp") t.test(d[[v]][g == "A"], d[[v]][g == "B"])$p.value else NULL
     out[[v]] <- list(stats = per, missing = as.list(miss), test = tst, t_test_p = tt)
@@ -228,3 +228,30 @@ sres$data <- d
 sres$small_data <- small
 writeLines(toJSON(sres, auto_unbox = TRUE, digits = NA, null = "null", na = "null", pretty = TRUE),
            file.path("tests", "fixtures", "htest_summary.json"))
+
+## NLR dynamics on the bundled cohort ---------------------------------------------------------
+co <- read.csv(file.path("data", "fukuda2020_reconstructed.csv"), stringsAsFactors = FALSE)
+co$nlr_d0 <- co$neutrophils_d0 / co$lymphocytes_d0
+co$nlr_d14 <- co$neutrophils_d14 / co$lymphocytes_d14
+co$dec <- co$nlr_d14 < co$nlr_d0
+co$resp <- co$best_response %in% c("CR", "PR")
+co$dc <- co$best_response %in% c("CR", "PR", "SD")
+ok <- !is.na(co$nlr_d0) & !is.na(co$nlr_d14) & !is.na(co$best_response)
+co <- co[ok, ]
+tab2 <- function(ev) matrix(c(sum(ev & co$dec), sum(!ev & co$dec), sum(ev & !co$dec), sum(!ev & !co$dec)), 2,
+                            byrow = TRUE)
+dres <- list(n = nrow(co))
+for (ep in c("orr", "dcr")) {
+  ev <- if (ep == "orr") co$resp else co$dc
+  f <- fisher.test(tab2(ev))
+  rates <- lapply(list(decreased = co$dec, not_decreased = !co$dec), function(m) {
+    b <- binom.test(sum(ev & m), sum(m)); list(x = sum(ev & m), n = sum(m), estimate = unname(b$estimate),
+                                             conf_low = b$conf.int[1], conf_high = b$conf.int[2]) })
+  dres[[ep]] <- list(p_value = f$p.value, estimate = num(f$estimate), conf_low = f$conf.int[1],
+                     conf_high = num(f$conf.int[2]), rates = rates)
+}
+pw <- function(m) { h <- suppressWarnings(wilcox.test(co$nlr_d0[m], co$nlr_d14[m], paired = TRUE))
+  list(n = sum(m), statistic = unname(h$statistic), p_value = h$p.value, method = h$method) }
+dres$paired <- list(overall = pw(rep(TRUE, nrow(co))), responder = pw(co$resp), non_responder = pw(!co$resp))
+writeLines(toJSON(dres, auto_unbox = TRUE, digits = NA, null = "null", pretty = TRUE),
+           file.path("tests", "fixtures", "htest_dynamics.json"))
