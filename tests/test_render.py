@@ -183,6 +183,7 @@ def test_docx_has_numbered_captions_native_table_and_retina_figure(outdir):
     assert "Figure 1: Points by group, cut-off shown in the title" in text
     assert "Table 1: Counts per group (labels come from the data)" in text
     assert xml.count("<w:tbl>") == 1  # the great_tables HTML became a real Word table
+    assert xml.count('<w:jc w:val="right" />') >= 3  # GT's right-aligned count column (header + 2 rows) stays right-aligned
     assert "<script>alert(1)</script>" in text.replace("&lt;", "<").replace("&gt;", ">")
     assert "About the cut-off" in text
     assert "df = pl.DataFrame" not in text  # docx: echo false from _quarto.yml

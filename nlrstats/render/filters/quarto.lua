@@ -35,12 +35,40 @@ local function prefix_of(id)
 end
 
 -- Turn a raw HTML table into native blocks (for docx / typst).
+-- great_tables marks column alignment with classes (gt_left / gt_right / gt_center)
+-- on the column headings, which pandoc's HTML reader does not see.
+local gt_align = { gt_left = pandoc.AlignLeft, gt_right = pandoc.AlignRight, gt_center = pandoc.AlignCenter }
+
+local function gt_column_alignments(html)
+  local aligns = {}
+  for attrs in html:gmatch("<th([^>]*)>") do
+    local class = attrs:match('class="([^"]*)"')
+    if class and class:find("gt_col_heading", 1, true) and not class:find("gt_column_spanner", 1, true) then
+      local a = pandoc.AlignDefault
+      for word in class:gmatch("%S+") do
+        if gt_align[word] then a = gt_align[word] end
+      end
+      table.insert(aligns, a)
+    end
+  end
+  return aligns
+end
+
 local function html_table_blocks(raw)
   local ok, doc = pcall(pandoc.read, raw.text, "html")
   if not ok then return nil end
   local tables = pandoc.List()
   doc.blocks:walk({ Table = function(t) tables:insert(t) end })
   if #tables == 0 then return nil end
+  if #tables == 1 then
+    local aligns = gt_column_alignments(raw.text)
+    local t = tables[1]
+    if #aligns == #t.colspecs then
+      for i, spec in ipairs(t.colspecs) do
+        t.colspecs[i] = { aligns[i], spec[2] }
+      end
+    end
+  end
   return tables
 end
 
@@ -320,7 +348,8 @@ function Pandoc(doc)
 
   if is_typst then
     -- Our captions carry "Figure N:" already; typst must not add its own.
-    doc.blocks:insert(1, pandoc.RawBlock("typst", "#set figure(numbering: none)"))
+    -- Tables of results are wide: a smaller font keeps long labels inside their cells.
+    doc.blocks:insert(1, pandoc.RawBlock("typst", "#set figure(numbering: none)\n#show figure.where(kind: table): set text(size: 0.8em)"))
   end
   return doc
 end
