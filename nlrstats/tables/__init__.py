@@ -1,0 +1,23 @@
+"""Publication tables (great_tables): Table 1, response, survival, Cox, published vs reproduced, flow.
+
+Every builder takes result objects (or their tidy frames), computes no statistics, and returns a
+``great_tables.GT``. Conventions: group headers with N ("NLR < 8, N = 9"); p-values "<0.001" else
+3 decimals (``p_digits``); a footnote naming the test behind every p-value; a source note naming
+the data set (``source``); missing values as their own "Unknown" row; ``theme="default"`` or
+``"journal"``; text from user data is escaped. Output: :func:`as_html_block` for Quarto,
+:func:`as_latex` (footnotes moved under the tabular).
+"""
+
+from .flow import ANALYSIS_NAMES, gt_flow
+from .format import (format_ci, format_estimate_ci, format_median_ci, format_n_pct, format_number,
+                     format_p, format_pct, group_header, strata_label)
+from .output import as_html, as_html_block, as_latex
+from .published import gt_published_vs_reproduced
+from .theme import THEMES, apply_theme, external_references
+
+__all__ = [
+    "gt_flow", "gt_published_vs_reproduced",
+    "as_html", "as_html_block", "as_latex", "apply_theme", "external_references", "THEMES",
+    "format_p", "format_number", "format_ci", "format_estimate_ci", "format_median_ci",
+    "format_n_pct", "format_pct", "group_header", "strata_label", "ANALYSIS_NAMES",
+]

@@ -1,0 +1,57 @@
+"""Pieces every builder shares: input checks, the source note, the p-value footnote, the theme."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import polars as pl
+from great_tables import GT, loc
+
+from .theme import apply_theme
+
+__all__ = ["check_columns", "finish", "footnote_tests"]
+
+
+def check_columns(frame, required: Sequence[str], what: str) -> pl.DataFrame:
+    """Return ``frame`` as a polars DataFrame, raising a clear error naming any missing column."""
+    if not isinstance(frame, pl.DataFrame):
+        raise TypeError(f"{what} must be a polars DataFrame, got {type(frame).__name__}")
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{what} is missing column(s) {', '.join(map(repr, missing))}; "
+                         f"it has {', '.join(frame.columns)}")
+    return frame
+
+
+def footnote_tests(gt: GT, column: str, tests: Iterable[tuple[int, str | None]]) -> GT:
+    """Footnote every p-value cell with the test behind it.
+
+    ``tests`` holds (row index, test name) for each p-value row; rows sharing a test share one mark
+    (great_tables numbers identical footnote texts once).
+    """
+    by_test: dict[str, list[int]] = {}
+    for row, test in tests:
+        if test:
+            by_test.setdefault(test, []).append(row)
+    for test, rows in by_test.items():
+        gt = gt.tab_footnote(test, locations=loc.body(columns=column, rows=rows))
+    return gt
+
+
+def finish(gt: GT, *, source: str | None, theme: str, font=None, title: str | None = None,
+           subtitle: str | None = None, notes: Sequence[str] = ()) -> GT:
+    """Title, extra source notes, the data-set source note and the theme, in that order."""
+    if title is not None:
+        gt = gt.tab_header(title=title, subtitle=subtitle)
+    for note in notes:
+        gt = gt.tab_source_note(note)
+    if source:
+        gt = gt.tab_source_note(f"Data: {source}")
+    return apply_theme(gt, theme, font=font)
+
+
+def source_of(obj, source: str | None) -> str | None:
+    """An explicit ``source`` wins; otherwise a Cohort's (or a result's) ``.source`` if it has one."""
+    if source is not None:
+        return source
+    return getattr(obj, "source", None)
