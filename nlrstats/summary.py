@@ -18,7 +18,6 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from nlrstats.htest import HTest
 from nlrstats.response import as_frame, group_levels
 from nlrstats.results import Result
 from nlrstats.summary_stats import (

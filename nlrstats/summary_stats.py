@@ -15,7 +15,8 @@ import polars as pl
 
 from nlrstats.htest import FisherTableTooLarge, HTest, chisq_test, fisher_test, t_test
 from nlrstats.htest.chisq import expected_counts
-from nlrstats.htest.rank import kruskal_from_counts, wilcox_from_counts
+from nlrstats.htest.kruskal import kruskal_from_counts
+from nlrstats.htest.rank import wilcox_from_counts
 
 __all__ = ["TEST_ALIASES", "TEST_NAMES", "continuous_moments", "value_counts", "order_stats_from_counts",
            "categorical_counts",

@@ -7,7 +7,8 @@
 from nlrstats.htest.binom import binom_test, clopper_pearson
 from nlrstats.htest.chisq import chisq_test, expected_counts
 from nlrstats.htest.fisher import FisherTableTooLarge, fisher_test
-from nlrstats.htest.rank import kruskal_test, wilcox_test
+from nlrstats.htest.kruskal import kruskal_test
+from nlrstats.htest.rank import wilcox_test
 from nlrstats.htest.result import HTest
 from nlrstats.htest.ttest import t_test
 

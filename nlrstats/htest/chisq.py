@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from nlrstats.htest.fisher import random_tables
+from nlrstats.htest.fisher_rxc import random_tables
 from nlrstats.htest.result import HTest
 from nlrstats.htest.tables import as_count_table, crosstab
 

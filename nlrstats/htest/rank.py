@@ -1,5 +1,4 @@
-"""Rank tests with R's numbers: Wilcoxon rank-sum / signed-rank (``wilcox.test``) and
-Kruskal-Wallis (``kruskal.test``).
+"""Wilcoxon rank-sum / signed-rank tests with R's numbers (``wilcox.test``).
 
 Exact null distributions (counts of rank subsets, as R's ``cwilcox`` / ``csignrank``) are
 used without ties or zeros when each sample is smaller than 50; otherwise the normal
@@ -13,93 +12,16 @@ from __future__ import annotations
 
 import math
 import warnings
-from functools import lru_cache
 
 import numpy as np
 from scipy import stats
 
 from nlrstats.htest.result import HTest, check_alternative, check_conf_level, uniroot
+from nlrstats.htest.rank_dist import psignrank, pwilcox, qsignrank, qwilcox
 from nlrstats.htest.rmath import qnorm
 
-__all__ = ["wilcox_test", "kruskal_test", "rank_sums_from_counts", "wilcox_from_counts", "kruskal_from_counts"]
+__all__ = ["wilcox_test", "rank_sums_from_counts", "wilcox_from_counts"]
 
-_DBL_EPS = 2.220446049250313e-16
-
-
-# ----------------------------------------------------------------------------- exact null distributions
-@lru_cache(maxsize=64)
-def _wilcox_counts(m: int, n: int) -> np.ndarray:
-    """Number of arrangements giving each value 0..m*n of the Mann-Whitney statistic."""
-    N = m + n
-    top = m * N
-    dp = np.zeros((m + 1, top + 1))
-    dp[0, 0] = 1.0
-    for e in range(1, N + 1):
-        for size in range(min(e, m), 0, -1):
-            dp[size, e:] += dp[size - 1, : top + 1 - e]
-    base = m * (m + 1) // 2
-    return dp[m, base : base + m * n + 1].copy()
-
-
-@lru_cache(maxsize=64)
-def _signrank_counts(n: int) -> np.ndarray:
-    top = n * (n + 1) // 2
-    dp = np.zeros(top + 1)
-    dp[0] = 1.0
-    for e in range(1, n + 1):
-        dp[e:] = dp[e:] + dp[: top + 1 - e]
-    return dp
-
-
-def _p_from_counts(counts: np.ndarray, q: float, lower_tail: bool) -> float:
-    q = math.floor(q + 1e-7)
-    total = counts.sum()
-    if q < 0:
-        return 0.0 if lower_tail else 1.0
-    if q >= len(counts) - 1:
-        return 1.0 if lower_tail else 0.0
-    if lower_tail:
-        return float(counts[: q + 1].sum() / total)
-    return float(counts[q + 1 :].sum() / total)
-
-
-def pwilcox(q: float, m: int, n: int, lower_tail: bool = True) -> float:
-    """Distribution function of the Wilcoxon rank-sum statistic (R's ``pwilcox``)."""
-    return _p_from_counts(_wilcox_counts(int(m), int(n)), q, lower_tail)
-
-
-def psignrank(q: float, n: int, lower_tail: bool = True) -> float:
-    """Distribution function of the Wilcoxon signed-rank statistic (R's ``psignrank``)."""
-    return _p_from_counts(_signrank_counts(int(n)), q, lower_tail)
-
-
-def _quantile_from_counts(counts: np.ndarray, x: float) -> int:
-    # R's qwilcox / qsignrank: walk the cumulative distribution with a 10*eps fuzz.
-    f = counts / counts.sum()
-    top = len(counts) - 1
-    p = 0.0
-    q = 0
-    if x <= 0.5:
-        x = x - 10 * _DBL_EPS
-        while True:
-            p += f[q]
-            if p >= x:
-                return q
-            q += 1
-    x = 1 - x + 10 * _DBL_EPS
-    while True:
-        p += f[q]
-        if p > x:
-            return top - q
-        q += 1
-
-
-def qwilcox(p: float, m: int, n: int) -> int:
-    return _quantile_from_counts(_wilcox_counts(int(m), int(n)), p)
-
-
-def qsignrank(p: float, n: int) -> int:
-    return _quantile_from_counts(_signrank_counts(int(n)), p)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -485,68 +407,3 @@ def _rank_sum_ci_approx(x, y, alternative, correct, conf_level, tol_root):
         cl, ch = -math.inf, root(qnorm(alpha))
     est = uniroot(lambda d: W(d, False), mumin, mumax, tol=tol_root)
     return est, cl, ch
-
-
-# ----------------------------------------------------------------------------- Kruskal-Wallis
-def kruskal_test(x, g=None) -> HTest:
-    """Kruskal-Wallis rank sum test, as R's ``kruskal.test``.
-
-    Parameters
-    ----------
-    x : numeric sequence, or a list of numeric sequences (one per group) when ``g`` is None
-    g : group labels, same length as ``x``; pairs with a missing value are dropped
-    """
-    if g is None:
-        if not isinstance(x, (list, tuple)) or len(x) < 2:
-            raise ValueError("'x' must be a list with at least 2 groups when 'g' is not given")
-        groups = [_as_float_array(v, f"x[{i}]") for i, v in enumerate(x)]
-        groups = [v[~np.isnan(v)] for v in groups]
-        if any(len(v) == 0 for v in groups):
-            raise ValueError("all groups must contain data")
-        xv = np.concatenate(groups)
-        codes = np.repeat(np.arange(len(groups)), [len(v) for v in groups])
-    else:
-        xv = _as_float_array(x, "x")
-        gl = list(g.to_list() if hasattr(g, "to_list") else g)
-        if len(gl) != len(xv):
-            raise ValueError(f"'x' and 'g' must have the same length ({len(xv)} vs {len(gl)})")
-        ok = np.array([(v is not None) and not (isinstance(v, float) and math.isnan(v)) for v in gl]) & ~np.isnan(xv)
-        xv = xv[ok]
-        gk = [v for v, o in zip(gl, ok) if o]
-        levels = sorted(set(gk))
-        idx = {v: i for i, v in enumerate(levels)}
-        codes = np.array([idx[v] for v in gk], dtype=np.int64)
-        if len(levels) < 2:
-            raise ValueError("all observations are in the same group")
-    n = len(xv)
-    if n < 2:
-        raise ValueError("not enough observations")
-    k = int(codes.max()) + 1
-    vals, inv = np.unique(xv, return_inverse=True)
-    counts = np.zeros((len(vals), k))
-    np.add.at(counts, (inv, codes), 1)
-    return kruskal_from_counts(counts, data_name="x and g")
-
-
-def kruskal_from_counts(counts: np.ndarray, data_name: str = "x and g") -> HTest:
-    """Kruskal-Wallis test from a (distinct sorted values x groups) count matrix (R's numbers).
-
-    Groups with no observation are ignored (R's ``factor()`` drops unused levels).
-    """
-    counts = np.asarray(counts, dtype=float)
-    counts = counts[:, counts.sum(axis=0) > 0]
-    if counts.shape[1] < 2:
-        raise ValueError("all observations are in the same group")
-    rsum, ng, n, tie = rank_sums_from_counts(counts)
-    if n < 2:
-        raise ValueError("not enough observations")
-    h = float(np.sum(rsum**2 / ng))
-    denom = 1 - tie / (n**3 - n)
-    stat = (12 * h / (n * (n + 1)) - 3 * (n + 1)) / denom if denom > 0 else math.nan
-    df = counts.shape[1] - 1
-    return HTest(
-        statistic=stat, parameter=df, p_value=None if math.isnan(stat) else float(stats.chi2.sf(stat, df)),
-        estimate=None, conf_low=None, conf_high=None, method="Kruskal-Wallis rank sum test",
-        alternative=None, statistic_name="Kruskal-Wallis chi-squared", parameter_name="df",
-        data_name=data_name,
-    )
