@@ -133,6 +133,11 @@ def test_html_params_override_defaults_with_types(html):
     assert "Injected Parameters" not in html  # the injected cell is not shown
 
 
+def test_kernel_cwd_and_project_root(html):
+    assert ("Kernel: cwd is the doc directory: True; project root has _quarto.yml: True; "
+            "MPLCONFIGDIR set: True.") in html
+
+
 def test_html_cell_options_honoured(html):
     assert "HIDDEN-INCLUDE-FALSE" not in html  # include: false hides code and output
     assert "OUTPUT-FALSE-MARKER" in html  # output: false keeps the (folded) code ...

@@ -43,8 +43,6 @@ def load_project(root: Path | None) -> dict[str, Any]:
 
 def _format_block(config: dict[str, Any], fmt: str) -> dict[str, Any]:
     formats = config.get("format")
-    if isinstance(formats, str):
-        return {} if formats != fmt else {}
     if isinstance(formats, dict):
         block = formats.get(fmt)
         if isinstance(block, dict):

@@ -89,7 +89,8 @@ def render_document(
     Notes
     -----
     Cells run with the document's directory as working directory, as Quarto
-    runs them; ``NLRSTATS_PROJECT_ROOT`` in the kernel's environment holds the
+    runs them (``execute-dir: project`` under ``project:`` in ``_quarto.yml``
+    switches to the project root, as in Quarto); ``NLRSTATS_PROJECT_ROOT`` in the kernel's environment holds the
     project root so documents can read project files wherever they live.
 
     Raises
@@ -123,7 +124,9 @@ def render_document(
     doc = parse_qmd(path)
     project = load_project(root)
     options = resolve_options(project, doc.front_matter, to)
-    chunks = execute_document(doc, params, options, root or path.parent, say)
+    execute_dir = (project.get("project") or {}).get("execute-dir", "file")
+    cwd = root if (execute_dir == "project" and root is not None) else path.parent
+    chunks = execute_document(doc, params, options, root or path.parent, say, cwd=cwd)
 
     out = output_dir / f"{path.stem}.{EXTENSIONS[to]}"
     with tempfile.TemporaryDirectory(prefix="nlrstats-render-") as tmp:

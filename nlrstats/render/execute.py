@@ -2,7 +2,8 @@
 
 * Kernel: ipykernel started with the current interpreter (``sys.executable``), so
   the venv that runs nlrstats runs the document; no user-wide kernelspec needed.
-* Working directory: the document's directory (Quarto's behaviour). The project
+* Working directory: the document's directory (Quarto's behaviour; with
+  ``project: execute-dir: project`` in ``_quarto.yml``, the project root). The project
   root (nearest ``_quarto.yml``, else the document's directory) is exported to
   the kernel as ``NLRSTATS_PROJECT_ROOT`` so reports can find project files.
 * Parameters: Quarto/papermill convention. The chunk tagged ``parameters``
@@ -185,9 +186,12 @@ def execute_document(
     project_root: Path,
     progress: Callable[[str], None],
     timeout: int = 600,
+    cwd: Path | None = None,
 ) -> list[ExecutedChunk]:
     """Execute the document's Python chunks in order and return every chunk with its outputs.
 
+    ``cwd`` defaults to the document's directory (Quarto's default; the
+    project's ``execute-dir: project`` makes it the project root).
     Chunks with ``eval: false`` and non-Python chunks are not run. A chunk
     raising an exception stops the render with a :class:`RenderError` unless it
     has ``error: true``.
@@ -231,7 +235,7 @@ def execute_document(
         (runtime_dir / "mpl").mkdir()
         env["MPLCONFIGDIR"] = str(runtime_dir / "mpl")
     env.pop("PYDEVD_USE_FRAME_EVAL", None)
-    cwd = str(doc.path.parent)
+    cwd = str(cwd or doc.path.parent)
 
     nb = nbformat.v4.new_notebook()
     client = NotebookClient(
