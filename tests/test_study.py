@@ -1,0 +1,93 @@
+"""The study plan in one call: keys of the JSON, the published numbers, edge cohorts."""
+
+import json
+import subprocess
+import sys
+
+import polars as pl
+import pytest
+
+from nlrstats.cohort import cohort_from_frame
+from nlrstats.published import PUBLISHED, compare_published
+from nlrstats.simulate import simulate_cohort
+from nlrstats.study import analyze
+
+
+@pytest.fixture(scope="module")
+def results(bundled):
+    return analyze(bundled, bootstrap=0)
+
+
+def test_published_numbers_all_reproduced(results):
+    cmp = results.compare_published()
+    assert cmp.height == len(PUBLISHED)
+    assert cmp["agrees"].all(), cmp.filter(~pl.col("agrees"))
+
+
+def test_json_keys_scripts_rely_on(results):
+    d = json.loads(results.to_json())
+    assert d["n"] == 13 and d["cutoff"] == 8.0
+    assert d["groups"] == [{"key": "low", "label": "NLR < 8", "n": 9}, {"key": "high", "label": "NLR ≥ 8", "n": 4}]
+    assert {k: d["response"]["dcr"]["low"][k] for k in ("x", "n")} == {"x": 8, "n": 9}
+    assert {k: d["response"]["dcr"]["high"][k] for k in ("x", "n")} == {"x": 1, "n": 4}
+    assert d["response"]["dcr"]["p_value"] == pytest.approx(0.05174825, abs=1e-8)  # fisher.test in R
+    assert set(d["response"]["dcr"]["low"]) == {"x", "n", "estimate", "conf_low", "conf_high"}
+    assert d["nlr_change"]["orr"]["decreased"]["x"] == 3 and d["nlr_change"]["orr"]["decreased"]["n"] == 7
+    assert d["nlr_change"]["orr"]["not_decreased"]["x"] == 0 and d["nlr_change"]["orr"]["not_decreased"]["n"] == 6
+    assert d["nlr_change"]["orr"]["p_value"] == pytest.approx(0.1923077, abs=1e-7)
+    for ep, (lo, hi) in {"pfs": (4.0, 1.6), "os": (10.2, 3.8)}.items():
+        assert d[ep]["median"]["low"]["estimate"] == lo and d[ep]["median"]["high"]["estimate"] == hi
+        assert d[ep]["median"]["low"]["conf_high"] is None  # not reached, as R prints NA
+        assert set(d[ep]["logrank"]) == {"statistic", "df", "p_value"} and d[ep]["logrank"]["p_value"] < 0.05
+        assert {"estimate", "conf_low", "conf_high", "p_value"} <= set(d[ep]["cox"])
+    # R survdiff on the reconstruction: chisq 9.574 (PFS) and 7.16 (OS)
+    assert d["pfs"]["logrank"]["statistic"] == pytest.approx(9.574196, rel=1e-6)
+
+
+def test_disagreement_is_flagged(results):
+    d = results.to_dict()
+    d["pfs"]["median"]["low"]["estimate"] = 4.06
+    d["response"]["dcr"]["p_value"] = 0.062
+    cmp = compare_published(d)
+    flagged = cmp.filter(~pl.col("agrees"))["quantity"].to_list()
+    assert flagged == ["Disease control, p (Fisher)", "Median PFS, NLR < 8 (months)"]
+
+
+def test_other_cutoff_regroups(bundled):
+    r = analyze(bundled, cutoff=5, bootstrap=0)
+    assert [g["label"] for g in r.groups()] == ["NLR < 5", "NLR ≥ 5"]
+    assert sum(g["n"] for g in r.groups()) == 13
+    assert r.groups()[1]["n"] == int((bundled.data["nlr_d0"] >= 5).sum())
+
+
+def test_monotone_likelihood_switches_to_firth():
+    frame = simulate_cohort(40, seed=3)
+    # no deaths in the high group: the Cox MLE of the HR is 0 (monotone likelihood)
+    frame = frame.with_columns(
+        pl.when(pl.col("neutrophils_d0") / pl.col("lymphocytes_d0") >= 8).then(0).otherwise(pl.col("os_event"))
+        .alias("os_event"))
+    c = cohort_from_frame(frame)
+    assert c.data["nlr_high"].sum() > 0
+    r = analyze(c, bootstrap=0)
+    d = r.to_dict()
+    assert r.os.cox.monotone and r.os.firth is not None
+    assert d["os"]["cox"]["method"] == "Firth penalised Cox" and d["os"]["cox"]["monotone_likelihood"]
+    assert 0 < d["os"]["cox"]["estimate"] < 1
+    assert any("monotone" in n for n in d["notes"])
+
+
+def test_single_group_cohort_reports_instead_of_failing():
+    frame = simulate_cohort(30, seed=4, nlr_median=2.0, nlr_log_sd=0.1)
+    c = cohort_from_frame(frame)
+    assert c.data["nlr_high"].sum() == 0
+    d = analyze(c, bootstrap=0).to_dict()
+    assert d["pfs"]["logrank"] is None and d["pfs"]["cox"] is None
+    assert any("only one NLR group" in n for n in d["notes"])
+
+
+def test_cli_analyze_json(bundled_path):
+    res = subprocess.run([sys.executable, "-m", "nlrstats.cli", "analyze", str(bundled_path), "--json", "-",
+                          "--bootstrap", "0"], capture_output=True, text=True, check=True)
+    d = json.loads(res.stdout)
+    assert d["response"]["dcr"]["low"]["x"] == 8 and round(d["response"]["dcr"]["p_value"], 4) == 0.0517
+    assert round(d["nlr_change"]["orr"]["p_value"], 3) == 0.192
