@@ -34,7 +34,7 @@ def footnote_tests(gt: GT, column: str, tests: Iterable[tuple[int, str | None]])
         if test:
             by_test.setdefault(test, []).append(row)
     for test, rows in by_test.items():
-        gt = gt.tab_footnote(test, locations=loc.body(columns=column, rows=rows))
+        gt = gt.tab_footnote(test, locations=loc.body(columns=column, rows=rows), placement="right")
     return gt
 
 

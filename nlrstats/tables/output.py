@@ -8,6 +8,7 @@ label), and drops styles (the ✓/✗ text of the comparison table carries the m
 
 from __future__ import annotations
 
+import html as _html
 import warnings
 
 from great_tables import GT, loc
@@ -77,7 +78,8 @@ def as_latex(gt: GT, use_longtable: bool = False, tbl_pos: str | None = None) ->
     plain = gt._replace(_footnotes=[], _styles=[])
     for info in gt._footnotes:
         for text in info.footnotes or []:
-            key = text.text if hasattr(text, "text") else str(text)
+            # great_tables stores footnotes HTML-escaped; LaTeX needs the plain text back
+            key = _html.unescape(text.text if hasattr(text, "text") else str(text))
             if key not in order:
                 order[key] = next(gen)
             mark = f"\\textsuperscript{{{order[key]}}}"
