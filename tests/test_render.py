@@ -104,7 +104,7 @@ def test_html_is_one_self_contained_file(html, outdir):
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
     assert "@import" not in html and "mathjax" not in html.lower() and "require.js" not in html
     assert "<script" not in html
-    assert len(re.findall(r'src="data:image/png;base64,', html)) == 1
+    assert len(re.findall(r'src="data:image/png;base64,', html)) == 3
 
 
 def test_html_title_block_and_toc(html):
@@ -122,6 +122,14 @@ def test_html_captions_numbered_and_refs_resolved(html):
     assert '<a href="#tbl-groups" class="quarto-xref">Table 1</a>' in html
     assert '<a href="#tbl-groups" class="quarto-xref">1</a>' in html  # [-@tbl-groups]
     assert "@fig-" not in html and "@tbl-" not in html
+
+
+def test_html_subfigures_side_by_side(html):
+    assert re.search(r'<div id="fig-pair" class="quarto-float quarto-float-fig" data-layout-ncol="2">\s*'
+                     r'<figure id="fig-pair-1">', html)
+    assert '<figcaption aria-hidden="true">(a) Left panel</figcaption>' in html
+    assert re.search(r'<div class="quarto-caption figure-caption">\s*Figure 2: Two panels side by side', html)
+    assert '<a href="#fig-pair-2" class="quarto-xref">Figure 2 (b)</a>' in html
 
 
 def test_html_params_override_defaults_with_types(html):
@@ -194,17 +202,19 @@ def test_docx_has_numbered_captions_native_table_and_retina_figure(outdir):
     assert "df = pl.DataFrame" not in text  # docx: echo false from _quarto.yml
     assert "Cut-off in use: 5 (int)" in text
     assert "the cut-off is 5, doubled 10, for cohort validation" in text
-    assert len(pngs) == 1 and _png_size(pngs[0]) == (1280, 960)  # retina: 2x the 640x480 display size
+    assert len(pngs) == 3 and all(_png_size(p) == (1280, 960) for p in pngs)  # retina: 2x the 640x480 display size
+    assert "Figure 2: Two panels side by side" in text and "(b) Right panel" in text
 
 
 def test_pdf_through_typst(outdir):
     out = render_document(DOCS / "features.qmd", params=PARAMS, to="pdf", engine="builtin", output_dir=outdir, quiet=True)
     pdf = out.read_bytes()
     assert pdf.startswith(b"%PDF-")
-    assert re.search(rb"/Type/Pages/Count [12]\b", pdf)
+    assert re.search(rb"/Type/Pages/Count [1-4]\b", pdf)
     assert b"<rdf:li xml:lang=\"x-default\">Renderer feature test</rdf:li>" in pdf
     assert re.search(rb"/Title\(Results\)", pdf)  # outline entry from the headings
-    assert re.search(rb"/Subtype/Image/Filter/FlateDecode/Width 1280/Height 960", pdf)
+    # three colour images at retina size (each PNG's alpha channel is a separate DeviceGray mask)
+    assert len(re.findall(rb"/Subtype/Image/Filter/FlateDecode/Width 1280/Height 960/ColorSpace \d+ 0 R", pdf)) == 3
 
 
 # ---------------------------------------------------------------- failures

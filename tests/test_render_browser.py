@@ -35,13 +35,14 @@ def test_rendered_document_passes_browser_checks(features_report):
     assert r.ok, r.problems()
     assert r.console_errors == () and r.dialogs == ()
     assert r.title == "Renderer feature test"
-    assert len(r.images) == 1 and r.images[0]["natural_width"] == 1280  # retina PNG decoded by the browser
+    assert len(r.images) == 3 and all(i["natural_width"] == 1280 for i in r.images)  # retina PNGs decoded
     assert r.tables == 1
     assert r.unresolved_refs == ()
-    assert [x["text"] for x in r.xrefs] == ["Figure 1", "Table 1", "1", "Parameters"]
+    assert [x["text"] for x in r.xrefs] == ["Figure 1", "Table 1", "1", "Parameters", "Figure 2", "Figure 2 (b)"]
     assert all(x["target_exists"] for x in r.xrefs)
     assert r.captions == ("Figure 1: Points by group, cut-off shown in the title",
-                          "Table 1: Counts per group (labels come from the data)")
+                          "Table 1: Counts per group (labels come from the data)",
+                          "(a) Left panel", "(b) Right panel", "Figure 2: Two panels side by side")
 
 
 def test_only_the_file_itself_and_data_urls_are_requested(features_report):
@@ -57,7 +58,7 @@ def test_label_from_data_shows_as_text_and_runs_nothing(features_report):
     assert r.dialogs == ()  # alert(1) never ran
     assert r.extra["scripts"] == 0  # no <script> element in the document at all
     assert any(XSS in t for t in r.table_texts)  # the label is visible as text in the table
-    assert len(r.images) == 1  # the cohort name made no <img>
+    assert len(r.images) == 3  # the cohort name made no <img>
     assert f"for cohort {XSS_NAME}." in r.extra["body_text"]
 
 

@@ -79,37 +79,39 @@ class _Writer:
             path.write_bytes(base64.b64decode(_text(data)))
         return path
 
-    def rich_output(self, out: dict[str, Any], asis: bool, fig_label: str | None, fig_cap: str | None, name: str) -> tuple[str, bool]:
-        """Markdown for a display_data/execute_result; second value: it was a captioned figure."""
+    def chosen_mime(self, out: dict[str, Any]) -> str | None:
+        data = out.get("data", {})
+        return next((m for m in _MIME_ORDER[self.family] if m in data), None)
+
+    def rich_output(self, out: dict[str, Any], asis: bool, fig_id: str | None, caption: str | None, name: str) -> str:
+        """Markdown for a display_data/execute_result; an image with ``caption`` becomes a pandoc Figure with ``fig_id``."""
         data = out.get("data", {})
         meta = out.get("metadata", {})
-        for mime in _MIME_ORDER[self.family]:
-            if mime not in data:
-                continue
-            value = data[mime]
-            if mime == "text/markdown":
-                return _text(value), False
-            if mime == "text/html":
-                return _fence(_text(value), "{=html}"), False
-            if mime == "text/latex":
-                return _fence(_text(value), "{=latex}"), False
-            if mime == "text/plain":
-                text = _text(value)
-                return (text if asis else _fence(strip_ansi(text), " {.cell-output .cell-output-display}")), False
-            path = self.write_image(mime, value, name)
-            size = meta.get(mime, {}) if isinstance(meta.get(mime), dict) else {}
-            attrs = []
-            if fig_label:
-                attrs.append(f"#{fig_label}")
-            if size.get("width"):
-                attrs.append(f"width={int(size['width'])}px")
-            if size.get("height") and self.family == "html":
-                attrs.append(f"height={int(size['height'])}px")
-            attr = "{" + " ".join(attrs) + "}" if attrs else ""
-            caption = fig_cap or ""
-            # An image alone in a paragraph with a caption becomes a pandoc Figure.
-            return f"![{caption}]({path.as_posix()}){attr}", bool(fig_label and fig_cap)
-        return "", False
+        mime = self.chosen_mime(out)
+        if mime is None:
+            return ""
+        value = data[mime]
+        if mime == "text/markdown":
+            return _text(value)
+        if mime == "text/html":
+            return _fence(_text(value), "{=html}")
+        if mime == "text/latex":
+            return _fence(_text(value), "{=latex}")
+        if mime == "text/plain":
+            text = _text(value)
+            return text if asis else _fence(strip_ansi(text), " {.cell-output .cell-output-display}")
+        path = self.write_image(mime, value, name)
+        size = meta.get(mime, {}) if isinstance(meta.get(mime), dict) else {}
+        attrs = []
+        if fig_id and caption:
+            attrs.append(f"#{fig_id}")
+        if size.get("width"):
+            attrs.append(f"width={int(size['width'])}px")
+        if size.get("height") and self.family == "html":
+            attrs.append(f"height={int(size['height'])}px")
+        attr = "{" + " ".join(attrs) + "}" if attrs else ""
+        # An image alone in a paragraph with a caption becomes a pandoc Figure.
+        return f"![{caption or ''}]({path.as_posix()}){attr}"
 
     def chunk(self, item: ExecutedChunk, index: int) -> str:
         c = item.chunk
@@ -144,14 +146,24 @@ class _Writer:
 
         fig_label = label if label and label.startswith("fig-") else None
         fig_cap = o.get("fig-cap")
-        if isinstance(fig_cap, list):  # sub-captions: keep the first as the caption
+        if isinstance(fig_cap, list):  # one caption per figure is not supported: the first is the caption
             fig_cap = fig_cap[0] if fig_cap else None
+        subcaps = o.get("fig-subcap")
+        if isinstance(subcaps, str):
+            subcaps = [subcaps]
+        outputs = list(item.outputs) if output is not False else []
+        n_images = sum(
+            1 for out in outputs
+            if out.get("output_type") in ("display_data", "execute_result") and self.chosen_mime(out) in _IMAGE_EXT
+        )
+        # Quarto: several figures from one labelled cell (or fig-subcap) are sub-figures (a), (b), ...
+        subfigures = bool(fig_label and (n_images > 1 or (subcaps and n_images >= 1)))
         body: list[str] = []
         captioned_figure = False
+        n_image = 0
         if output is not False:
             asis = output == "asis"
             stream_buf: dict[str, list[str]] = {}
-            outputs = list(item.outputs)
 
             def flush():
                 for name in ("stdout", "stderr"):
@@ -175,22 +187,35 @@ class _Writer:
                     tb = strip_ansi("\n".join(out.get("traceback", [])))
                     body.append(_fence(tb, " {.cell-output .cell-output-error}"))
                 elif kind in ("display_data", "execute_result"):
-                    use_label = fig_label if (fig_label and not captioned_figure) else None
-                    md, captioned = self.rich_output(out, asis, use_label, fig_cap if use_label else None, label or f"{self.stem}-cell-{index}")
-                    captioned_figure = captioned_figure or captioned
+                    name = label or f"{self.stem}-cell-{index}"
+                    fig_id, caption = None, None
+                    if self.chosen_mime(out) in _IMAGE_EXT:
+                        n_image += 1
+                        if subfigures:
+                            letter = "abcdefghijklmnopqrstuvwxyz"[(n_image - 1) % 26]
+                            sub = subcaps[n_image - 1] if subcaps and n_image <= len(subcaps) else ""
+                            fig_id, caption = f"{fig_label}-{n_image}", f"({letter}) {sub}".strip()
+                        elif fig_label and fig_cap and not captioned_figure:
+                            fig_id, caption = fig_label, str(fig_cap)
+                            captioned_figure = True
+                    md = self.rich_output(out, asis, fig_id, caption, name)
                     if md:
                         body.append(md)
             flush()
 
+        layout = o.get("layout-ncol")
+        layout_attr = f' layout-ncol="{int(layout)}"' if isinstance(layout, int) and layout > 1 else ""
         if label and label.startswith("tbl-"):
             cap = o.get("tbl-cap")
             inner = "\n\n".join(body)
             cap_md = f"::: {{.quarto-caption}}\n{cap}\n:::\n\n" if cap else ""
             body = [f"::::: {{#{label} .quarto-float .quarto-float-tbl}}\n{cap_md}{inner}\n:::::"]
         elif fig_label and not captioned_figure and (body or fig_cap):
-            # A figure label on non-image output (e.g. an HTML widget): a captioned div, caption below.
+            # Sub-figures, or a figure label on non-image output: a captioned div, caption below.
             cap_md = f"\n\n::: {{.quarto-caption}}\n{fig_cap}\n:::" if fig_cap else ""
-            body = [f"::::: {{#{fig_label} .quarto-float .quarto-float-fig}}\n" + "\n\n".join(body) + f"{cap_md}\n:::::"]
+            body = [f"::::: {{#{fig_label} .quarto-float .quarto-float-fig{layout_attr}}}\n" + "\n\n".join(body) + f"{cap_md}\n:::::"]
+        elif layout_attr and body:
+            body = [f"::::: {{.quarto-layout{layout_attr}}}\n" + "\n\n".join(body) + "\n:::::"]
         parts.extend(body)
         if not parts:
             return ""

@@ -26,6 +26,7 @@ local callout_titles = {
 local numbers = {}      -- id -> number (string)
 local kinds = {}        -- id -> "Figure" | "Table" | "Section"
 local sec_titles = {}   -- id -> inlines of the heading (for unnumbered sections)
+local subfigures = {}   -- id -> true for sub-figures (their caption keeps its "(a)")
 local counters = { fig = 0, tbl = 0 }
 local number_sections = false
 
@@ -110,6 +111,20 @@ local function number_blocks(blocks)
         counters[p] = counters[p] + 1
         numbers[d.identifier] = tostring(counters[p])
         kinds[d.identifier] = (p == "fig") and "Figure" or "Table"
+        if p == "fig" then
+          -- figures inside a figure float are its sub-figures: "1 (a)", "1 (b)", ...
+          local k = 0
+          d.content:walk({
+            Figure = function(f)
+              if prefix_of(f.identifier) == "fig" and not numbers[f.identifier] then
+                k = k + 1
+                numbers[f.identifier] = numbers[d.identifier] .. " (" .. string.char(96 + k) .. ")"
+                kinds[f.identifier] = "Figure"
+                subfigures[f.identifier] = true
+              end
+            end,
+          })
+        end
       end
     end,
     Table = function(t)
@@ -302,7 +317,7 @@ function Pandoc(doc)
   doc.blocks = doc.blocks:walk({
     Figure = function(f)
       local n = numbers[f.identifier]
-      if n then
+      if n and not subfigures[f.identifier] then
         local long = f.caption.long
         if #long > 0 and long[1].content then
           long[1].content = caption_inlines("Figure", n, long[1].content)
