@@ -57,6 +57,10 @@ class EndpointResult(Result):
     logrank : log-rank test, None when fewer than two groups have patients.
     cox : Cox PH with Efron ties (HR of NLR ≥ cut-off vs < cut-off), None as for ``logrank``.
     firth : Firth's penalised Cox (profile-likelihood CI), computed when ``cox.monotone``.
+    univariable : one Cox fit per covariate (NLR group first, then the covariates present), each
+        replaced by Firth's fit when its likelihood is monotone.
+    multivariable : NLR group adjusted for the covariates, fitted only with at least 10 events per
+        coefficient (Peduzzi et al., J Clin Epidemiol 1996); None otherwise (see the study notes).
     """
 
     endpoint: str
@@ -65,6 +69,8 @@ class EndpointResult(Result):
     logrank: SurvDiff | None
     cox: CoxPH | None
     firth: CoxPH | None = None
+    univariable: tuple = ()
+    multivariable: CoxPH | None = None
 
     @property
     def preferred_cox(self) -> CoxPH | None:
@@ -208,7 +214,36 @@ class StudyResults(Result):
         return f"<StudyResults>\n{self.summary_text()}"
 
 
-def _endpoint(data: pl.DataFrame, key: str, notes: list[str]) -> EndpointResult:
+def _cox_or_firth(formula: str, data: pl.DataFrame) -> CoxPH:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MonotoneLikelihoodWarning)
+        fit = coxph(formula, data, ties="efron")
+    return coxph(formula, data, ties="efron", firth=True) if fit.monotone else fit
+
+
+def _covariate_models(data: pl.DataFrame, time: str, event: str, label: str, covariates, notes: list[str]):
+    usable = [c for c in covariates if c in data.columns and data[c].drop_nulls().n_unique() > 1]
+    uni = []
+    for term in ("nlr_group", *usable):
+        sub = data.drop_nulls([term])
+        uni.append(_cox_or_firth(f"Surv({time}, {event}) ~ {term}", sub))
+    multi = None
+    n_coef = 1 + sum(1 if data[c].dtype.is_numeric() and data[c].dtype != pl.Boolean
+                     else data[c].drop_nulls().n_unique() - 1 for c in usable)
+    events = int(data[event].sum())
+    if usable and events >= 10 * n_coef:
+        sub = data.drop_nulls(usable)
+        multi = _cox_or_firth(f"Surv({time}, {event}) ~ nlr_group + " + " + ".join(usable), sub)
+        if sub.height < data.height:
+            notes.append(f"{label}: the multivariable model uses the {sub.height} patients complete in "
+                         f"{', '.join(usable)} ({data.height - sub.height} excluded)")
+    elif usable:
+        notes.append(f"{label}: no multivariable model: {events} events for {n_coef} coefficients "
+                     "(fewer than 10 events per coefficient)")
+    return tuple(uni), multi
+
+
+def _endpoint(data: pl.DataFrame, key: str, notes: list[str], covariates=()) -> EndpointResult:
     time, event, label = ENDPOINTS[key]
     formula = f"Surv({time}, {event}) ~ nlr_group"
     fit = survfit(formula, data)
@@ -225,11 +260,16 @@ def _endpoint(data: pl.DataFrame, key: str, notes: list[str]) -> EndpointResult:
         firth = coxph(formula, data, ties="efron", firth=True)
         notes.append(f"{label}: the Cox likelihood is monotone (a group without events or complete "
                      "separation), so the hazard ratio is reported from Firth's penalised Cox model")
-    return EndpointResult(key, label, fit, logrank, cox, firth)
+    uni, multi = _covariate_models(data, time, event, label, covariates, notes)
+    return EndpointResult(key, label, fit, logrank, cox, firth, uni, multi)
+
+
+#: Covariates of the univariable (and, with enough events, multivariable) Cox models.
+COX_COVARIATES = ("age", "ecog", "distant_metastasis")
 
 
 def analyze(cohort: Cohort | str, cutoff: float | None = None, mapping=None, bootstrap: int = 200,
-            seed: int = 2020) -> StudyResults:
+            seed: int = 2020, covariates=COX_COVARIATES) -> StudyResults:
     """Run the study's analysis plan on a cohort.
 
     Parameters
@@ -238,6 +278,7 @@ def analyze(cohort: Cohort | str, cutoff: float | None = None, mapping=None, boo
     cutoff : NLR cut-off (>= is high); default the cohort's own (8 unless loaded otherwise).
     mapping : mapping file, when ``cohort`` is a path.
     bootstrap : resamples for the cut-point stability analysis (0 skips it).
+    covariates : covariates of the univariable and multivariable Cox models (those present are used).
     seed : seed of every resampling step, so that results are reproducible.
 
     Returns
@@ -260,7 +301,7 @@ def analyze(cohort: Cohort | str, cutoff: float | None = None, mapping=None, boo
     table_one = summarize(cohort.for_analysis("baseline_nlr"), by="nlr_group")
     response = response_by_group(cohort.for_analysis("response"), by="nlr_group")
     dynamics = nlr_dynamics(cohort.data)
-    pfs = _endpoint(cohort.for_analysis("pfs"), "pfs", notes)
-    os_ = _endpoint(cohort.for_analysis("os"), "os", notes)
+    pfs = _endpoint(cohort.for_analysis("pfs"), "pfs", notes, covariates)
+    os_ = _endpoint(cohort.for_analysis("os"), "os", notes, covariates)
     cut = None
     return StudyResults(cohort, cohort.cutoff, table_one, response, dynamics, pfs, os_, cut, tuple(notes))
