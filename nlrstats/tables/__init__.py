@@ -8,16 +8,22 @@ the data set (``source``); missing values as their own "Unknown" row; ``theme="d
 :func:`as_latex` (footnotes moved under the tabular).
 """
 
+from .cox import gt_cox
 from .flow import ANALYSIS_NAMES, gt_flow
 from .format import (format_ci, format_estimate_ci, format_median_ci, format_n_pct, format_number,
                      format_p, format_pct, group_header, strata_label)
+from .labels import VARIABLE_LABELS, variable_label
 from .output import as_html, as_html_block, as_latex
 from .published import gt_published_vs_reproduced
+from .response import gt_response
+from .survival import gt_survival
+from .table_one import gt_table_one
 from .theme import THEMES, apply_theme, external_references
 
 __all__ = [
-    "gt_flow", "gt_published_vs_reproduced",
+    "gt_table_one", "gt_response", "gt_survival", "gt_cox", "gt_published_vs_reproduced", "gt_flow",
     "as_html", "as_html_block", "as_latex", "apply_theme", "external_references", "THEMES",
     "format_p", "format_number", "format_ci", "format_estimate_ci", "format_median_ci",
-    "format_n_pct", "format_pct", "group_header", "strata_label", "ANALYSIS_NAMES",
+    "format_n_pct", "format_pct", "group_header", "strata_label", "ANALYSIS_NAMES", "VARIABLE_LABELS",
+    "variable_label",
 ]

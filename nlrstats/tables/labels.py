@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["VARIABLE_LABELS", "variable_label"]
+__all__ = ["VARIABLE_LABELS", "variable_label", "pretty_label"]
 
 VARIABLE_LABELS = {
     "age": "Age, years",
@@ -31,4 +31,9 @@ VARIABLE_LABELS = {
 
 def variable_label(name: str) -> str:
     """The display label of a column: nlrstats' label for canonical names, else the name itself."""
-    return VARIABLE_LABELS.get(name, name)
+    return pretty_label(VARIABLE_LABELS.get(name, name))
+
+
+def pretty_label(label: str) -> str:
+    """Typeset plain-text units: ``"10^9/L" -> "10⁹/L"`` (stored labels stay ASCII-friendly)."""
+    return label.replace("10^9", "10⁹").replace("10^12", "10¹²")
