@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import re
 import struct
 import zipfile
@@ -11,7 +12,7 @@ import pytest
 
 from nlrstats.render import RenderError, render_document
 from nlrstats.render.cli import main as render_main
-from nlrstats.render.cli import parse_param, resolve_reports
+from nlrstats.render.cli import add_render_parser, parse_param, resolve_reports, run_render
 from nlrstats.render.config import resolve_options
 from nlrstats.render.execute import parameter_cell_source
 from nlrstats.render.qmd import parse_qmd, split_cell_options
@@ -60,6 +61,13 @@ def test_cli_param_values_are_yaml_like_quarto():
     assert parse_param("when:2020-01-02") == ("when", "2020-01-02")
     with pytest.raises(RenderError):
         parse_param("novalue")
+    args = argparse.ArgumentParser()
+    add_render_parser(args.add_subparsers())
+    ns = args.parse_args(["render", "--cutoff", "5"])
+    assert ns.cutoff == 5 and isinstance(ns.cutoff, int) and ns.func is run_render
+    assert args.parse_args(["render", "--cutoff", "7.5"]).cutoff == 7.5
+    with pytest.raises(SystemExit):
+        args.parse_args(["render", "--cutoff", "high"])
 
 
 def test_options_layering_follows_quarto():
@@ -278,5 +286,5 @@ def test_auto_engine_runs_quarto_when_on_path(monkeypatch, tmp_path, capfd):
     assert args[:4] == ["render", str(DOCS / "features.qmd"), "--to", "html"]
     assert args[args.index("--output-dir") + 1] == str(outdir)
     ps = [args[i + 1] for i, a in enumerate(args) if a == "-P"]
-    assert ps == ["cohort_name:Other cohort", f"data:{data}", "cutoff:5.0"]
+    assert ps == ["cohort_name:Other cohort", f"data:{data}", "cutoff:5"]
     assert (outdir / "features.html").is_file()

@@ -45,7 +45,8 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("reports", nargs="*", metavar="REPORT", help="report name or .qmd path (default: all reports)")
     p.add_argument("--data", metavar="PATH", help="cohort data file: parameter 'data' (made absolute)")
     p.add_argument("--mapping", metavar="PATH", help="mapping TOML for the data: parameter 'mapping' (made absolute)")
-    p.add_argument("--cutoff", metavar="C", type=float, help="NLR cut-off: parameter 'cutoff'")
+    p.add_argument("--cutoff", metavar="C", type=_number,
+                   help="NLR cut-off: parameter 'cutoff' (5 stays an int, as Quarto's -P cutoff:5)")
     p.add_argument("--cohort-name", metavar="NAME", help="cohort name shown in the report: parameter 'cohort_name'")
     p.add_argument("-P", "--param", metavar="KEY:VALUE", action="append", default=[],
                    help="any parameter, value read as YAML as Quarto does (-P cutoff:5 gives a number); repeatable")
@@ -54,6 +55,17 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
                    help="auto: quarto when on PATH, else built-in")
     p.add_argument("--output-dir", metavar="DIR", help="where outputs go (default: the project's _output)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+
+
+def _number(text: str) -> int | float:
+    """A number typed as Quarto's ``-P`` would read it: ``5`` -> 5, ``7.5`` -> 7.5."""
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        value = None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}")
+    return value
 
 
 def parse_param(text: str) -> tuple[str, Any]:
