@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-__all__ = ["PublishedValue", "PUBLISHED", "compare_published", "lookup"]
+__all__ = ["PublishedValue", "PUBLISHED", "compare_published", "lookup", "side_by_side"]
 
 
 @dataclass(frozen=True)
@@ -119,3 +119,27 @@ def compare_published(results) -> pl.DataFrame:
                      "reproduced_value": None if value is None else float(value), "agrees": agrees, "note": note})
     return pl.DataFrame(rows, schema={"quantity": pl.String, "published": pl.String, "reproduced": pl.String,
                                       "reproduced_value": pl.Float64, "agrees": pl.Boolean, "note": pl.String})
+
+
+def side_by_side(named_results: dict) -> pl.DataFrame:
+    """Each published number beside its value in one or more cohorts (e.g. reconstruction, validation).
+
+    Parameters
+    ----------
+    named_results : cohort name -> :class:`~nlrstats.study.StudyResults` (or its ``to_dict()``).
+
+    Returns
+    -------
+    polars.DataFrame with quantity, published, then one text column per cohort (the paper's precision;
+    p-values to 4 decimals; "not available" where the cohort cannot give the number).
+    """
+    data = {name: (r if isinstance(r, dict) else r.to_dict()) for name, r in named_results.items()}
+    columns: dict[str, list] = {"quantity": [], "published": []}
+    for name in data:
+        columns[name] = []
+    for item in PUBLISHED:
+        columns["quantity"].append(item.quantity)
+        columns["published"].append(item.published)
+        for name, d in data.items():
+            columns[name].append(_format(item, lookup(d, item.key))[0])
+    return pl.DataFrame(columns)

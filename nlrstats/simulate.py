@@ -186,7 +186,7 @@ def write_foreign_cohort(frame: pl.DataFrame, data_path: str | Path, mapping_pat
     counts = ["wbc", "neutrophils_d0", "lymphocytes_d0", "monocytes_d0", "platelets_d0",
               "neutrophils_d14", "lymphocytes_d14"]
     out = frame.with_columns(
-        [(pl.col(c) * 1000).round(0) for c in counts]
+        [(pl.col(c) * 1000).round(0).cast(pl.Int64) for c in counts]
         + [(pl.col(c) * 30.4375).round(2) for c in ("pfs_months", "os_months")]
         + [
             pl.col("best_response").replace_strict(_RESPONSE_WORDS, return_dtype=pl.String),

@@ -32,7 +32,7 @@ from .summary import TableOne, summarize
 from .survival import CoxPH, SurvDiff, SurvFit, coxph, survdiff, survfit
 from .survival.cox import MonotoneLikelihoodWarning
 
-__all__ = ["analyze", "StudyResults", "EndpointResult", "ENDPOINTS"]
+__all__ = ["analyze", "StudyResults", "EndpointResult", "ENDPOINTS", "hazard_ratio_frame"]
 
 #: endpoint key -> (time column, event column, label)
 ENDPOINTS = {"pfs": ("pfs_months", "pfs_event", "Progression-free survival"),
@@ -305,3 +305,31 @@ def analyze(cohort: Cohort | str, cutoff: float | None = None, mapping=None, boo
     os_ = _endpoint(cohort.for_analysis("os"), "os", notes, covariates)
     cut = None
     return StudyResults(cohort, cohort.cutoff, table_one, response, dynamics, pfs, os_, cut, tuple(notes))
+
+
+def hazard_ratio_frame(named_results: dict) -> pl.DataFrame:
+    """Hazard ratios of high vs low NLR per endpoint and cohort, for a forest plot or a table.
+
+    Parameters
+    ----------
+    named_results : cohort name -> :class:`StudyResults`.
+
+    Returns
+    -------
+    polars.DataFrame with label ("PFS" / "OS"), cohort, estimate, conf_low, conf_high, p_value, method
+    (Firth's fit where the ordinary likelihood is monotone); endpoints without a fit are
+    kept with null estimates and method "not estimable".
+    """
+    rows = []
+    for name, res in named_results.items():
+        for ep in ("pfs", "os"):
+            cox = res.to_dict()[ep]["cox"]
+            if cox is None:
+                rows.append({"label": ep.upper(), "cohort": name, "estimate": None, "conf_low": None,
+                             "conf_high": None, "p_value": None, "method": "not estimable"})
+            else:
+                rows.append({"label": ep.upper(), "cohort": name, **{k: cox[k] for k in
+                             ("estimate", "conf_low", "conf_high", "p_value", "method")}})
+    return pl.DataFrame(rows, schema={"label": pl.String, "cohort": pl.String, "estimate": pl.Float64,
+                                      "conf_low": pl.Float64, "conf_high": pl.Float64, "p_value": pl.Float64,
+                                      "method": pl.String})
