@@ -149,6 +149,17 @@ def test_html_params_override_defaults_with_types(html):
     assert "Injected Parameters" not in html  # the injected cell is not shown
 
 
+def test_error_true_shows_the_error_and_goes_on(html):
+    assert re.search(r'<pre class="cell-output cell-output-error"><code>[^<]*ValueError', html)
+    assert "ValueError: EXPECTED-ERROR-SHOWN" in html
+    assert "After the expected error the document goes on." in html
+
+
+def test_parameters_without_parameters_cell_warn(outdir, capfd):
+    render_document(DOCS / "crossrefs.qmd", params={"cutoff": 5}, engine="builtin", output_dir=outdir)
+    assert "warning: no cell tagged 'parameters' in crossrefs.qmd; parameters cutoff not used" in capfd.readouterr().err
+
+
 def test_kernel_cwd_and_project_root(html):
     assert ("Kernel: cwd is the doc directory: True; project root has _quarto.yml: True; "
             "MPLCONFIGDIR set: True.") in html
