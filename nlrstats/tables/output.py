@@ -9,6 +9,7 @@ label), and drops styles (the ✓/✗ text of the comparison table carries the m
 from __future__ import annotations
 
 import html as _html
+import re
 import warnings
 
 from great_tables import GT, loc
@@ -32,11 +33,40 @@ def as_html(gt: GT, inline_css: bool = False) -> str:
     ------
     ValueError if the HTML would fetch anything from the network (a web font, a stylesheet link).
     """
-    html = gt.as_raw_html(inline_css=inline_css)
+    html = scope_css(gt.as_raw_html(inline_css=inline_css))
     bad = external_references(html)
     if bad:
         raise ValueError("table HTML references external resources: " + "; ".join(bad))
     return html
+
+
+_ID = re.compile(r'<div id="([A-Za-z0-9_-]+)"')
+
+
+def scope_css(html: str) -> str:
+    """Confine great_tables' CSS to its own table.
+
+    great_tables 1.1 writes ``#id thead, tbody, tfoot, tr, td, th { border-style: none; }`` and
+    ``tr { background-color: transparent; }``: only the first selector carries the table id, so in a
+    document with several tables these rules restyle every other table on the page. Each bare
+    element selector gets the table id. The table's own classed rules (``#id .gt_row`` ...) are more
+    specific and still win inside the table.
+    """
+    m = _ID.search(html)
+    start, end = html.find("<style>"), html.find("</style>")
+    if not m or start < 0 or end < 0:
+        return html
+    tid = m.group(1)
+    css = html[start:end]
+
+    def fix(rule: re.Match) -> str:
+        selectors = [x.strip() for x in rule.group(1).split(",")]
+        scoped = [x if not x or x.startswith(("#", "@", ":")) else f"#{tid} {x}" for x in selectors]
+        return ", ".join(scoped) + " {"
+
+    # selector lists: from the start of a line (or after "}") up to "{"
+    css = re.sub(r"(?m)^[ \t]*([^{}@\s][^{}\n]*?)[ \t]*\{", fix, css)
+    return html[:start] + css + html[end:]
 
 
 def as_html_block(gt: GT, inline_css: bool = False) -> str:
