@@ -17,7 +17,7 @@ def p_text(p: float | None, digits: int = 3) -> str:
     if p is None:
         return "p not available"
     text = format_p(p, digits=digits)
-    return f"p {text}" if text.startswith("<") else f"p = {text}"
+    return f"p < {text[1:]}" if text.startswith("<") else f"p = {text}"
 
 
 def fraction_text(rate: dict | None) -> str:

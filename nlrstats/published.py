@@ -72,6 +72,11 @@ def lookup(results: dict, key: str):
     return node
 
 
+def _p4(p: float) -> str:
+    """A p-value to 4 decimals, "<0.0001" below that (never "0.0000")."""
+    return "<0.0001" if p < 0.0001 else f"{p:.4f}"
+
+
 def _format(item: PublishedValue, value) -> tuple[str, bool]:
     if value is None:
         return "not available", False
@@ -85,9 +90,9 @@ def _format(item: PublishedValue, value) -> tuple[str, bool]:
         return text, text == item.published
     if item.kind == "p":
         text = f"{value:.{item.digits}f}"
-        return f"{value:.4f}", text == item.published
+        return _p4(value), text == item.published
     if item.kind == "p_below":
-        return f"{value:.4f}", value < item.value
+        return _p4(value), value < item.value
     raise ValueError(f"unknown kind {item.kind}")
 
 

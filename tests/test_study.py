@@ -91,3 +91,29 @@ def test_cli_analyze_json(bundled_path):
     d = json.loads(res.stdout)
     assert d["response"]["dcr"]["low"]["x"] == 8 and round(d["response"]["dcr"]["p_value"], 4) == 0.0517
     assert round(d["nlr_change"]["orr"]["p_value"], 3) == 0.192
+
+
+def test_narrative_phrases(results):
+    from nlrstats.narrative import hr_text, median_text, p_text, rate_text
+    d = results.to_dict()
+    # Clopper-Pearson for 8/9, R: binom.test(8, 9)$conf.int = 0.5175035 0.9971909
+    assert rate_text(d["response"]["dcr"]["low"]) == "8/9 (88.9%; 95% CI 51.8–99.7%)"
+    assert p_text(d["response"]["dcr"]["p_value"]) == "p = 0.052"
+    assert p_text(0.0000123) == "p < 0.001" and p_text(None) == "p not available"
+    assert median_text(d["pfs"]["median"]["low"]) == "4.0 months (95% CI 3.1–NR)"
+    assert median_text({"estimate": None, "conf_low": 7.2, "conf_high": None}).startswith("not reached")
+    assert hr_text(None) == "not estimable"
+    assert hr_text({"estimate": 2.0, "conf_low": 1.0, "conf_high": 4.0, "p_value": 0.05,
+                    "method": "Firth penalised Cox"}) == "HR 2.00 (95% CI 1.00–4.00) (Firth penalised Cox), p = 0.050"
+
+
+def test_side_by_side_and_hazard_ratio_frame(results):
+    from nlrstats.published import side_by_side
+    from nlrstats.study import hazard_ratio_frame
+    frame = side_by_side({"A": results, "B": results.to_dict()})
+    assert frame.columns == ["quantity", "published", "A", "B"]
+    row = frame.filter(pl.col("quantity") == "Disease control, p (Fisher)").row(0, named=True)
+    assert row["A"] == row["B"] == "0.0517"
+    hr = hazard_ratio_frame({"A": results})
+    assert hr["label"].to_list() == ["PFS", "OS"]
+    assert hr["estimate"][0] == pytest.approx(results.pfs.cox.tidy()["estimate"][0])
