@@ -32,6 +32,7 @@ __all__ = ["BrowserReport", "BrowserUnavailable", "check_html", "find_chromium"]
 
 _COLLECT_JS = r"""
 (async () => {
+  for (let i = 0; i < 200 && document.readyState !== 'complete'; i++) { await new Promise(r => setTimeout(r, 50)); }
   const imgs = Array.from(document.images);
   await Promise.all(imgs.map(i => (i.complete ? null : new Promise(r => { i.addEventListener('load', r); i.addEventListener('error', r); }))));
   if (document.fonts && document.fonts.ready) { await document.fonts.ready; }
@@ -55,6 +56,7 @@ _COLLECT_JS = r"""
   });
   const captions = Array.from(document.querySelectorAll('figcaption, .quarto-caption')).map(e => e.textContent.trim());
   return {
+    href: location.href, ready_state: document.readyState,
     title: document.title,
     tables: document.querySelectorAll('table').length,
     table_texts: Array.from(document.querySelectorAll('table')).map(t => (t.textContent || '').replace(/\s+/g, ' ').trim().slice(0, 4000)),
@@ -187,7 +189,8 @@ def check_html(
             nav = cdp.call("Page.navigate", {"url": path.as_uri()}, session=session, timeout=timeout)
             if nav.get("errorText"):
                 raise BrowserUnavailable(f"Chromium could not open {path}: {nav['errorText']}")
-            if cdp.wait_event("Page.loadEventFired", timeout) is None:
+            # only a load event after our navigation counts (about:blank may fire late)
+            if cdp.wait_event("Page.loadEventFired", timeout, since=n_before) is None:
                 raise BrowserUnavailable(f"{path.name}: no load event within {timeout:.0f}s")
             # network idle: no new request for `settle` seconds
             deadline = time.monotonic() + timeout
@@ -204,6 +207,8 @@ def check_html(
             if "exceptionDetails" in result:
                 raise BrowserUnavailable(f"page inspection script failed: {result['exceptionDetails']}")
             info = result["result"]["value"]
+            if info.get("href", "").split("#", 1)[0] != path.as_uri() or info.get("ready_state") != "complete":
+                raise BrowserUnavailable(f"{path.name}: the page inspected was {info.get('href')} ({info.get('ready_state')})")
 
             shot_path = None
             height = 0

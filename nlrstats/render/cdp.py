@@ -31,6 +31,7 @@ CHROMIUM_FLAGS = (
     "--disable-extensions",
     "--hide-scrollbars",
     "--mute-audio",
+    "--disable-dev-shm-usage",
     "--remote-debugging-pipe",
 )
 
@@ -117,9 +118,10 @@ class DevTools:
             raise BrowserUnavailable(f"DevTools {method} failed: {msg['error']}")
         return msg.get("result", {})
 
-    def wait_event(self, method: str, timeout: float) -> dict[str, Any] | None:
+    def wait_event(self, method: str, timeout: float, since: int = 0) -> dict[str, Any] | None:
+        """First ``method`` event at or after index ``since`` of :attr:`events`, waiting up to ``timeout`` s."""
         deadline = time.monotonic() + timeout
-        seen = 0
+        seen = since
         while True:
             for ev in self.events[seen:]:
                 if ev.get("method") == method:
