@@ -199,6 +199,7 @@ def test_markdown_crossrefs_sections_and_unresolved(outdir, capfd):
     assert "unresolved cross-reference @fig-missing" in err
     assert re.search(r'callout-header">\s*Custom <em>tip</em> title', html)
     assert "execute cell" not in err  # no code: no kernel
+    assert '<math display="inline"' in html and "mathjax" not in html.lower() and "<script" not in html
 
 
 def _png_size(data: bytes) -> tuple[int, int]:

@@ -96,3 +96,12 @@ def test_checks_detect_problems(tmp_path):
     assert r.tables == 1
     problems = "\n".join(r.problems())
     assert "dialog opened: alert: hi" in problems and "request beyond the file" in problems
+
+
+def test_unresolved_reference_in_a_rendered_document_is_reported(tmp_path):
+    out = render_document(DOCS / "crossrefs.qmd", engine="builtin", output_dir=tmp_path, quiet=True)
+    r = check_html(out, screenshot=SHOTS / "crossrefs.png")
+    assert r.unresolved_refs == ("?@fig-missing",)
+    assert r.problems() == ["unresolved cross-reference: ?@fig-missing"]
+    assert r.tables == 1 and len(r.images) == 1 and r.images[0]["natural_width"] == 1
+    assert [x["text"] for x in r.xrefs] == ["Section 2", "Table 1"]
