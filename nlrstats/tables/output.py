@@ -76,7 +76,7 @@ def as_html_block(gt: GT, inline_css: bool = False) -> str:
     real Word table in docx and a native table in typst, and, unlike displaying the GT object,
     makes Quarto link no require.js / jQuery from a CDN.
     """
-    return "```{=html}\n" + as_html(gt, inline_css=inline_css) + "\n```"
+    return "```{=html}\n" + as_html(gt, inline_css=inline_css).strip() + "\n```"
 
 
 def _marks():
