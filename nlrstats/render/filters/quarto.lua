@@ -342,7 +342,16 @@ function Pandoc(doc)
       if n and prefix_of(id) == "tbl" then
         local long = t.caption.long
         local inl = (#long > 0 and long[1].content) or pandoc.List()
-        t.caption = { long = { pandoc.Plain(caption_inlines("Table", n, inl)) } }
+        local cap = caption_inlines("Table", n, inl)
+        if is_html then
+          -- same shape as a table float from a cell: a div with the caption above the table
+          -- (a <caption> would wrap at the width of a narrow table)
+          t.caption = { long = {} }
+          t.identifier = ""
+          local caption_block = pandoc.Div({ pandoc.Plain(cap) }, pandoc.Attr("", { "quarto-caption", "table-caption" }))
+          return pandoc.Div({ caption_block, t }, pandoc.Attr(id, { "quarto-float", "quarto-float-tbl" }))
+        end
+        t.caption = { long = { pandoc.Plain(cap) } }
       end
       return t
     end,
