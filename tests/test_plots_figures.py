@@ -185,7 +185,9 @@ def test_forest_without_group_and_errors(hr_frame):
     assert p.labels.caption is None
     assert p.data["y"].tolist() == [0.0, -1.0]
     with pytest.raises(ValueError, match="row 1"):
-        forest_plot(hr_frame.with_columns(pl.Series("estimate", [1.0, 0.0, 2.0, 3.0])))
+        forest_plot(hr_frame.with_columns(pl.Series("estimate", [3.2, -2.0, 5.1, 2.2])))
+    with pytest.raises(ValueError, match="outside its CI"):
+        forest_plot(hr_frame.with_columns(pl.Series("estimate", [1.0, 1.8, 2.0, 3.0])))
     with pytest.raises(KeyError, match="hr"):
         forest_plot(hr_frame, estimate="hr")
 
@@ -285,3 +287,32 @@ def test_cutpoint_marks_chosen_and_published():
     assert min(d["y"].iloc[0] for d in _layers(p, "geom_text")) > max(MAXSTAT.stats)
     q = cutpoint_plot(MAXSTAT, published=None)
     assert len(_layers(q, "geom_vline")) == 1
+
+
+def test_forest_groups_rows_by_label_and_keeps_not_estimable():
+    # As nlrstats.study.hazard_ratio_frame orders them: cohort by cohort, endpoint within.
+    frame = pl.DataFrame(
+        {
+            "label": ["PFS", "OS", "PFS", "OS"],
+            "cohort": ["Original", "Original", "Validation", "Validation"],
+            "estimate": [3.0, math.inf, 1.5, None],
+            "conf_low": [1.2, 1.4, 0.9, None],
+            "conf_high": [7.5, math.inf, 2.5, None],
+            "method": ["Cox", "Cox", "Firth", None],
+        }
+    )
+    p = forest_plot(frame, group="cohort", note="method")
+    d = p.data
+    assert list(zip(d["label"], d["group"])) == [
+        ("PFS", "Original"), ("PFS", "Validation"), ("OS", "Original"), ("OS", "Validation")
+    ]
+    assert d["text"].tolist() == ["3.0 (1.2–7.5) Cox", "1.5 (0.90–2.5) Firth", "Inf (1.4–Inf) Cox", "not estimable"]
+    # Points only for finite estimates; the infinite one is an arrow from its lower limit.
+    (points,) = _layers(p, "geom_point")
+    assert points["estimate"].tolist() == [3.0, 1.5]
+    inf_row = d[d["estimate"] == math.inf].iloc[0]
+    assert inf_row["right_arrow"] and inf_row["lo_draw"] == 1.4
+    assert "Not estimable: OS (Validation)." in p.labels.caption.replace("\n", " ")
+    # One tick per label, centred on its rows.
+    ys = [s for s in p.scales if "y" in s.aesthetics][0]
+    assert list(ys.labels) == ["PFS", "OS"]
