@@ -38,9 +38,9 @@ class _Cells(HTMLParser):
             self._heading = "gt_heading" in (a.get("class") or "")
         elif tag in ("td", "th"):
             self._cell, self._marks = [], []
-        elif tag == "span" and "gt_footnote_marks" in (a.get("class") or "") and self._cell is not None:
+        elif tag in ("span", "sup") and "gt_footnote_marks" in (a.get("class") or "") and self._cell is not None:
             self._in_mark = 1
-        elif tag == "span" and self._in_mark:
+        elif tag in ("span", "sup") and self._in_mark:
             self._in_mark += 1
 
     def handle_endtag(self, tag):
@@ -51,7 +51,7 @@ class _Cells(HTMLParser):
             if not (self._sect == "thead" and self._heading):  # title and subtitle rows
                 {"thead": self.head, "tbody": self.body, "tfoot": self.foot}.get(self._sect, []).append(self._row)
             self._row = None
-        elif tag == "span" and self._in_mark:
+        elif tag in ("span", "sup") and self._in_mark:
             self._in_mark -= 1
 
     def handle_data(self, data):

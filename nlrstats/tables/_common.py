@@ -9,7 +9,12 @@ from great_tables import GT, loc
 
 from .theme import apply_theme
 
-__all__ = ["check_columns", "finish", "footnote_tests"]
+__all__ = ["check_columns", "finish", "footnote_tests", "indent_labels", "INDENT"]
+
+#: Indentation of level rows: an em space (U+2003) typed into the label. great_tables'
+#: tab_stub_indent() is CSS only and disappears when pandoc turns the HTML table into a Word or
+#: typst table; the character survives everywhere (HTML does not collapse it).
+INDENT = "\u2003"
 
 
 def check_columns(frame, required: Sequence[str], what: str) -> pl.DataFrame:
@@ -21,6 +26,15 @@ def check_columns(frame, required: Sequence[str], what: str) -> pl.DataFrame:
         raise ValueError(f"{what} is missing column(s) {', '.join(map(repr, missing))}; "
                          f"it has {', '.join(frame.columns)}")
     return frame
+
+
+def indent_labels(body: pl.DataFrame, column: str, rows: Sequence[int]) -> pl.DataFrame:
+    """Prefix the labels of ``rows`` with :data:`INDENT`."""
+    if not rows:
+        return body
+    idx = set(rows)
+    labels = [INDENT + v if i in idx else v for i, v in enumerate(body[column].to_list())]
+    return body.with_columns(pl.Series(column, labels, dtype=pl.String))
 
 
 def footnote_tests(gt: GT, column: str, tests: Iterable[tuple[int, str | None]]) -> GT:
@@ -40,7 +54,12 @@ def footnote_tests(gt: GT, column: str, tests: Iterable[tuple[int, str | None]])
 
 def finish(gt: GT, *, source: str | None, theme: str, font=None, title: str | None = None,
            subtitle: str | None = None, notes: Sequence[str] = ()) -> GT:
-    """Title, extra source notes, the data-set source note and the theme, in that order."""
+    """Title, extra source notes, the data-set source note, letter footnote marks and the theme.
+
+    Footnote marks are letters (a, b, c): a digit mark after a number ("0.052" + "2") is misread
+    wherever the superscript is lost (plain text, screen readers, a copy-paste).
+    """
+    gt = gt.opt_footnote_marks(marks="letters")
     if title is not None:
         gt = gt.tab_header(title=title, subtitle=subtitle)
     for note in notes:

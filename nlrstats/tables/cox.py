@@ -10,7 +10,7 @@ from great_tables import GT, loc
 
 from nlrstats.formula import parse_surv_formula
 
-from ._common import finish
+from ._common import indent_labels, finish
 from .format import DASH, MISSING, format_number, format_p
 from .labels import variable_label
 
@@ -157,6 +157,7 @@ def gt_cox(univariable, multivariable=None, *, labels: Mapping[str, str] | None 
 
     cols = ["label"] + [f"{k}_{s}" for k, _, _ in models for s in ("hr", "ci", "p")]
     body = pl.DataFrame(rows, schema={c: pl.String for c in cols})
+    body = indent_labels(body, "label", indent)
     gt = GT(body, rowname_col="label").tab_stubhead("Characteristic")
     for key, name, _ in models:
         n = ns[key]
@@ -164,8 +165,6 @@ def gt_cox(univariable, multivariable=None, *, labels: Mapping[str, str] | None 
         gt = (gt.tab_spanner(spanner, columns=[f"{key}_hr", f"{key}_ci", f"{key}_p"], id=key)
               .cols_label(**{f"{key}_hr": "HR", f"{key}_ci": "95% CI", f"{key}_p": "p-value"}))
     gt = gt.cols_align("right", columns=cols[1:])
-    if indent:
-        gt = gt.tab_stub_indent(rows=indent, indent=2)
     gt = gt.tab_footnote("HR = hazard ratio, CI = confidence interval; — = reference level.",
                          locations=loc.column_labels(columns=[f"{k}_hr" for k, _, _ in models]))
     by_test: dict[tuple[str, str], list[int]] = {}

@@ -15,6 +15,7 @@ import warnings
 from great_tables import GT, loc
 from great_tables._text import Text, _latex_escape
 
+from ._common import INDENT
 from .theme import external_references
 
 __all__ = ["as_html_block", "as_html", "as_latex"]
@@ -33,7 +34,7 @@ def as_html(gt: GT, inline_css: bool = False) -> str:
     ------
     ValueError if the HTML would fetch anything from the network (a web font, a stylesheet link).
     """
-    html = scope_css(gt.as_raw_html(inline_css=inline_css))
+    html = superscript_marks(scope_css(gt.as_raw_html(inline_css=inline_css)))
     bad = external_references(html)
     if bad:
         raise ValueError("table HTML references external resources: " + "; ".join(bad))
@@ -67,6 +68,20 @@ def scope_css(html: str) -> str:
     # selector lists: from the start of a line (or after "}") up to "{"
     css = re.sub(r"(?m)^[ \t]*([^{}@\s][^{}\n]*?)[ \t]*\{", fix, css)
     return html[:start] + css + html[end:]
+
+
+_MARK = re.compile(r'<span class="gt_footnote_marks"([^>]*)>(.*?)</span>', re.S)
+
+
+def superscript_marks(html: str) -> str:
+    """Write footnote marks as ``<sup>`` rather than great_tables' styled ``<span>``.
+
+    Browsers show no difference (the ``gt_footnote_marks`` class rules still size and raise the
+    mark), but pandoc's HTML reader, which turns the table into a native Word / typst table, keeps
+    ``<sup>`` as a superscript and flattens a span into plain text: "0.052" with mark 2 would read
+    "0.0522" in the docx.
+    """
+    return _MARK.sub(lambda m: f'<sup class="gt_footnote_marks"{m.group(1)}>{m.group(2)}</sup>', html)
 
 
 def as_html_block(gt: GT, inline_css: bool = False) -> str:
@@ -121,6 +136,14 @@ def as_latex(gt: GT, use_longtable: bool = False, tbl_pos: str | None = None) ->
                 plain = plain.cols_label(**{info.colname: Text(_column_label(plain, info.colname) + mark)})
             elif kind == "LocStub" and info.rownum is not None:
                 plain = plain.text_transform(loc.stub(rows=[info.rownum]), lambda x, m=mark: f"{x}{m}")
+    # level rows are indented with an em space; LaTeX gets a real horizontal space
+    stub = next((c.var for c in gt._boxhead if c.type.name == "stub"), None)
+    if stub is not None:
+        values = gt._tbl_data[stub].to_list()
+        rows = [i for i, v in enumerate(values) if isinstance(v, str) and v.startswith(INDENT)]
+        if rows:
+            plain = plain.text_transform(loc.stub(rows=rows),
+                                         lambda x: x.replace(INDENT, "\\hspace*{1em}", 1))
     # source notes first (as in the HTML), then the footnotes in mark order
     for key, mark in order.items():
         plain = plain.tab_source_note(Text(f"\\textsuperscript{{{mark}}}{_latex_escape(key)}"))

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import polars as pl
 from great_tables import GT, loc
 
-from ._common import check_columns, finish, footnote_tests
+from ._common import indent_labels, check_columns, finish, footnote_tests
 from .labels import pretty_label
 from .format import MISSING, format_number, format_p, group_header
 
@@ -125,6 +125,7 @@ def gt_table_one(table_one, *, statistic: str = "median_iqr", digits: int | Mapp
 
     schema = {"label": pl.String, **{gcol[g]: pl.String for g in shown}, "p_value": pl.String}
     body = pl.DataFrame(rows, schema=schema)
+    body = indent_labels(body, "label", indent)
     gt = (
         GT(body, rowname_col="label")
         .tab_stubhead("Characteristic")
@@ -132,8 +133,6 @@ def gt_table_one(table_one, *, statistic: str = "median_iqr", digits: int | Mapp
         .cols_align("center", columns=[gcol[g] for g in shown])
         .cols_align("right", columns="p_value")
     )
-    if indent:
-        gt = gt.tab_stub_indent(rows=indent, indent=2)
     order = [stat_text, "n (%)"]
     gt = gt.tab_footnote("; ".join(k for k in order if k in kinds_seen),
                          locations=loc.column_labels(columns=[gcol[g] for g in shown]))
