@@ -99,3 +99,13 @@ def test_bad_arguments(plot, tmp_path):
 def test_theme_sets_editable_text_rcparams():
     rc = theme_journal().rcParams
     assert rc["pdf.fonttype"] == 42 and rc["svg.fonttype"] == "none"
+
+
+def test_display_size_follows_builder_aspect(plot):
+    import matplotlib.pyplot as plt
+
+    fig = plot.draw()
+    try:
+        assert tuple(fig.get_size_inches()) == pytest.approx((5.0, 3.5))
+    finally:
+        plt.close(fig)

@@ -18,7 +18,7 @@ from plotnine import (
 )
 
 from ._data import fmt_p
-from .theme import OKABE_ITO, theme_journal
+from .theme import OKABE_ITO, theme_journal, with_aspect
 
 __all__ = ["cutpoint_plot"]
 
@@ -109,5 +109,5 @@ def cutpoint_plot(
     p += scale_y_continuous(limits=(min(0.0, float(d["statistic"].min())), ytop))
     p += labs(x=xlab, y=ylab, title=title, caption=caption)
     p += theme_journal()
-    p.nlrstats_aspect = 0.75
+    p = with_aspect(p, 0.75)
     return p

@@ -24,7 +24,7 @@ from plotnine import (
 )
 
 from ._data import as_frame, fmt_num, levels_of, require_columns, require_numeric, wrap_caption
-from .theme import palette_for, theme_journal
+from .theme import palette_for, theme_journal, with_aspect
 
 __all__ = ["forest_plot"]
 
@@ -220,7 +220,7 @@ def forest_plot(
         p += theme(legend_position="none")
     elif legend_title is None:
         p += theme(legend_title=element_blank())
-    p.nlrstats_aspect = max(0.35, min(1.2, 0.15 + 0.09 * len(d)))
+    p = with_aspect(p, max(0.35, min(1.2, 0.15 + 0.09 * len(d))))
     return p
 
 

@@ -41,7 +41,7 @@ from plotnine import (
 )
 
 from ._data import fmt_ci, fmt_p
-from .theme import palette_for, theme_journal
+from .theme import palette_for, theme_journal, with_aspect
 
 __all__ = ["km_plot", "strata_labels", "step_band", "SURVIVAL_PANEL", "RISK_PANEL"]
 
@@ -352,6 +352,5 @@ def km_plot(
         p += theme(legend_position="none")
     elif legend_title is None:
         p += theme(legend_title=element_blank())
-    p.nlrstats_aspect = 0.85 if risk_table else 0.75
-    p.nlrstats_breaks = tuple(breaks)
+    p = with_aspect(p, 0.85 if risk_table else 0.75)
     return p

@@ -24,7 +24,7 @@ from plotnine import (
 )
 
 from ._data import fmt_num
-from .theme import palette_for, theme_journal
+from .theme import palette_for, theme_journal, with_aspect
 
 __all__ = ["roc_plot"]
 
@@ -124,7 +124,7 @@ def roc_plot(
         p += theme(legend_position="none")
     else:
         p += theme(legend_position="bottom", legend_direction="vertical")
-    p.nlrstats_aspect = 1.0
+    p = with_aspect(p, 1.0)
     return p
 
 

@@ -23,6 +23,8 @@ __all__ = [
     "EDITABLE_TEXT_RCPARAMS",
     "theme_journal",
     "palette_for",
+    "DISPLAY_WIDTH",
+    "with_aspect",
 ]
 
 #: The eight Okabe-Ito colours in their published order.
@@ -137,3 +139,20 @@ class theme_journal(theme_bw):
         self._rcParams["font.sans-serif"] = _SANS_FONTS + [
             f for f in self._rcParams.get("font.sans-serif", []) if f not in _SANS_FONTS
         ]
+
+
+#: Width (inches) at which figures display in notebooks and reports; ``save_figure``
+#: sets the journal size itself. Wider than a single column so 8 pt text stays
+#: readable on screen, narrower than plotnine's 6.4 in default.
+DISPLAY_WIDTH = 5.0
+
+
+def with_aspect(plot, aspect: float):
+    """Record a builder's preferred height/width ratio and size the on-screen figure with it.
+
+    ``save_figure`` reads ``plot.nlrstats_aspect`` when no height is given; the
+    attribute survives ``plot + layer`` (plotnine deep-copies the plot).
+    """
+    plot = plot + theme(figure_size=(DISPLAY_WIDTH, round(DISPLAY_WIDTH * aspect, 3)))
+    plot.nlrstats_aspect = aspect
+    return plot

@@ -23,7 +23,7 @@ from plotnine import (
 )
 
 from ._data import as_frame, count_note, id_list, levels_of, require_columns, require_numeric, wrap_caption
-from .theme import RESPONSE_COLOURS, palette_for, theme_journal
+from .theme import RESPONSE_COLOURS, palette_for, theme_journal, with_aspect
 
 __all__ = ["nlr_trajectory_plot"]
 
@@ -152,6 +152,6 @@ def nlr_trajectory_plot(
         p += theme(legend_position="none")
     elif legend_title is None:
         p += theme(legend_title=element_blank())
-    p.nlrstats_aspect = 0.9
+    p = with_aspect(p, 0.9)
     return p
 

@@ -21,7 +21,7 @@ from plotnine import (
 )
 
 from ._data import as_frame, count_note, id_list, levels_of, require_columns, require_numeric, wrap_caption
-from .theme import palette_for, theme_journal
+from .theme import palette_for, theme_journal, with_aspect
 
 __all__ = ["waterfall_plot"]
 
@@ -128,6 +128,6 @@ def waterfall_plot(
         p += theme(legend_position="none")
     elif legend_title is None:
         p += theme(legend_title=element_blank())
-    p.nlrstats_aspect = 0.7
+    p = with_aspect(p, 0.7)
     return p
 
