@@ -19,7 +19,7 @@ from .markers import derive_markers
 from .schema import COLUMNS, MISSING_TOKENS, REQUIRED, data_dictionary
 from .validate import CohortError, Problem, convert_and_check
 
-__all__ = ["Cohort", "load_cohort", "cohort_from_frame", "ANALYSES", "CohortError", "MappingError",
+__all__ = ["Cohort", "load_cohort", "resolve_data_path", "cohort_from_frame", "ANALYSES", "CohortError", "MappingError",
            "data_dictionary", "bundled_cohort_path"]
 
 #: The columns each analysis needs; a patient missing one of them is excluded from that analysis only.
@@ -30,6 +30,22 @@ ANALYSES: dict[str, tuple[str, ...]] = {
     "pfs": ("nlr_d0", "pfs_months", "pfs_event"),
     "os": ("nlr_d0", "os_months", "os_event"),
 }
+
+
+def resolve_data_path(path: str | Path) -> Path:
+    """Find a data file named relative to the working directory or to the project root.
+
+    Quarto runs a document's cells in the document's folder (``reports/``) while users name files
+    from the project root (``-P data:cohorts/validation.csv``); both are tried, the working
+    directory first, then each parent folder holding a ``_quarto.yml``.
+    """
+    path = Path(path)
+    if path.is_absolute() or path.exists():
+        return path
+    for parent in [Path.cwd(), *Path.cwd().parents]:
+        if (parent / "_quarto.yml").exists() and (parent / path).exists():
+            return parent / path
+    raise FileNotFoundError(f"data file not found: {path} (looked in {Path.cwd()} and the project root)")
 
 
 def bundled_cohort_path() -> Path:
@@ -232,9 +248,9 @@ def load_cohort(path: str | Path, mapping: str | Path | dict | Mapping | None = 
     MappingError
         when the mapping has unknown keys, names a column the file lacks, or leaves values unmapped.
     """
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"cohort file not found: {path}")
+    path = resolve_data_path(path)
+    if mapping is not None and isinstance(mapping, (str, Path)):
+        mapping = resolve_data_path(mapping)
     m = read_mapping(mapping)
     raw, source = _read_raw(path)
     mapped, notes = _apply_mapping(raw, m, source)

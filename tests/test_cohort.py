@@ -222,3 +222,12 @@ def test_data_dictionary_covers_schema():
     assert {"patient_id", "neutrophils_d0", "os_event"} <= set(dd["column"].to_list())
     assert dd.filter(pl.col("required"))["column"].to_list() == [
         "patient_id", "best_response", "pfs_months", "pfs_event", "os_months", "os_event"]
+
+
+def test_paths_resolve_from_project_root_inside_reports(root, monkeypatch):
+    # Quarto runs cells in reports/; users name data from the project root
+    monkeypatch.chdir(root / "reports")
+    c = load_cohort("data/example_validation.csv", "data/example_validation.toml")
+    assert c.n == 120
+    with pytest.raises(FileNotFoundError, match="no_such.csv"):
+        load_cohort("data/no_such.csv")
