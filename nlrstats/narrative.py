@@ -9,7 +9,24 @@ from __future__ import annotations
 
 from .tables.format import format_ci, format_median_ci, format_number, format_p
 
-__all__ = ["p_text", "rate_text", "median_text", "hr_text", "fraction_text"]
+__all__ = ["p_text", "rate_text", "median_text", "hr_text", "fraction_text", "md_escape", "bullet_list"]
+
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+!|~^$@"})
+
+
+def md_escape(text: str) -> str:
+    """Text from user data made inert for pandoc markdown printed by an ``output: asis`` cell.
+
+    HTML special characters become entities (a column named ``<script>`` shows as text and runs
+    nothing) and markdown punctuation is backslash-escaped (no accidental emphasis, links or citations).
+    """
+    import html
+    return html.escape(str(text), quote=False).translate(_MD_SPECIAL)
+
+
+def bullet_list(lines) -> str:
+    """A markdown bullet list of escaped lines (empty string when there are none)."""
+    return "\n".join(f"- {md_escape(line)}" for line in lines)
 
 
 def p_text(p: float | None, digits: int = 3) -> str:
