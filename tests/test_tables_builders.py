@@ -230,6 +230,24 @@ def test_survival_time_beyond_follow_up_is_marked(cohort):
     assert "p-value" not in header_texts(p)  # no log-rank given
 
 
+def test_survival_and_cox_show_patients_excluded_for_missing_data(cohort):
+    from nlrstats.survival import coxph, survdiff, survfit
+    d = cohort.data.with_columns(
+        os_months=pl.when(pl.col("patient_id") == "ATC01").then(None).otherwise(pl.col("os_months")),
+        nlr_group=pl.when(pl.col("patient_id") == "ATC02").then(pl.lit(XSS))
+        .otherwise(pl.col("nlr_group").cast(pl.String)))
+    f = "Surv(os_months, os_event) ~ nlr_group"
+    gt = gt_survival([survfit(f, d)], [survdiff(f, d)])
+    p = cells(gt)
+    unk = row(p, "Unknown (excluded)")
+    assert unk[1][0] == "1" and "left out" in footnotes(p)[unk[0][1]]
+    assert row(p, XSS)[1][0] == "1/1" and XSS not in as_html(gt)  # a group named by user data, escaped
+    c = cells(gt_cox(coxph("Surv(os_months, os_event) ~ age", d)))
+    span = [x for r in c.head for x in r if x[0].startswith("Univariable")][0]
+    assert span[0] == "Univariable, N = 12"
+    assert footnotes(c)[span[1]] == "Univariable: 8 events; 1 patient excluded for missing data."
+
+
 # ---------------------------------------------------------------- Cox
 
 def test_cox_univariable_and_multivariable_side_by_side(cohort):
@@ -239,7 +257,9 @@ def test_cox_univariable_and_multivariable_side_by_side(cohort):
     multi = coxph("Surv(os_months, os_event) ~ nlr_group + age", d)
     p = cells(gt_cox(uni, multi))
     heads = header_texts(p)
-    assert "Univariable (N = 13, events = 9)" in heads and "Multivariable (N = 13, events = 9)" in heads
+    assert "Univariable, N = 13" in heads and "Multivariable, N = 13" in heads
+    spanners = [c for r in p.head for c in r if c[0].startswith(("Univariable", "Multivariable"))]
+    assert [footnotes(p)[c[1]] for c in spanners] == ["Univariable: 9 events.", "Multivariable: 9 events."]
     hi = row(p, "NLR ≥ 8")
     t = uni[0].tidy().row(0, named=True)
     tm = multi.tidy().row(0, named=True)
@@ -356,6 +376,17 @@ def test_journal_theme_is_compact_without_stripes(t1):
     assert "font-size: 12px" in journal and "font-size: 14px" in default
     with pytest.raises(ValueError, match="theme"):
         gt_table_one(t1, theme="nature")
+
+
+def test_marks_and_indents_survive_pandoc_into_word_and_typst(all_tables):
+    """The docx/typst route reads the HTML table with pandoc's HTML reader (Quarto does the same)."""
+    import pypandoc
+    md = pypandoc.convert_text(as_html(all_tables["response"]), "markdown", format="html",
+                               extra_args=["--columns=200"])
+    assert "0.052^b^" in md  # a superscript, not "0.052b" or "0.0522"
+    assert "\u2003Partial response (PR)" in md
+    typ = pypandoc.convert_text(as_html(all_tables["response"]), "typst", format="html")
+    assert "0.052#super[b]" in typ
 
 
 def test_latex_has_a_tabular_with_footnotes_under_it(all_tables):

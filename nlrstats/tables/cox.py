@@ -78,7 +78,8 @@ def gt_cox(univariable, multivariable=None, *, labels: Mapping[str, str] | None 
 
     As gtsummary's ``tbl_merge(list(tbl_uvregression(...), tbl_regression(...)))``: one row per
     variable (categorical variables as a header row, the reference level with "—" and one indented
-    row per other level), spanners "Univariable" and "Multivariable" naming N and events.
+    row per other level), spanners "Univariable, N = 13" and "Multivariable, N = 13" with a footnote
+    giving the events and any patients excluded for missing data.
 
     Parameters
     ----------
@@ -109,7 +110,7 @@ def gt_cox(univariable, multivariable=None, *, labels: Mapping[str, str] | None 
     for key, _, fits in models:
         ns[key] = set()
         for fit in fits:
-            ns[key].add((fit.n, fit.nevent))
+            ns[key].add((fit.n, fit.nevent, int(getattr(fit, "n_missing", 0) or 0)))
             for r in _term_rows(fit):
                 v = r["variable"]
                 if v not in order:
@@ -161,8 +162,24 @@ def gt_cox(univariable, multivariable=None, *, labels: Mapping[str, str] | None 
     gt = GT(body, rowname_col="label").tab_stubhead("Characteristic")
     for key, name, _ in models:
         n = ns[key]
-        spanner = name if len(n) != 1 else f"{name} (N = {next(iter(n))[0]}, events = {next(iter(n))[1]})"
+        spanner, note = name, None
+        if len(n) == 1:
+            n_fit, n_event, n_miss = next(iter(n))
+            spanner = f"{name}, N = {n_fit}"
+            note = f"{name}: {n_event} events"
+            if n_miss:
+                note += f"; {n_miss} patient{'s' if n_miss != 1 else ''} excluded for missing data"
+            note += "."
+        else:
+            sizes = sorted({x[0] for x in n})
+            events = sorted({x[1] for x in n})
+            if len(sizes) == 1:
+                spanner = f"{name}, N = {sizes[0]}"
+            note = (f"{name}: complete cases of each model, N = "
+                    f"{sizes[0] if len(sizes) == 1 else f'{sizes[0]} to {sizes[-1]}'}; "
+                    f"{events[0] if len(events) == 1 else f'{events[0]} to {events[-1]}'} events.")
         gt = (gt.tab_spanner(spanner, columns=[f"{key}_hr", f"{key}_ci", f"{key}_p"], id=key)
+              .tab_footnote(note, locations=loc.spanner_labels(ids=[key]))
               .cols_label(**{f"{key}_hr": "HR", f"{key}_ci": "95% CI", f"{key}_p": "p-value"}))
     gt = gt.cols_align("right", columns=cols[1:])
     gt = gt.tab_footnote("HR = hazard ratio, CI = confidence interval; — = reference level.",

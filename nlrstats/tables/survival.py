@@ -77,6 +77,8 @@ def gt_survival(fits, logranks=None, times: Sequence[float] = (6, 12), labels: M
     Median and 95% CI are R's ``print(survfit)`` values (CI where the log-transformed pointwise
     band first reaches 0.5); a median or limit that is not reached prints "NR". Survival at t is
     S(t) with the pointwise CI (log transform, as R). A time beyond a group's last follow-up prints
+    Patients left out for missing data (R's "deleted due to missingness") appear as an
+    "Unknown (excluded)" row with their number. A time shows
     "—" when the last patient at risk was censored before it (R's ``extend = FALSE``) and "0" when
     every patient had the event before it. The log-rank p (R's ``survdiff``, rho = 0) sits in each
     endpoint's first row.
@@ -84,7 +86,7 @@ def gt_survival(fits, logranks=None, times: Sequence[float] = (6, 12), labels: M
     pairs = _as_pairs(fits, logranks, labels)
     times = [float(t) for t in times]
     tcols = [f"t{i}" for i in range(len(times))]
-    rows, group_of, lr_rows, methods, not_est = [], [], [], set(), []
+    rows, lr_rows, methods, not_est, missing_rows = [], [], set(), [], []
     for name, fit, lr in pairs:
         med = fit.median()
         at = fit.at(times) if times else None
@@ -120,6 +122,12 @@ def gt_survival(fits, logranks=None, times: Sequence[float] = (6, 12), labels: M
                 methods.add(getattr(lr, "method", "Log-rank"))
             first = False
             rows.append(row)
+        n_missing = int(getattr(fit, "n_missing", 0) or 0)
+        if n_missing:
+            # R: "n observations deleted due to missingness": shown as its own row, never dropped
+            rows.append({"endpoint": name, "group": "Unknown (excluded)", "events": str(n_missing),
+                         "median": "", **{tc: "" for tc in tcols}, "p_value": ""})
+            missing_rows.append(len(rows) - 1)
     schema = {c: pl.String for c in ("endpoint", "group", "events", "median", *tcols, "p_value")}
     body = pl.DataFrame(rows, schema=schema)
     unit = time_unit
@@ -134,6 +142,9 @@ def gt_survival(fits, logranks=None, times: Sequence[float] = (6, 12), labels: M
         .tab_footnote("Kaplan-Meier estimate; 95% CI with log transform, as R survfit; "
                       "NR = not reached.", locations=loc.column_labels(columns="median"))
     )
+    if missing_rows:
+        gt = gt.tab_footnote("Patients without time or status (or group) for this endpoint, left out of "
+                             "the analysis.", locations=loc.stub(rows=missing_rows))
     if tcols:
         gt = gt.tab_spanner("Survival, % (95% CI)", columns=tcols)
     if lr_rows:
