@@ -44,6 +44,8 @@ def apply_theme(gt: GT, theme: str = "default", font: str | Sequence[str] | None
                 table_font_names=fonts,
                 table_font_size="14px",
                 column_labels_font_weight="bold",
+                data_row_padding_horizontal="8px",
+                column_labels_padding_horizontal="8px",
                 row_striping_background_color=_STRIPE,
                 source_notes_font_size="12px",
             )
@@ -79,6 +81,8 @@ def apply_theme(gt: GT, theme: str = "default", font: str | Sequence[str] | None
             row_group_font_weight="bold",
             stub_border_style="none",
             data_row_padding="2px",
+            data_row_padding_horizontal="6px",
+            column_labels_padding_horizontal="6px",
             row_group_padding="3px",
             column_labels_padding="3px",
             source_notes_font_size="10px",
