@@ -1,0 +1,122 @@
+"""The two report documents rendered with the built-in engine and opened in headless Chromium.
+
+Numbers asserted in the HTML are computed here by the package on the same data, so the test checks
+that each document prints what the package computes (and the package's numbers are pinned to R
+elsewhere). Screenshots are kept in _output/screenshots/ for a person to look at.
+"""
+
+import html as htmllib
+import re
+
+import polars as pl
+import pytest
+
+from nlrstats.cohort import load_cohort
+from nlrstats.narrative import median_text, p_text, rate_text
+from nlrstats.render import render_document
+from nlrstats.render.browser import check_html
+from nlrstats.simulate import simulate_cohort, write_foreign_cohort
+from nlrstats.study import analyze
+
+pytestmark = pytest.mark.browser
+
+
+def text_of(path) -> str:
+    """The document's visible text (tags dropped, entities decoded, white space folded)."""
+    raw = path.read_text(encoding="utf-8")
+    raw = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", raw, flags=re.S)
+    raw = re.sub(r'<img [^>]*src="data:[^"]*"[^>]*>', " ", raw)
+    return re.sub(r"\s+", " ", htmllib.unescape(re.sub(r"<[^>]+>", " ", raw)))
+
+
+@pytest.fixture(scope="module")
+def screenshots(root):
+    out = root / "_output" / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+@pytest.fixture(scope="module")
+def replication(root, tmp_path_factory):
+    out = tmp_path_factory.mktemp("replication")
+    path = render_document(root / "reports" / "replication.qmd", params={"bootstrap": 100}, to="html",
+                           engine="builtin", output_dir=out, quiet=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def validation(root, tmp_path_factory):
+    """A 500-patient simulated export (other names, words, cells/uL, days) read through its mapping,
+    with a hostile column name and cohort name."""
+    d = tmp_path_factory.mktemp("validation")
+    frame = simulate_cohort(500, seed=7, missing_d14=0.05)
+    data, mapping = write_foreign_cohort(frame, d / "export.csv", d / "export.toml")
+    hostile = "<script>alert(1)</script>"
+    data.write_text(data.read_text().replace("Study ID", hostile, 1))
+    mapping.write_text(mapping.read_text().replace('"Study ID"', f'"{hostile}"'))
+    params = {"data": str(data), "mapping": str(mapping), "cohort_name": "<img src=x onerror=alert(2)>",
+              "bootstrap": 0}
+    path = render_document(root / "reports" / "validation.qmd", params=params, to="html",
+                           engine="builtin", output_dir=d / "out", quiet=True)
+    return path, data, mapping, frame
+
+
+def test_replication_prints_the_package_numbers(replication, bundled):
+    text = text_of(replication)
+    d = analyze(bundled, bootstrap=0).to_dict()
+    for phrase in (rate_text(d["response"]["dcr"]["low"]), rate_text(d["response"]["dcr"]["high"]),
+                   p_text(d["response"]["dcr"]["p_value"]), median_text(d["pfs"]["median"]["low"]),
+                   median_text(d["os"]["median"]["high"]), rate_text(d["nlr_change"]["orr"]["decreased"]),
+                   p_text(d["nlr_change"]["orr"]["p_value"])):
+        assert phrase in text, phrase
+    # hand-checkable anchors of the paper
+    assert "8/9 (88.9%" in text and "1/4 (25.0%" in text and "3/7 (42.9%" in text
+    assert "16 of 16 published numbers are reproduced" in text
+    for caption in ("Figure 1:", "Table 1:", "Kaplan", "Published"):
+        assert caption in text
+
+
+def test_replication_in_browser(replication, screenshots):
+    report = check_html(replication, screenshot=screenshots / "replication.png")
+    assert report.ok, report.problems()
+    assert len(report.images) >= 6 and not report.broken_images
+    assert report.tables >= 7
+    assert not report.external_requests and not report.unresolved_refs
+    assert len(report.xrefs) >= 10
+
+
+def test_validation_prints_the_package_numbers(validation):
+    path, data, mapping, frame = validation
+    text = text_of(path)
+    d = analyze(load_cohort(data, mapping), bootstrap=0).to_dict()
+    assert "500 patients" in text
+    for phrase in (rate_text(d["response"]["dcr"]["low"]), median_text(d["pfs"]["median"]["low"]),
+                   median_text(d["os"]["median"]["high"]), rate_text(d["nlr_change"]["orr"]["decreased"])):
+        assert phrase in text, phrase
+    n_missing = int(frame["neutrophils_d14"].null_count())
+    assert n_missing > 0 and f"missing nlr_d14 ({n_missing})" in text
+    assert "counts converted from cells/uL" in text and "times converted from days" in text
+
+
+def test_validation_in_browser_and_hostile_labels_inert(validation, screenshots):
+    path = validation[0]
+    report = check_html(path, screenshot=screenshots / "validation.png")
+    assert report.ok, report.problems()  # includes: no dialog opened by alert()
+    assert not report.dialogs
+    assert len(report.images) >= 3 and report.tables >= 5
+    raw = path.read_text(encoding="utf-8")
+    assert "<script>alert(1)" not in raw and "<img src=x onerror" not in raw
+    text = text_of(path)
+    assert "<script>alert(1)</script>" in text  # shown as text
+
+
+def test_no_patient_identifiers_unless_listing(replication, validation, bundled, root, tmp_path):
+    ids = bundled.data["patient_id"].to_list()
+    raw = replication.read_text(encoding="utf-8")
+    assert not [i for i in ids if i in raw]
+    sim_ids = validation[3]["patient_id"].head(50).to_list()
+    vraw = validation[0].read_text(encoding="utf-8")
+    assert not [i for i in sim_ids if re.search(rf"\b{i}\b", vraw)]
+    listed = render_document(root / "reports" / "replication.qmd", params={"listing": True, "bootstrap": 0},
+                             to="html", engine="builtin", output_dir=tmp_path, quiet=True)
+    assert all(i in listed.read_text(encoding="utf-8") for i in ids)
