@@ -40,7 +40,7 @@ def fisher_rxc_exact(tab: np.ndarray, max_steps: int) -> float:
     tab = tab[:, np.argsort(-tab.sum(axis=0), kind="stable")]
     if tab.shape[0] == 2:
         return _fexact_two_rows(tab, 50 * max_steps)
-    return _fexact_general(tab, max_steps)
+    return _fexact_general(tab, 50 * max_steps)
 
 
 def _fexact_two_rows(tab: np.ndarray, max_steps: int) -> float:
@@ -115,94 +115,135 @@ def _fexact_two_rows(tab: np.ndarray, max_steps: int) -> float:
     return pval
 
 
-def _compositions(c: int, caps: tuple[int, ...]):
-    """All ways to split ``c`` into len(caps) nonnegative parts with part i <= caps[i]."""
+def _composition_array(c: int, caps: np.ndarray) -> np.ndarray:
+    """All splits of ``c`` into len(caps) parts with part i <= caps[i], as an (m x r) array."""
     r = len(caps)
-    if r == 1:
-        if c <= caps[0]:
-            yield (c,)
-        return
-    rest_cap = sum(caps[1:])
-    for v in range(max(0, c - rest_cap), min(c, caps[0]) + 1):
-        for tail in _compositions(c - v, caps[1:]):
-            yield (v,) + tail
+    after = np.concatenate([np.cumsum(caps[::-1])[::-1][1:], [0]])  # capacity of the rows after i
+    parts = np.zeros((1, 0), dtype=np.int64)
+    used = np.zeros(1, dtype=np.int64)
+    for i in range(r - 1):
+        rem = c - used
+        lo = np.maximum(0, rem - after[i])
+        hi = np.minimum(rem, caps[i])
+        counts = np.maximum(hi - lo + 1, 0)
+        rep = np.repeat(np.arange(len(used)), counts)
+        offs = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        v = lo[rep] + offs
+        parts = np.column_stack([parts[rep], v])
+        used = used[rep] + v
+    return np.column_stack([parts, c - used])
 
 
 def _fexact_general(tab: np.ndarray, max_steps: int) -> float:
-    """Three or more rows: nodes keyed by the sorted remaining row margins."""
+    """Three or more rows: nodes keyed by the sorted remaining row margins (equal multisets of
+    remaining margins have equal futures), encoded as integers; edges and bounds as arrays."""
     cols = [int(c) for c in tab.sum(axis=0)]
-    rows = tuple(sorted(int(r) for r in tab.sum(axis=1)))
+    rows = np.sort(tab.sum(axis=1).astype(np.int64))
+    r = len(rows)
     k = len(cols)
     N = sum(cols)
     lf = _lfact(N)
+    base = np.int64(N + 1)
+    weights = base ** np.arange(r - 1, -1, -1, dtype=np.int64)
     steps = [0]
 
-    def check():
-        steps[0] += 1
+    def spend(n):
+        steps[0] += n
         if steps[0] > max_steps:
             raise FisherTableTooLarge(_too_large_message(tab))
 
-    edges: dict[tuple[int, tuple], list] = {}
+    def decode(key: int) -> np.ndarray:
+        return (key // weights) % base
 
-    def children(j, node):
-        key = (j, node)
-        if key not in edges:
-            out = []
-            lcj = lf[cols[j]]
-            for comp in _compositions(cols[j], node):
-                check()
-                w = lcj - sum(lf[v] for v in comp)
-                out.append((w, tuple(sorted(a - b for a, b in zip(node, comp)))))
-            edges[key] = out
-        return edges[key]
+    index: list[dict[int, int]] = [{} for _ in range(k + 1)]
+    keys: list[list[int]] = [[] for _ in range(k + 1)]
 
-    bounds: dict[tuple[int, tuple], tuple[float, float]] = {}
+    def node_ids(j, enc: np.ndarray) -> np.ndarray:
+        ids, ks = index[j], keys[j]
+        out = np.empty(len(enc), dtype=np.int64)
+        for i, e in enumerate(enc.tolist()):
+            v = ids.get(e)
+            if v is None:
+                v = ids[e] = len(ks)
+                ks.append(e)
+            out[i] = v
+        return out
 
-    def bound(j, node):
-        key = (j, node)
-        if key in bounds:
-            return bounds[key]
-        if j == k:
-            res = (0.0, 0.0)
-        else:
-            hi, lo = -math.inf, math.inf
-            for w, child in children(j, node):
-                b_hi, b_lo = bound(j + 1, child)
-                hi = max(hi, w + b_hi)
-                lo = min(lo, w + b_lo)
-            res = (hi, lo)
-        bounds[key] = res
-        return res
+    root = int(node_ids(0, np.array([int(rows @ weights)]))[0])
+    edges: list[dict[int, tuple[np.ndarray, np.ndarray]]] = [{} for _ in range(k)]
 
-    def log_tot(node):
-        return lf[sum(node)] - sum(lf[v] for v in node)
+    def children(j, nid):
+        got = edges[j].get(nid)
+        if got is None:
+            node = decode(keys[j][nid])
+            comps = _composition_array(cols[j], node)
+            spend(len(comps))
+            w = lf[cols[j]] - lf[comps].sum(axis=1)
+            enc = np.sort(node[None, :] - comps, axis=1) @ weights
+            uniq, inv = np.unique(enc, return_inverse=True)
+            got = edges[j][nid] = (w, node_ids(j + 1, uniq)[inv.ravel()])
+        return got
 
-    log_all = log_tot(rows)
+    # enumerate the reachable nodes stage by stage, then the longest / shortest completions backwards
+    for j in range(k):
+        for nid in range(len(keys[j])):
+            children(j, nid)
+    BH: list[np.ndarray] = [np.zeros(0)] * (k + 1)
+    BL: list[np.ndarray] = [np.zeros(0)] * (k + 1)
+    BH[k] = np.zeros(len(keys[k]))
+    BL[k] = np.zeros(len(keys[k]))
+    for j in range(k - 1, -1, -1):
+        hi = np.empty(len(keys[j]))
+        lo = np.empty(len(keys[j]))
+        for nid in range(len(keys[j])):
+            w, kids = edges[j][nid]
+            hi[nid] = np.max(w + BH[j + 1][kids])
+            lo[nid] = np.min(w + BL[j + 1][kids])
+        BH[j], BL[j] = hi, lo
+    LT = []
+    for j in range(k + 1):
+        margins = (np.array(keys[j], dtype=np.int64)[:, None] // weights) % base
+        LT.append(lf[margins.sum(axis=1)] - lf[margins].sum(axis=1))
+    log_all = float(LT[0][root])
     obs = sum(lf[cols[j]] - sum(lf[int(v)] for v in tab[:, j]) for j in range(k)) + _FEXACT_TOL
-    bound(0, rows)
-    # stage: node -> {rounded path length: [path length, log mass]}
-    stage: dict[tuple, dict[float, list]] = {rows: {0.0: [0.0, 0.0]}}
+    # stage: node id -> (path lengths, log masses) of the partial tables reaching it
+    stage: dict[int, tuple[np.ndarray, np.ndarray]] = {root: (np.zeros(1), np.zeros(1))}
     pval = 0.0
     for j in range(k):
-        nxt: dict[tuple, dict[float, list]] = {}
-        for node, paths in stage.items():
-            for w, child in children(j, node):
-                b_hi, b_lo = bounds[(j + 1, child)]
-                for past, lw in paths.values():
-                    check()
-                    p2 = past + w
-                    if p2 + b_hi <= obs:
-                        pval += math.exp(lw + w + log_tot(child) - log_all)
-                    elif p2 + b_lo <= obs:
-                        slot = nxt.setdefault(child, {})
-                        kk = round(p2 * 1e9)
-                        if kk in slot:
-                            slot[kk][1] = float(np.logaddexp(slot[kk][1], lw + w))
-                        else:
-                            slot[kk] = [p2, lw + w]
-        stage = nxt
-        if not stage:
+        kid_all, p_all, lw_all = [], [], []
+        bh_j, bl_j, lt_j = BH[j + 1], BL[j + 1], LT[j + 1]
+        for nid, (P, LW) in stage.items():
+            w, kids = children(j, nid)
+            P2 = w[:, None] + P[None, :]
+            spend(P2.size)
+            LW2 = w[:, None] + LW[None, :]
+            done = P2 + bh_j[kids][:, None] <= obs
+            if done.any():
+                pval += float(np.exp((LW2 + (lt_j[kids] - log_all)[:, None])[done]).sum())
+            keep = ~done & (P2 + bl_j[kids][:, None] <= obs)
+            if keep.any():
+                r_idx, _ = np.nonzero(keep)
+                kid_all.append(kids[r_idx])
+                p_all.append(P2[keep])
+                lw_all.append(LW2[keep])
+        if not kid_all:
             break
+        K = np.concatenate(kid_all)
+        P = np.concatenate(p_all)
+        LW = np.concatenate(lw_all)
+        # merge partial tables reaching the same node with the same path length
+        key = np.round(P * 1e9)
+        order = np.lexsort((key, K))
+        K, P, LW, key = K[order], P[order], LW[order], key[order]
+        first = np.ones(K.size, dtype=bool)
+        first[1:] = (K[1:] != K[:-1]) | (key[1:] != key[:-1])
+        starts = np.flatnonzero(first)
+        gmax = np.maximum.reduceat(LW, starts)
+        grp = np.cumsum(first) - 1
+        LWm = gmax + np.log(np.add.reduceat(np.exp(LW - gmax[grp]), starts))
+        K, P = K[starts], P[starts]
+        cut = np.flatnonzero(np.concatenate([[True], K[1:] != K[:-1], [True]]))
+        stage = {int(K[a]): (P[a:b], LWm[a:b]) for a, b in zip(cut[:-1], cut[1:])}
     return pval
 
 
