@@ -11,6 +11,9 @@ built-in renderer needs, for pandoc >= 3 (Figure blocks).
 * Callouts (::: {.callout-note|tip|warning|important|caution}) get a header
   with their title (title attribute, first heading, or the type's name).
 * .code-fold divs become <details> in HTML and are unwrapped elsewhere.
+* Conditional content as Quarto: ::: {.content-visible when-format="html"}
+  (or unless-format=...) and .content-hidden keep or drop their blocks for the
+  output format ("pdf" covers typst and LaTeX), before anything is numbered.
 * Outside HTML, raw HTML blocks holding a <table> (great_tables output) are
   read by pandoc's HTML reader into native tables, as Quarto does, so they
   are real tables in Word and typst.
@@ -310,8 +313,31 @@ local function absolute_image(img)
   return nil
 end
 
+local format_aliases = { pdf = { "latex", "typst", "beamer" }, html = { "html" }, docx = { "docx" },
+  typst = { "typst" }, latex = { "latex" } }
+
+local function format_matches(name)
+  for _, writer in ipairs(format_aliases[name] or { name }) do
+    if FORMAT:match("^" .. writer) then return true end
+  end
+  return false
+end
+
+local function conditional(d)
+  local visible = d.classes:includes("content-visible")
+  local hidden = d.classes:includes("content-hidden")
+  if not (visible or hidden) then return nil end
+  local when, unless = d.attributes["when-format"], d.attributes["unless-format"]
+  local matches = true
+  if when then matches = format_matches(when) elseif unless then matches = not format_matches(unless) end
+  local keep = (visible and matches) or (hidden and not matches)
+  if keep then return d.content end
+  return {}
+end
+
 function Pandoc(doc)
   number_sections = doc.meta["number-sections"] == true
+  doc.blocks = doc.blocks:walk({ Div = conditional })
   number_blocks(doc.blocks)
 
   doc.blocks = doc.blocks:walk({
