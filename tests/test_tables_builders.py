@@ -310,7 +310,7 @@ def test_published_rows_flagged_in_text_and_colour():
     assert XSS not in raw
     # the differing row is shaded and bold (survives greyscale), the others are not
     tr = re.findall(r"<tr>(.*?)</tr>", raw, re.S)
-    shaded = [t for t in tr if "#FBE3E4" in t]
+    shaded = [t for t in tr if "#F4C7C3" in t]
     assert len(shaded) == 1 and "✗ differs" in shaded[0] and "font-weight: bold" in shaded[0]
     assert "1 of 3 numbers agree; 1 differs." in html_lib.unescape(raw)
     with pytest.raises(ValueError, match="'note'"):

@@ -19,7 +19,7 @@ NOT_COMPARED = "– not compared"
 # Dark red text on a pale fill and bold: in greyscale the row is still shaded and bold, and the
 # words carry the meaning without any colour.
 _DIFF_TEXT = "#B2182B"
-_DIFF_FILL = "#FBE3E4"
+_DIFF_FILL = "#F4C7C3"  # grey 208 vs stripe 244 in greyscale; dark red text on it: contrast 4.5
 _AGREE_TEXT = "#1B6E37"
 
 
