@@ -116,7 +116,13 @@ def as_latex(gt: GT, use_longtable: bool = False, tbl_pos: str | None = None) ->
     Footnotes become source notes under the tabular, each with a superscript letter that is also
     appended to the cell or column label it annotates (footnotes on a title or spanner keep the
     note without a mark). Cell styles (colours) are dropped: LaTeX output in great_tables 1.1 has
-    none. Needs ``booktabs`` and ``caption`` in the preamble, as great_tables documents.
+    none. Needs ``booktabs`` and ``caption`` in the preamble, as great_tables documents, and a
+    Unicode engine (XeLaTeX or LuaLaTeX): labels keep "≥", "–", "—", "✓", "10⁹" as characters.
+
+    What great_tables 1.1 cannot render in LaTeX and what happens instead: footnotes (raise in
+    great_tables) -> source notes with superscript letters; cell styles (ignored with a warning) ->
+    dropped, the comparison table's "✓ agrees" / "✗ differs" text keeps the meaning; CSS stub
+    indentation -> ``\\hspace*{1em}`` before indented labels.
     """
     order: dict[str, str] = {}
     gen = _marks()
