@@ -176,7 +176,7 @@ def _kind(name: str, dtype: pl.DataType, n_unique: int | None) -> str:
 
 def summarize(data, by: str | None = "nlr_group", variables=None, tests: dict | None = None,
               labels: dict | None = None, simulate_fisher: bool = False, B: int = 2000,
-              seed: int | None = None, fisher_max_steps: int = 1_000_000) -> TableOne:
+              seed: int | None = None, fisher_max_steps: int = 1_000_000, quantile_type: int = 7) -> TableOne:
     """Table-1 statistics by group with gtsummary's automatic test choice.
 
     Parameters
@@ -198,6 +198,9 @@ def summarize(data, by: str | None = "nlr_group", variables=None, tests: dict | 
         p-value with ``B`` tables instead of raising (the test name then says so).
     fisher_max_steps : int
         Work limit of the exact r x c Fisher enumeration (see :func:`nlrstats.htest.fisher_test`).
+    quantile_type : {7, 2}
+        Quartile definition: R's default ``quantile(type = 7)`` (also tableone's), or
+        ``type = 2`` (inverse empirical CDF with averaging), which gtsummary uses.
 
     Returns
     -------
@@ -222,12 +225,13 @@ def summarize(data, by: str | None = "nlr_group", variables=None, tests: dict | 
         if by in variables:
             raise ValueError(f"'{by}' is the grouping column and cannot also be a variable")
     tests = dict(tests or {})
+    for name, given in (("tests", tests), ("labels", labels or {})):
+        unknown = [k for k in given if k not in variables]
+        if unknown:
+            raise KeyError(f"{name} given for variable(s) not summarised: {', '.join(unknown)}")
+    if quantile_type not in (2, 7):
+        raise ValueError(f"quantile_type must be 7 (R's default) or 2 (gtsummary), got {quantile_type!r}")
     labels = {**DEFAULT_LABELS, **(labels or {})}
-    for name, d in (("tests", tests), ("labels", labels if labels is not None else {})):
-        if name == "tests":
-            unknown = [k for k in d if k not in variables]
-            if unknown:
-                raise KeyError(f"tests given for variable(s) not summarised: {', '.join(unknown)}")
     bad_tests = {k: v for k, v in tests.items() if str(v).lower() not in TEST_ALIASES}
     if bad_tests:
         raise ValueError(f"unknown test(s) {bad_tests}; use one of {sorted(set(TEST_ALIASES))}")
@@ -297,7 +301,7 @@ def summarize(data, by: str | None = "nlr_group", variables=None, tests: dict | 
             value_tables[v] = mat
             cols = [(g, mat[:, i]) for i, g in enumerate(groups)] + [("Overall", mat.sum(axis=1))]
             for g, cvec in cols:
-                for stat, val in order_stats_from_counts(vals, cvec).items():
+                for stat, val in order_stats_from_counts(vals, cvec, quantile_type).items():
                     order_rows.append((v, g, stat, val))
         order = pl.DataFrame(order_rows, schema={"variable": pl.String, "group": pl.String, "statistic": pl.String,
                                                  "value": pl.Float64}, orient="row")

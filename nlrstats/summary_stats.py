@@ -74,9 +74,12 @@ def value_counts(lf: pl.LazyFrame, by: str | None, v: str) -> pl.LazyFrame:
     return q.group_by([v] if by is None else [v, by]).len(name="n")
 
 
-def order_stats_from_counts(values: np.ndarray, counts: np.ndarray) -> dict[str, float | None]:
-    """Median, quartiles (R's ``quantile`` type 7, R's arithmetic), min and max from sorted
-    distinct values and their counts."""
+def order_stats_from_counts(values: np.ndarray, counts: np.ndarray, quantile_type: int = 7) -> dict[str, float | None]:
+    """Median, quartiles, min and max from sorted distinct values and their counts.
+
+    Quartiles follow R's ``quantile(type = 7)`` (R's default, tableone) or ``type = 2``
+    (gtsummary's choice), with R's arithmetic so that the numbers are R's to the last bit.
+    """
     keep = counts > 0
     values, counts = values[keep], counts[keep]
     n = int(counts.sum())
@@ -84,7 +87,8 @@ def order_stats_from_counts(values: np.ndarray, counts: np.ndarray) -> dict[str,
         return {"median": None, "p25": None, "p75": None, "min": None, "max": None}
     cum = np.cumsum(counts)
 
-    def at(k: int) -> float:  # k-th order statistic, 0-based
+    def at(k: int) -> float:  # k-th order statistic, 0-based, clamped to the sample
+        k = min(max(k, 0), n - 1)
         return float(values[np.searchsorted(cum, k, side="right")])
 
     def q7(p: float) -> float:
@@ -98,10 +102,20 @@ def order_stats_from_counts(values: np.ndarray, counts: np.ndarray) -> dict[str,
             qs = (1 - h) * qs + h * x_hi
         return qs
 
+    def q2(p: float) -> float:
+        nppm = n * p
+        j = int(np.floor(nppm + 4 * 2.220446049250313e-16))
+        x_j, x_j1 = at(j - 1), at(j)  # R's padded x[j + 2], x[j + 3]
+        if nppm > j:
+            return x_j1
+        return 0.5 * x_j + 0.5 * x_j1 if x_j != x_j1 else x_j
+
+    if quantile_type not in (2, 7):
+        raise ValueError(f"quantile_type must be 7 (R's default) or 2 (gtsummary), got {quantile_type!r}")
+    q = q7 if quantile_type == 7 else q2
     half = (n + 1) // 2
     median = at(half - 1) if n % 2 == 1 else (at(half - 1) + at(half)) / 2
-    return {"median": median, "p25": q7(0.25), "p75": q7(0.75), "min": float(values[0]),
-            "max": float(values[-1])}
+    return {"median": median, "p25": q(0.25), "p75": q(0.75), "min": float(values[0]), "max": float(values[-1])}
 
 
 def categorical_counts(lf: pl.LazyFrame, by: str | None, v: str) -> pl.LazyFrame:

@@ -90,6 +90,11 @@ for (i in 1:3) {                                                  # moderate n: 
 }
 add_r(matrix(c(40, 35, 30, 20, 12, 30, 34, 41, 25, 20), 2, byrow = TRUE))
 add_r(matrix(c(3, 5, 2, 4, 6, 1, 2, 2, 7, 3, 1, 4), 3, byrow = TRUE))
+for (i in 1:8) {                                                  # 3 groups x 3-5 levels, 4 x 4
+  nr <- sample(3:4, 1); nc <- sample(3:5, 1)
+  add_r(matrix(rpois(nr * nc, sample(c(1, 2, 3), 1)), nr))
+}
+add_r(matrix(c(20, 15, 10, 18, 16, 12, 5, 9, 14), 3, byrow = TRUE))
 write_fix(rcases, "fisher_rxc")
 
 ## chisq.test --------------------------------------------------------------
@@ -189,8 +194,9 @@ small <- data.frame(grp = c(rep("A", 7), rep("B", 5)), v = c(3.1, 4.7, 2.2, 5.9,
 desc <- function(x) {
   x <- x[!is.na(x)]
   q <- quantile(x, c(.25, .75))
+  q2 <- quantile(x, c(.25, .75), type = 2)
   list(n = length(x), median = median(x), p25 = unname(q[1]), p75 = unname(q[2]), min = min(x), max = max(x),
-       mean = mean(x), sd = sd(x))
+       mean = mean(x), sd = sd(x), p25_type2 = unname(q2[1]), p75_type2 = unname(q2[2]))
 }
 auto_cat <- function(x, g) {
   tab <- table(x, g)
