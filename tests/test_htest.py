@@ -231,3 +231,45 @@ def test_wilcox_signed_rank_drops_zeros_by_hand():
     from scipy.stats import norm
 
     assert h.p_value == pytest.approx(2 * norm.sf(z), rel=1e-12)
+
+
+def _brute_force_fisher(tab):
+    """Freeman-Halton p by listing every table with the observed margins (tiny tables only)."""
+    from itertools import product
+
+    from scipy.special import gammaln
+
+    tab = np.asarray(tab)
+    rows, cols = tab.sum(axis=1), tab.sum(axis=0)
+    r, c = tab.shape
+
+    def logp(t):
+        return (gammaln(rows + 1).sum() + gammaln(cols + 1).sum() - gammaln(tab.sum() + 1)
+                - gammaln(np.asarray(t) + 1).sum())
+
+    obs = logp(tab)
+    total = 0.0
+    # free cells: the first r-1 rows and c-1 columns; the rest follow from the margins
+    ranges = [range(min(rows[i], cols[j]) + 1) for i in range(r - 1) for j in range(c - 1)]
+    for free in product(*ranges):
+        t = np.zeros((r, c), dtype=int)
+        t[: r - 1, : c - 1] = np.array(free).reshape(r - 1, c - 1)
+        t[: r - 1, c - 1] = rows[: r - 1] - t[: r - 1, : c - 1].sum(axis=1)
+        t[r - 1, :] = cols - t[: r - 1, :].sum(axis=0)
+        if (t < 0).any():
+            continue
+        lp = logp(t)
+        if lp <= obs + 1e-7:
+            total += math.exp(lp)
+    return total
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_fisher_rxc_equals_brute_force_enumeration(seed):
+    rng = np.random.default_rng(seed)
+    shape = [(2, 3), (3, 3), (2, 4), (3, 2)][seed % 4]
+    tab = rng.poisson(2.5, size=shape)
+    tab[0, 0] += 1
+    assert fisher_test(tab).p_value == pytest.approx(_brute_force_fisher(tab), rel=1e-9)
+    # orientation does not matter
+    assert fisher_test(tab.T).p_value == pytest.approx(fisher_test(tab).p_value, rel=1e-12)
