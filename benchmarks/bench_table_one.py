@@ -97,9 +97,12 @@ def main() -> None:
     high = df.filter(pl.col("nlr_group") == "NLR ≥ 8")
 
     def ours():
+        # one lazy value-count query per column, collected together (as summarize does)
+        lf = df.lazy()
+        frames = pl.collect_all([lf.filter(pl.col(v).is_not_null()).group_by([v, "nlr_group"]).len(name="n")
+                                 for v in CONTINUOUS])
         out = {}
-        for v in CONTINUOUS:
-            vc = df.filter(pl.col(v).is_not_null()).group_by([v, "nlr_group"]).len(name="n")
+        for v, vc in zip(CONTINUOUS, frames):
             codes = vc["nlr_group"].to_physical().to_numpy().astype(np.int64)
             _, mat = counts_matrix(vc[v].to_numpy(), codes, 2, vc["n"].to_numpy().astype(float))
             out[v] = wilcox_from_counts(mat).p_value

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy import stats
 
@@ -64,6 +66,8 @@ def chisq_test(table_or_x, y=None, correct: bool = True, simulate_p_value: bool 
         )
     E = np.outer(sr, sc) / n
     method = "Pearson's Chi-squared test"
+    if (E < 5).any() and not simulate_p_value:
+        warnings.warn("Chi-squared approximation may be incorrect (an expected count is below 5)", stacklevel=2)
     if simulate_p_value:
         stat = float(np.sum(np.sort(((tab - E) ** 2 / E).ravel())[::-1]))
         almost_1 = 1 - 64 * _DBL_EPS

@@ -43,6 +43,7 @@ def t_test(x, y=None, alternative: str = "two.sided", mu: float = 0.0, paired: b
         df = nx - 1
         stderr = math.sqrt(np.var(x, ddof=1) / nx)
         est = float(np.mean(x))
+        scale = abs(est)
         method = "Paired t-test" if paired else "One Sample t-test"
         ename = "mean difference" if paired else "mean of x"
     else:
@@ -70,10 +71,13 @@ def t_test(x, y=None, alternative: str = "two.sided", mu: float = 0.0, paired: b
         else:
             sx, sy = vx / nx, vy / ny
             stderr = math.sqrt(sx + sy)
+            if stderr < 10 * np.finfo(float).eps * max(abs(mx), abs(my)):
+                raise ValueError("data are essentially constant")
             df = stderr**4 / (sx**2 / (nx - 1) + sy**2 / (ny - 1))
         est = mx - my
+        scale = max(abs(mx), abs(my))
         ename = "difference in means"
-    if stderr < 10 * np.finfo(float).eps * max(abs(est), 1.0):
+    if stderr < 10 * np.finfo(float).eps * scale:  # R's test
         raise ValueError("data are essentially constant")
     tstat = (est - mu) / stderr
     if alternative == "less":
