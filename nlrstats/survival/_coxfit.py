@@ -14,6 +14,7 @@ the log-likelihood is <= eps (1e-9), at most 20 iterations.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -24,52 +25,106 @@ __all__ = ["RiskSets", "risk_sets", "cox_iter", "newton"]
 class RiskSets:
     """Sorted layout of the data and the indices the likelihood needs."""
 
-    order: np.ndarray  # original row -> sorted position source
-    X: np.ndarray  # centred covariates in sorted order (n x p)
+    order: np.ndarray  # sorted position -> original row
+    XT: np.ndarray  # centred covariates in sorted order, transposed (p x n, contiguous)
     means: np.ndarray
     event: np.ndarray  # float 0/1, sorted
     end: np.ndarray  # last sorted index of each death block
     start: np.ndarray  # first sorted index of each death block
     base: np.ndarray  # last sorted index before the block's stratum (-1 if none)
-    rep: np.ndarray  # death block of each Efron term
-    frac: np.ndarray  # k/d of each Efron term (0 for Breslow)
+    d: np.ndarray  # deaths per death block
+    dead: np.ndarray  # sorted positions of the deaths, grouped by block
+    dstart: np.ndarray  # offset of each block in ``dead``
+    xdead: np.ndarray  # sum of centred covariates over all deaths
+    extra_rep: np.ndarray  # Efron terms k >= 1: their death block
+    extra_frac: np.ndarray  # ... and k / d
+    ties: str
     nevent: int
+    time: np.ndarray  # sorted times
+    strata: np.ndarray | None  # sorted strata codes
+    tied_dead: np.ndarray  # sorted positions of deaths in blocks with tied deaths
+    tied_start: np.ndarray  # offsets of those blocks in ``tied_dead``
+    extra_tied: np.ndarray  # index among tied blocks of each Efron k >= 1 term
+
+    @cached_property
+    def work(self) -> dict:
+        """Reusable buffers for :func:`cox_iter`."""
+        return {}
+
+    @property
+    def X(self) -> np.ndarray:
+        return self.XT.T
+
+    @cached_property
+    def rep(self) -> np.ndarray:
+        """Death block of every Efron term (k = 0..d-1)."""
+        return np.repeat(np.arange(len(self.d)), self.d)
+
+    @cached_property
+    def frac(self) -> np.ndarray:
+        """k / d of every Efron term (0 for Breslow)."""
+        if self.ties != "efron":
+            return np.zeros(len(self.rep))
+        return (np.arange(len(self.rep)) - np.repeat(self.dstart, self.d)) / self.d[self.rep]
 
 
-def risk_sets(time, event, X, strata=None, ties: str = "efron") -> RiskSets:
+def risk_sets(time, event, X, strata=None, ties: str = "efron", order=None, sorted_time=None) -> RiskSets:
+    """Sort once (stratum, descending time) and index the tied-time blocks.
+
+    ``order`` may be an ascending argsort of ``time`` computed earlier (with events before
+    censorings at equal times, so that reversed, censorings come first, as the
+    concordance wants). ``sorted_time`` may give ``time[order]`` already.
+    """
     n = len(time)
+    order = (np.argsort(time) if order is None else order)[::-1]
+    if sorted_time is not None:
+        sorted_time = sorted_time[::-1]
     if strata is None:
-        order = np.argsort(-time, kind="stable")
-        s = np.zeros(n, dtype=np.int64)
+        s = None
     else:
-        order = np.lexsort((-time, strata))
+        k = int(strata.max()) + 1
+        perm = np.argsort(strata[order].astype(np.int16 if k < 2 ** 15 else np.int64), kind="stable")
+        order = order[perm]
         s = strata[order]
-    t = time[order]
+        if sorted_time is not None:
+            sorted_time = sorted_time[perm]
+    t = time[order] if sorted_time is None else sorted_time
     e = event[order].astype(np.float64)
-    Xs = X[order]
-    means = Xs.mean(axis=0)
-    Xs = Xs - means
+    XT = np.ascontiguousarray(X.T)[:, order]
+    means = XT.mean(axis=1)
+    XT -= means[:, None]
     brk = np.empty(n, dtype=bool)
     brk[0] = True
-    brk[1:] = (t[1:] != t[:-1]) | (s[1:] != s[:-1])
+    np.not_equal(t[1:], t[:-1], out=brk[1:])
+    if s is not None:
+        brk[1:] |= s[1:] != s[:-1]
     bstart = np.flatnonzero(brk)
-    bend = np.append(bstart[1:], n) - 1
-    ce = np.cumsum(e)
-    d = ce[bend] - np.where(bstart > 0, ce[np.maximum(bstart - 1, 0)], 0.0)
+    d = np.add.reduceat(e, bstart)
     has = d > 0
+    bend = np.append(bstart[1:], n) - 1
     start, end, d = bstart[has], bend[has], d[has].astype(np.int64)
-    sbrk = np.empty(n, dtype=bool)
-    sbrk[0] = True
-    sbrk[1:] = s[1:] != s[:-1]
-    sfirst = np.maximum.accumulate(np.where(sbrk, np.arange(n), 0))
-    base = sfirst[start] - 1
-    rep = np.repeat(np.arange(len(d)), d)
-    if ties == "efron":
-        first = np.repeat(np.cumsum(d) - d, d)
-        frac = (np.arange(len(rep)) - first) / d[rep]
+    if s is None:
+        base = np.full(len(start), -1, dtype=np.int64)
     else:
-        frac = np.zeros(len(rep))
-    return RiskSets(order, Xs, means, e, end, start, base, rep, frac, int(d.sum()))
+        base = np.searchsorted(s, s[start], side="left") - 1
+    dead = np.flatnonzero(e)
+    dstart = np.concatenate(([0], np.cumsum(d)[:-1]))
+    tied = np.flatnonzero(d > 1) if ties == "efron" else np.zeros(0, dtype=np.int64)
+    if len(tied):
+        dt = d[tied]
+        tied_dead = np.concatenate([dead[a:a + k] for a, k in zip(dstart[tied], dt)]) if len(tied) < 64 else \
+            dead[np.repeat(dstart[tied], dt) + np.arange(dt.sum()) - np.repeat(np.cumsum(dt) - dt, dt)]
+        tied_start = np.concatenate(([0], np.cumsum(dt)[:-1]))
+        # terms k = 1..d-1 of each tied block, fraction k / d
+        kk = np.arange((dt - 1).sum()) - np.repeat(np.cumsum(dt - 1) - (dt - 1), dt - 1) + 1
+        extra_tied = np.repeat(np.arange(len(tied)), dt - 1)
+        xrep, xfrac = tied[extra_tied], kk / dt[extra_tied]
+    else:
+        tied_dead = tied_start = extra_tied = xrep = np.zeros(0, dtype=np.int64)
+        xfrac = np.zeros(0)
+    return RiskSets(order, XT, means, e, end, start, base, d, dead, dstart,
+                    XT[:, dead].sum(axis=1), xrep, xfrac, ties, int(d.sum()), t, s,
+                    tied_dead, tied_start, extra_tied)
 
 
 def _block(cs: np.ndarray, hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
@@ -78,38 +133,57 @@ def _block(cs: np.ndarray, hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
 
 
 def cox_iter(rs: RiskSets, beta: np.ndarray, want_info: bool = True):
-    """Log partial likelihood, score and information at ``beta`` (centred scale)."""
-    X = rs.X
-    p = X.shape[1]
-    eta = X @ beta
-    w = np.exp(eta)
-    we = w * rs.event
-    cw = np.cumsum(w)
-    cwe = np.cumsum(we)
-    S0 = _block(cw, rs.end, rs.base)
-    D0 = _block(cwe, rs.end, rs.start - 1)
-    r, f = rs.rep, rs.frac
-    den = S0[r] - f * D0[r]
-    loglik = float(eta @ rs.event - np.log(den).sum())
-    xw = X * w[:, None]
-    cx = np.cumsum(xw, axis=0)
-    cxe = np.cumsum(xw * rs.event[:, None], axis=0)
-    S1 = _block(cx, rs.end, rs.base)
-    D1 = _block(cxe, rs.end, rs.start - 1)
-    a = (S1[r] - f[:, None] * D1[r]) / den[:, None]
-    score = rs.event @ X - a.sum(axis=0)
-    if not want_info:
-        return loglik, score, None
-    info = np.empty((p, p))
-    for i in range(p):
-        for j in range(i + 1):
-            v = xw[:, i] * X[:, j]
-            c2 = np.cumsum(v)
-            c2e = np.cumsum(v * rs.event)
-            S2 = _block(c2, rs.end, rs.base)
-            D2 = _block(c2e, rs.end, rs.start - 1)
-            info[i, j] = info[j, i] = float(((S2[r] - f * D2[r]) / den).sum() - a[:, i] @ a[:, j])
-    return loglik, score, info
+    """Log partial likelihood, score and information at ``beta`` (centred scale).
+
+    All weighted sums (w, w x, w x x') are stacked as rows of one array and
+    accumulated by a single cumulative sum; risk sets are read at block ends.
+    Each death block contributes its k = 0 term (the full risk set); Efron's
+    k >= 1 terms exist only for tied deaths, whose death-set sums come from
+    ``reduceat`` over the tied blocks alone. Work buffers are reused across
+    iterations (fresh 10^6-row arrays cost page faults every time).
+    """
+    XT = rs.XT
+    p, n = XT.shape
+    pairs = [(i, j) for i in range(p) for j in range(i + 1)] if want_info else []
+    q = 1 + p + len(pairs)
+    work = rs.work
+    if work.get("q") != q:
+        work.update(q=q, Z=np.empty((q, n)), C=np.empty((q, n + 1)))
+    Z, C = work["Z"], work["C"]
+    eta = beta @ XT
+    w = np.exp(eta, out=Z[0])
+    np.multiply(XT, w, out=Z[1:1 + p])
+    for k, (i, j) in enumerate(pairs):
+        np.multiply(Z[1 + i], XT[j], out=Z[1 + p + k])
+    C[:, 0] = 0.0
+    np.cumsum(Z, axis=1, out=C[:, 1:])
+    S = C[:, rs.end + 1]
+    if rs.strata is not None:
+        S -= C[:, rs.base + 1]
+    wt = None if rs.ties == "efron" else rs.d.astype(np.float64)
+
+    def terms(S, wt):
+        S0 = S[0]
+        M = S[1:1 + p] / S0  # risk-set means, p x terms
+        if wt is None:
+            ll, sc, wS, mw = np.log(S0).sum(), M.sum(axis=1), 1.0 / S0, M
+        else:
+            ll, sc, wS, mw = wt @ np.log(S0), M @ wt, wt / S0, M * wt
+        info = np.empty((p, p))
+        for k, (i, j) in enumerate(pairs):
+            info[i, j] = info[j, i] = S[1 + p + k] @ wS - M[i] @ mw[j]
+        return ll, sc, info
+
+    ll, sc, info = terms(S, wt)
+    if len(rs.extra_rep):
+        D = np.add.reduceat(Z[:, rs.tied_dead], rs.tied_start, axis=1)
+        Sx = S[:, rs.extra_rep]
+        Sx = Sx - rs.extra_frac * D[:, rs.extra_tied]
+        ll2, sc2, info2 = terms(Sx, None)
+        ll, sc, info = ll + ll2, sc + sc2, info + info2
+    loglik = float(beta @ rs.xdead - ll)
+    score = rs.xdead - sc
+    return loglik, score, (info if want_info else None)
 
 
 def _solve(info: np.ndarray, u: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import polars as pl
@@ -63,31 +64,38 @@ class Factor:
 
 
 def factor(series: pl.Series) -> Factor:
-    """Code a column as R's ``factor()`` would: sorted levels (Enum: declared order), only levels present."""
+    """Code a column as R's ``factor()`` would: sorted levels (Enum: declared order), only levels present.
+
+    Coding runs in polars (Enum physical codes), with no Python loop over rows.
+    """
     dt = series.dtype
     name = series.name
     if isinstance(dt, pl.Enum):
-        present = set(series.unique().to_list())
-        levels = [c for c in dt.categories.to_list() if c in present]
-        values = series.cast(pl.String).to_numpy()
+        cats = dt.categories.to_list()
+        phys = series.to_physical().to_numpy().astype(np.int64)
+        used = np.bincount(phys, minlength=len(cats)) > 0
+        remap = np.cumsum(used) - 1
+        levels = [c for c, u in zip(cats, used) if u]
+        codes = remap[phys]
     elif dt == pl.Boolean:
-        values = series.to_numpy().astype(bool)
-        levels = [v for v in (False, True) if (values == v).any()]
-    elif dt in (pl.String, pl.Categorical) or isinstance(dt, pl.Categorical):
-        values = series.cast(pl.String).to_numpy()
-        levels = sorted(set(values.tolist()))
+        vals = series.to_numpy().astype(np.int64)
+        used = np.bincount(vals, minlength=2) > 0
+        levels = [v for v, u in zip((False, True), used) if u]
+        codes = (np.cumsum(used) - 1)[vals]
+    elif dt == pl.String or isinstance(dt, pl.Categorical):
+        s = series.cast(pl.String)
+        levels = sorted(s.unique().to_list())
+        if len(levels) == 2:
+            codes = (s == levels[1]).to_numpy().astype(np.int64)
+        else:
+            codes = s.cast(pl.Enum(levels)).to_physical().to_numpy().astype(np.int64)
     elif dt.is_numeric():
-        values = series.to_numpy()
-        levels = np.unique(values).tolist()
+        uniq, codes = np.unique(series.to_numpy(), return_inverse=True)
+        levels = uniq.tolist()
     else:
         raise FormulaError(f"column '{name}' has type {dt}, which cannot be used as a grouping variable")
-    lookup = {v: i for i, v in enumerate(levels)}
-    if dt.is_numeric() and not dt == pl.Boolean:
-        codes = np.searchsorted(np.asarray(levels), values).astype(np.int64)
-    else:
-        codes = np.fromiter((lookup[v] for v in values.tolist()), dtype=np.int64, count=len(values))
     labels = tuple(r_format(v) for v in levels)
-    return Factor(name, codes, tuple(levels), labels)
+    return Factor(name, np.asarray(codes, dtype=np.int64), tuple(levels), labels)
 
 
 def combine_factors(factors: list[Factor], label_prefixes: list[str] | None = None) -> Factor:
@@ -99,6 +107,10 @@ def combine_factors(factors: list[Factor], label_prefixes: list[str] | None = No
     n = len(factors[0].codes) if factors else 0
     if not factors:
         return Factor("", np.zeros(n, dtype=np.int64), ("",), ("",))
+    if len(factors) == 1:
+        f = factors[0]
+        return Factor(f.name, f.codes, tuple((v,) for v in f.levels),
+                      tuple(f"{prefixes[0]}={lb}" for lb in f.labels))
     key = np.zeros(n, dtype=np.int64)
     for f in factors:
         key = key * len(f.levels) + f.codes
@@ -117,32 +129,121 @@ def combine_factors(factors: list[Factor], label_prefixes: list[str] | None = No
     return Factor(",".join(f.name for f in factors), codes.astype(np.int64), tuple(levels), tuple(labels))
 
 
-def _timefix(time: np.ndarray) -> np.ndarray:
-    """Merge times closer than sqrt(machine eps), as R's ``aeqSurv``."""
-    y = np.unique(time[np.isfinite(time)])
-    if len(y) < 2:
-        return time
-    dy = np.diff(y)
-    tied = (dy <= _TOL) | (dy / np.mean(np.abs(y)) <= _TOL)
+def _timefix_map(st: np.ndarray):
+    """Near-equal times as R's ``aeqSurv`` (``timefix = TRUE``), from the sorted times.
+
+    Times closer than sqrt(machine eps) (absolutely, or relative to the mean absolute
+    unique time) form runs that take their smallest value, as R's ``findInterval`` on
+    the cuts. Returns ``(old, new)`` for the values that move, or None.
+    """
+    if len(st) < 2:
+        return None
+    dy = np.diff(st)
+    nz = dy > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.mean(np.abs(st[np.concatenate(([True], nz))]))
+        tied = nz & ((dy <= _TOL) | (dy / scale <= _TOL))
     if not tied.any():
-        return time
-    cuts = y[np.concatenate(([True], ~tied))]
-    return cuts[np.searchsorted(cuts, time, side="right") - 1]
+        return None
+    newrun = np.concatenate(([True], nz & ~tied))
+    first = np.maximum.accumulate(np.where(newrun, np.arange(len(st)), 0))
+    moved = st != st[first]
+    old, new = st[moved], st[first][moved]  # sorted, possibly repeated
+    keep = np.concatenate(([True], old[1:] != old[:-1]))
+    return old[keep], new[keep]
+
+
+def time_event_keys(time: np.ndarray, event: np.ndarray):
+    """uint64 keys that sort as (time, event) for non-negative times: the float's bits, shifted, | event.
+
+    The bit pattern of a non-negative double is monotone in its value and its sign bit is 0,
+    so one value sort (SIMD, no argsort) orders times with censorings before events. None if
+    a time is negative.
+    """
+    if len(time) and time.min() < 0:
+        return None
+    bits = (time + 0.0).view(np.uint64)  # + 0.0 turns -0.0 into 0.0
+    return (bits << np.uint64(1)) | event.astype(np.uint64)
+
+
+def decode_keys(keys: np.ndarray):
+    """Times (float64) and events (int64) back from sorted keys."""
+    return (keys >> np.uint64(1)).view(np.float64), (keys & np.uint64(1)).astype(np.int64)
 
 
 @dataclass(frozen=True)
 class SurvData:
-    """Complete-case survival data extracted from a frame."""
+    """Complete-case survival data extracted from a frame.
+
+    ``raw_time`` is the time column as given; ``time`` applies R's timefix (computed on
+    first use, like the argsort ``order``), and kernels that sort values themselves fix
+    their sorted arrays with :meth:`fix_sorted`.
+    """
 
     formula: SurvFormula
     frame: pl.DataFrame  # complete cases, formula columns only
-    time: np.ndarray
+    raw_time: np.ndarray
     event: np.ndarray  # int8 0/1
     n_missing: int
+    timefix: bool = True
 
     @property
     def n(self) -> int:
-        return len(self.time)
+        return len(self.raw_time)
+
+    @cached_property
+    def keys(self):
+        return time_event_keys(self.raw_time, self.event)
+
+    @cached_property
+    def sorted_keys(self):
+        return None if self.keys is None else np.sort(self.keys)
+
+    @cached_property
+    def fix(self):
+        if not self.timefix:
+            return None
+        st = decode_keys(self.sorted_keys)[0] if self.sorted_keys is not None else np.sort(self.raw_time)
+        return _timefix_map(st)
+
+    def fix_sorted(self, st: np.ndarray) -> np.ndarray:
+        """Apply the timefix to an ascending array of these times (stays sorted)."""
+        if self.fix is None:
+            return st
+        old, new = self.fix
+        lo = np.searchsorted(st, old, side="left")
+        cnt = np.searchsorted(st, old, side="right") - lo
+        if not cnt.any():
+            return st
+        rep = np.repeat(np.arange(len(old)), cnt)
+        pos = lo[rep] + np.arange(len(rep)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        out = st.copy()
+        out[pos] = new[rep]
+        return out
+
+    @cached_property
+    def order(self) -> np.ndarray:
+        """Ascending argsort of time; at equal times events come before censorings.
+
+        Reversed, it is the (descending time, censorings first) order that the Cox risk
+        sets and the concordance counts need. Timefix keeps the order.
+        """
+        if self.keys is None:
+            return np.lexsort((1 - self.event, self.raw_time))
+        return np.argsort(self.keys ^ np.uint64(1))
+
+    @cached_property
+    def sorted_time(self) -> np.ndarray:
+        """Timefixed times in ``order``."""
+        return self.fix_sorted(self.raw_time[self.order])
+
+    @cached_property
+    def time(self) -> np.ndarray:
+        if self.fix is None:
+            return self.raw_time
+        out = np.empty_like(self.raw_time)
+        out[self.order] = self.sorted_time
+        return out
 
 
 def prepare(formula: str | SurvFormula, data, timefix: bool = True) -> SurvData:
@@ -151,33 +252,34 @@ def prepare(formula: str | SurvFormula, data, timefix: bool = True) -> SurvData:
     df = as_polars(data)
     f.check(df)
     cols = list(dict.fromkeys(f.columns))
-    sub = df.select(cols).with_row_index("__row")
+    sub = df.select(cols)
     for c in cols:
         dt = sub.schema[c]
         if not (dt.is_numeric() or dt in (pl.Boolean, pl.String) or isinstance(dt, (pl.Enum, pl.Categorical))):
             raise FormulaError(f"{f.text}: column '{c}' has type {dt}; covariates must be numeric, "
                                "boolean or string/categorical")
+    rows = np.arange(sub.height)
     # NaN is R's NA too: treat it as missing, as na.omit does.
-    miss = pl.any_horizontal([pl.col(c).is_null() | (pl.col(c).is_nan() if sub.schema[c].is_float() else False)
-                              for c in cols])
-    complete = sub.filter(~miss)
-    n_missing = sub.height - complete.height
-    time = complete[f.time].cast(pl.Float64).to_numpy()
+    checks = [pl.col(c).is_null() | pl.col(c).is_nan() if sub.schema[c].is_float() else pl.col(c).is_null()
+              for c in cols if sub[c].null_count() or (sub.schema[c].is_float() and sub[c].is_nan().any())]
+    n_missing = 0
+    if checks:
+        miss = sub.select(pl.any_horizontal(checks)).to_series().to_numpy()
+        rows = np.flatnonzero(~miss)
+        sub = sub.filter(~pl.Series(miss))
+        n_missing = len(miss) - len(rows)
+    time = sub[f.time].cast(pl.Float64).to_numpy()
     bad = np.flatnonzero(~np.isfinite(time))
     if len(bad):
-        row = complete["__row"][int(bad[0])]
-        raise FormulaError(f"{f.text}: time column '{f.time}' has a non-finite value at row {row}")
-    ev = complete[f.event]
+        raise FormulaError(f"{f.text}: time column '{f.time}' has a non-finite value at row {rows[bad[0]]}")
+    ev = sub[f.event]
     if ev.dtype == pl.Boolean:
         event = ev.to_numpy().astype(np.int8)
     else:
-        evn = ev.cast(pl.Float64).to_numpy()
+        evn = ev.to_numpy()
         bad = np.flatnonzero((evn != 0) & (evn != 1))
         if len(bad):
-            row = complete["__row"][int(bad[0])]
             raise FormulaError(f"{f.text}: event column '{f.event}' must be 0/1 (or boolean); "
-                               f"found {evn[bad[0]]:g} at row {row}")
+                               f"found {evn[bad[0]]:g} at row {rows[bad[0]]}")
         event = evn.astype(np.int8)
-    if timefix:
-        time = _timefix(time)
-    return SurvData(f, complete.drop("__row"), time, event, n_missing)
+    return SurvData(f, sub, time, event, n_missing, timefix)

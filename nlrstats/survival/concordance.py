@@ -35,47 +35,82 @@ class Concordance:
 
 
 class _Wavelet:
-    """Wavelet matrix over integer ranks: counts of values < r / == r in a position range."""
+    """Wavelet matrix over integer ranks: counts of values < r / == r in a position range.
+
+    int32 throughout (positions < 2^31) to halve the memory traffic of the per-level gathers.
+    """
 
     def __init__(self, ranks: np.ndarray, nbits: int):
-        self.nbits = nbits
         self.levels = []
-        seq = ranks.astype(np.int64)
+        seq = ranks.astype(np.int32)
+        n = len(seq)
         for b in reversed(range(nbits)):
-            bits = ((seq >> b) & 1).astype(np.int32)
-            ones = np.empty(len(seq) + 1, dtype=np.int64)
+            bits = ((seq >> b) & 1).astype(bool)
+            ones = np.empty(n + 1, dtype=np.int32)
             ones[0] = 0
-            np.cumsum(bits, out=ones[1:])
-            nz = len(seq) - int(ones[-1])
-            self.levels.append((b, ones, nz))
-            m = bits.astype(bool)
-            seq = np.concatenate((seq[~m], seq[m]))
+            np.cumsum(bits, out=ones[1:], dtype=np.int32)
+            nz = n - int(ones[-1])
+            self.levels.append((b, ones, np.int32(nz)))
+            if b:
+                seq = np.concatenate((seq[~bits], seq[bits]))
 
     def less_equal(self, lo: np.ndarray, hi: np.ndarray, r: np.ndarray):
         """(count < r, count == r) among positions [lo, hi)."""
-        lo = lo.astype(np.int64)
-        hi = hi.astype(np.int64)
-        less = np.zeros(len(r), dtype=np.int64)
+        lo = lo.astype(np.int32)
+        hi = hi.astype(np.int32)
+        r = r.astype(np.int32)
+        less = np.zeros(len(r), dtype=np.int32)
         for b, ones, nz in self.levels:
             bit = ((r >> b) & 1).astype(bool)
             olo, ohi = ones[lo], ones[hi]
-            zlo, zhi = lo - olo, hi - ohi
-            less += np.where(bit, zhi - zlo, 0)
-            lo = np.where(bit, nz + olo, zlo)
-            hi = np.where(bit, nz + ohi, zhi)
-        return less, hi - lo
+            zlo = lo - olo
+            zhi = hi - ohi
+            less += np.where(bit, zhi - zlo, 0).astype(np.int32, copy=False)
+            lo = np.where(bit, olo + nz, zlo).astype(np.int32, copy=False)
+            hi = np.where(bit, ohi + nz, zhi).astype(np.int32, copy=False)
+        return less.astype(np.int64), (hi - lo).astype(np.int64)
+
+
+def _dense_rank(x: np.ndarray):
+    o = np.argsort(x)
+    xs = x[o]
+    brk = np.empty(len(x), dtype=bool)
+    brk[0] = True
+    np.not_equal(xs[1:], xs[:-1], out=brk[1:])
+    r = np.empty(len(x), dtype=np.int64)
+    r[o] = np.cumsum(brk) - 1
+    return r, int(brk.sum())
 
 
 def concordance(time, event, lp, strata=None, std_err: bool = True) -> Concordance:
     """Concordance of ``lp`` with survival (higher lp, earlier event), R's ``coxph`` convention."""
-    n = len(time)
-    s = np.zeros(n, dtype=np.int64) if strata is None else np.asarray(strata)
+    time = np.asarray(time, dtype=float)
     ev = np.asarray(event).astype(np.int64)
-    order = np.lexsort((ev, -np.asarray(time, dtype=float), s))
-    t, e, ss = time[order], ev[order], s[order]
-    uniq, r = np.unique(np.asarray(lp, dtype=float)[order], return_inverse=True)
-    r = r.astype(np.int64)
-    nbits = max(1, int(np.ceil(np.log2(max(len(uniq), 2)))))
+    # stratum, descending time, censorings before events at the same time
+    order = np.lexsort((ev, -time) if strata is None else (ev, -time, np.asarray(strata)))
+    s = None if strata is None else np.asarray(strata)[order]
+    return concordance_sorted(time[order], ev[order], np.asarray(lp, dtype=float)[order], s, std_err)
+
+
+def concordance_sorted(t, e, lp, s=None, std_err: bool = True) -> Concordance:
+    """:func:`concordance` on data already sorted by stratum and descending time.
+
+    Within a tied time, censorings must precede events; this is checked and repaired.
+    """
+    n = len(t)
+    e = np.asarray(e).astype(np.int64)
+    b = np.empty(n, dtype=bool)
+    b[0] = True
+    np.not_equal(t[1:], t[:-1], out=b[1:])
+    if s is not None:
+        b[1:] |= s[1:] != s[:-1]
+    if ((e[1:] < e[:-1]) & ~b[1:]).any():
+        fix = np.argsort((np.cumsum(b) - 1) * 2 + e, kind="stable")
+        t, e, lp = t[fix], e[fix], lp[fix]
+        s = None if s is None else s[fix]
+    ss = np.zeros(n, dtype=np.int64) if s is None else s
+    r, nuniq = _dense_rank(lp)
+    nbits = max(1, int(np.ceil(np.log2(max(nuniq, 2)))))
     pos = np.arange(n)
     # first / one-past-last position of each subject's stratum
     sbrk = np.empty(n, dtype=bool)
@@ -104,12 +139,14 @@ def concordance(time, event, lp, strata=None, std_err: bool = True) -> Concordan
     disc_e = (tot - less - eq).astype(float)
     C, D, T = conc_e.sum(), disc_e.sum(), tie_e.sum()
     # tied on time: pairs of events in the same tie group; tied_xy also equal lp
-    grp = np.cumsum(gbrk)[evpos]
-    _, gcount = np.unique(grp, return_counts=True)
+    grp = np.cumsum(gbrk)[evpos]  # nondecreasing
+    gcount = np.diff(np.append(np.flatnonzero(np.diff(grp, prepend=-1)), len(grp)))
     tied_y_all = float((gcount * (gcount - 1) / 2).sum())
-    key = grp * (len(uniq) + 1) + re
-    _, kcount = np.unique(key, return_counts=True)
-    tied_xy = float((kcount * (kcount - 1) / 2).sum())
+    tied_xy = 0.0
+    if (gcount > 1).any():
+        inb = np.repeat(gcount > 1, gcount)
+        _, kcount = np.unique(grp[inb] * (nuniq + 1) + re[inb], return_counts=True)
+        tied_xy = float((kcount * (kcount - 1) / 2).sum())
     tied_y = tied_y_all - tied_xy
     npair = C + D + T
     if npair == 0:

@@ -15,7 +15,7 @@ from nlrstats.results import Result
 from nlrstats.survival._coxfit import newton, risk_sets
 from nlrstats.survival._data import combine_factors, factor, prepare
 from nlrstats.survival._design import model_matrix
-from nlrstats.survival.concordance import Concordance, concordance
+from nlrstats.survival.concordance import Concordance, concordance_sorted
 
 __all__ = ["coxph", "CoxPH", "MonotoneLikelihoodWarning"]
 
@@ -57,7 +57,7 @@ class CoxPH(Result):
     firth: bool = False
     profile_ci: object = field(default=None, repr=False, compare=False)  # (index, level) -> (lo, hi, p)
     _conc_args: tuple = field(default=(), repr=False, compare=False)
-    _fit_data: tuple = field(default=(), repr=False, compare=False)  # time, event, X, strata, beta, ties, sources
+    _fit_data: tuple = field(default=(), repr=False, compare=False)  # SurvData, X, strata, beta, ties, sources
 
     @property
     def df(self) -> int:
@@ -65,8 +65,8 @@ class CoxPH(Result):
 
     @cached_property
     def _concordance(self) -> Concordance:
-        time, event, lp, strata = self._conc_args
-        return concordance(time, event, lp, strata)
+        rs, beta = self._conc_args
+        return concordance_sorted(rs.time, rs.event, beta @ rs.XT, rs.strata)
 
     @property
     def std_error(self) -> np.ndarray:
@@ -227,7 +227,7 @@ def coxph(formula: str, data, ties: str | None = None, firth: bool = False, refe
     if firth:
         from nlrstats.survival.firth import firth_fit
         return firth_fit(d, des, Xa, alias, strata, ties, eps, iter_max)
-    rs = risk_sets(d.time, d.event, Xa, strata, ties)
+    rs = risk_sets(d.raw_time, d.event, Xa, strata, ties, d.order, d.sorted_time)
     nr = newton(rs, eps=eps, iter_max=iter_max)
     p = des.X.shape[1]
     coef = np.full(p, np.nan)
@@ -269,9 +269,8 @@ def coxph(formula: str, data, ties: str | None = None, firth: bool = False, refe
     if not monotone and fin.any():
         b = coef[fin]
         wald = float(b @ np.linalg.solve(var[np.ix_(fin, fin)], b))
-    lp = Xa @ nr.beta
     return CoxPH(f.text, des.names, coef, var, nr.loglik, nr.loglik0, nr.sctest, wald, d.n,
                  int(d.event.sum()), ties, nr.iterations, nr.converged, monotone, tuple(bool(x) for x in infinite),
                  tuple(msgs), des.references, d.n_missing, False, None,
-                 (d.time, d.event, lp, strata), (d.time, d.event, Xa, strata, nr.beta, ties,
+                 (rs, nr.beta), (d, Xa, strata, nr.beta, ties,
                   tuple(src for src, al in zip(des.source, alias) if not al)))

@@ -105,7 +105,7 @@ def firth_fit(d, des, Xa, alias, strata, ties, eps, iter_max):
     """Fit the penalised model and return a CoxPH with profile-likelihood inference."""
     from nlrstats.survival.cox import CoxPH
 
-    rs = risk_sets(d.time, d.event, Xa, strata, ties)
+    rs = risk_sets(d.raw_time, d.event, Xa, strata, ties, d.order, d.sorted_time)
     p = Xa.shape[1]
     allfree = np.ones(p, dtype=bool)
     beta, ll, info, ok = _maximise(rs, np.zeros(p), allfree)
@@ -158,8 +158,7 @@ def firth_fit(d, des, Xa, alias, strata, ties, eps, iter_max):
     coef[~alias] = beta
     var[np.ix_(~alias, ~alias)] = var_sub
     wald = float(beta @ info @ beta)
-    lp = Xa @ beta
     return CoxPH(d.formula.text, des.names, coef, var, ll, ll0, None, wald, d.n, int(d.event.sum()), ties,
                  0, ok, False, tuple(False for _ in range(pp)), tuple(msgs), des.references, d.n_missing,
-                 True, profile_ci, (d.time, d.event, lp, strata), (d.time, d.event, Xa, strata, beta, ties,
+                 True, profile_ci, (rs, beta), (d, Xa, strata, beta, ties,
                   tuple(src for src, al in zip(des.source, alias) if not al)))

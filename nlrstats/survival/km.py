@@ -14,7 +14,7 @@ import polars as pl
 from scipy.stats import norm
 
 from nlrstats.results import Result
-from nlrstats.survival._data import Factor, SurvData, combine_factors, factor, prepare
+from nlrstats.survival._data import Factor, SurvData, combine_factors, decode_keys, factor, prepare
 
 __all__ = ["survfit", "SurvFit"]
 
@@ -192,19 +192,29 @@ class SurvFit(Result):
         return "\n".join(lines)
 
 
-def km_arrays(time: np.ndarray, event: np.ndarray, group: np.ndarray, ngroup: int):
+def _small(codes: np.ndarray, k: int) -> np.ndarray:
+    """Narrow integer codes so numpy's stable argsort uses radix sort."""
+    return codes.astype(np.int16 if k < 2 ** 15 else np.int64)
+
+
+def group_time_order(time, group, ngroup, order=None):
+    """Stable order by group then ascending time, reusing a time order when given."""
+    if order is None:
+        order = np.argsort(time)
+    if ngroup > 1:
+        order = order[np.argsort(_small(group[order], ngroup), kind="stable")]
+    return order
+
+
+def km_arrays(time: np.ndarray, event: np.ndarray, group: np.ndarray, ngroup: int, order=None):
     """Kaplan-Meier kernel: per (group, unique time) counts, survival and Greenwood variance.
 
     Returns arrays sorted by group then time: stratum, time, n_risk, n_event,
     n_censor, surv, std_err, plus records per group.
     """
     n = len(time)
-    if ngroup > 1:
-        order = np.lexsort((time, group))
-        g = group[order]
-    else:
-        order = np.argsort(time, kind="stable")
-        g = np.zeros(n, dtype=np.int64)
+    order = group_time_order(time, group, ngroup, order)
+    g = group[order] if ngroup > 1 else np.zeros(n, dtype=np.int64)
     t = time[order]
     e = event[order]
     brk = np.empty(n, dtype=bool)
@@ -233,6 +243,61 @@ def km_arrays(time: np.ndarray, event: np.ndarray, group: np.ndarray, ngroup: in
         surv[s] = np.cumprod(frac[s])
         var[s] = np.cumsum(hz[s])
     return ug, ut, nrisk, nev, ncen, surv, np.sqrt(var), gsize
+
+
+def _sorted_unique_counts(sorted_vals: np.ndarray):
+    """Unique values of a sorted array, their first positions and counts."""
+    n = len(sorted_vals)
+    if n == 0:
+        return sorted_vals, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    brk = np.empty(n, dtype=bool)
+    brk[0] = True
+    np.not_equal(sorted_vals[1:], sorted_vals[:-1], out=brk[1:])
+    starts = np.flatnonzero(brk)
+    return sorted_vals[starts], starts, np.diff(np.append(starts, n))
+
+
+def group_sorted(d, codes, ngroup):
+    """Per group: sorted, timefixed (time, event) by one value sort of packed keys (no argsort)."""
+    keys = d.keys
+    for k in range(ngroup):
+        kk = keys if ngroup == 1 else keys[codes == k]
+        t, e = decode_keys(np.sort(kk))
+        yield k, d.fix_sorted(t), e
+
+
+def km_arrays_by_value(d, codes, ngroup):
+    """Kaplan-Meier kernel for few groups and non-negative times: value sorts, no gathers.
+
+    Same output as :func:`km_arrays`.
+    """
+    parts = []
+    gsize = np.zeros(ngroup, dtype=np.int64)
+    for k, t, e in group_sorted(d, codes, ngroup):
+        ut, starts, cnt = _sorted_unique_counts(t)
+        nev = np.add.reduceat(e, starts) if len(t) else np.zeros(0, dtype=np.int64)
+        gsize[k] = len(t)
+        parts.append((ut, starts, cnt, nev))
+    sizes = [len(p[0]) for p in parts]
+    m = sum(sizes)
+    ut, nrisk, nev, ncen = np.empty(m), np.empty(m, dtype=np.int64), np.empty(m, dtype=np.int64), \
+        np.empty(m, dtype=np.int64)
+    surv, var = np.empty(m), np.empty(m)
+    lo = 0
+    for k, (u, starts, cnt, ne) in enumerate(parts):
+        sl = slice(lo, lo + len(u))
+        lo += len(u)
+        ut[sl] = u
+        nr = gsize[k] - starts
+        nrisk[sl] = nr
+        nev[sl] = ne
+        ncen[sl] = cnt - ne
+        with np.errstate(divide="ignore", invalid="ignore"):
+            np.cumprod((nr - ne) / nr, out=surv[sl])
+            # Greenwood: d / (n (n - d)); Inf once everyone at risk dies, as in R (0 where d = 0)
+            np.cumsum(ne / (nr * (nr - ne).astype(np.float64)), out=var[sl])
+    ug = np.repeat(np.arange(ngroup), sizes)
+    return ug, ut, nrisk, nev, ncen, surv, np.sqrt(var, out=var), gsize
 
 
 def survfit(formula: str, data, conf_type: str = "log", conf_level: float = 0.95) -> SurvFit:
@@ -275,7 +340,10 @@ def survfit(formula: str, data, conf_type: str = "log", conf_level: float = 0.95
         codes, labels = fac.codes, fac.labels
     else:
         codes, labels = np.zeros(d.n, dtype=np.int64), ("",)
-    ug, ut, nrisk, nev, ncen, surv, se, gsize = km_arrays(d.time, d.event, codes, len(labels))
+    if len(labels) <= 16 and d.keys is not None:  # a pass per group beats an argsort and gathers
+        ug, ut, nrisk, nev, ncen, surv, se, gsize = km_arrays_by_value(d, codes, len(labels))
+    else:
+        ug, ut, nrisk, nev, ncen, surv, se, gsize = km_arrays(d.time, d.event, codes, len(labels), d.order)
     lo, hi = _confint(surv, se, conf_type, conf_level)
     return SurvFit(d.formula.text, tuple(labels), ug, ut, nrisk, nev, ncen, surv, se, lo, hi, gsize,
                    conf_type, conf_level, d.n_missing)

@@ -9,7 +9,8 @@ import polars as pl
 from scipy.stats import chi2
 
 from nlrstats.results import Result
-from nlrstats.survival._data import combine_factors, factor, prepare
+from nlrstats.survival._data import combine_factors, decode_keys, factor, prepare
+from nlrstats.survival.km import _sorted_unique_counts, group_time_order
 
 __all__ = ["survdiff", "SurvDiff"]
 
@@ -78,55 +79,115 @@ class SurvDiff(Result):
         return "\n".join(lines)
 
 
-def logrank_arrays(time, event, group, ngroup, strata=None, rho=0.0):
+def logrank_arrays(time, event, group, ngroup, strata=None, rho=0.0, order=None):
     """G-rho kernel (R's survdiff2): observed, expected per group x stratum and the variance matrix.
 
-    Counts per (stratum, unique time, group) by bincount, numbers at risk by reverse
-    cumulative sums within stratum; no loop over subjects.
+    Counts per (stratum, unique time, group) by bincount over one ascending sort,
+    numbers at risk as stratum totals minus cumulative counts; no loop over subjects.
     """
     n = len(time)
-    strata = np.zeros(n, dtype=np.int64) if strata is None else strata
-    nstrat = int(strata.max()) + 1 if n else 1
-    # descending time within stratum so that cumulative sums are numbers at risk
-    order = np.lexsort((-time, strata))
-    t, s, g, e = time[order], strata[order], group[order], event[order].astype(np.float64)
+    nstrat = 1 if strata is None else int(strata.max()) + 1
+    order = group_time_order(time, strata, nstrat, order) if strata is not None else (
+        np.argsort(time) if order is None else order)
+    t, g, e = time[order], group[order], event[order].astype(np.float64)
+    s = strata[order] if strata is not None else np.zeros(n, dtype=np.int64)
     brk = np.empty(n, dtype=bool)
     brk[0] = True
-    brk[1:] = (t[1:] != t[:-1]) | (s[1:] != s[:-1])
+    np.not_equal(t[1:], t[:-1], out=brk[1:])
+    if strata is not None:
+        brk[1:] |= s[1:] != s[:-1]
     blk = np.cumsum(brk) - 1
     nb = int(blk[-1]) + 1
-    cnt = np.bincount(blk * ngroup + g, minlength=nb * ngroup).reshape(nb, ngroup).astype(np.float64)
-    dth = np.bincount(blk * ngroup + g, weights=e, minlength=nb * ngroup).reshape(nb, ngroup)
+    key = blk * ngroup + g
+    cnt = np.bincount(key, minlength=nb * ngroup).reshape(nb, ngroup).astype(np.float64)
+    dth = np.bincount(key, weights=e, minlength=nb * ngroup).reshape(nb, ngroup)
     bs = s[np.flatnonzero(brk)]
     cum = np.cumsum(cnt, axis=0)
-    sstart = np.searchsorted(bs, np.arange(nstrat))  # first block of each stratum
-    base = np.where(sstart > 0, cum[np.maximum(sstart - 1, 0)].T, 0.0).T  # (nstrat, ngroup)
-    risk = cum - base[bs]
+    slast = np.searchsorted(bs, np.arange(nstrat), side="right") - 1  # last block of each stratum
+    risk = cum[slast][bs] - cum + cnt  # subjects with time >= t in the stratum
     nrisk = risk.sum(axis=1)
     d = dth.sum(axis=1)
     if rho != 0:
-        # left-continuous pooled KM within stratum, in ascending time
+        # pooled KM within stratum, left-continuous (weight uses S(t-))
         w = np.empty(nb)
+        sfirst = np.searchsorted(bs, np.arange(nstrat), side="left")
         for k in range(nstrat):
-            sl = slice(sstart[k], sstart[k + 1] if k + 1 < nstrat else nb)
-            f = (1.0 - d[sl] / nrisk[sl])[::-1]
-            km = np.concatenate(([1.0], np.cumprod(f)[:-1]))
-            w[sl] = (km ** rho)[::-1]
+            sl = slice(sfirst[k], slast[k] + 1)
+            km = np.cumprod(1.0 - d[sl] / nrisk[sl])
+            w[sl] = np.concatenate(([1.0], km[:-1])) ** rho
     else:
         w = np.ones(nb)
     has = d > 0
-    wd = (w * d)[has]
-    r, nr, dd, ww = risk[has], nrisk[has], d[has], w[has]
-    obs = np.zeros((ngroup, nstrat))
-    exp = np.zeros((ngroup, nstrat))
-    np.add.at(obs.T, bs, dth * w[:, None])
-    np.add.at(exp.T, bs[has], wd[:, None] * r / nr[:, None])
-    multi = nr > 1
+    return _grho(risk[has].T, dth[has].T, nrisk[has], d[has], w[has], bs[has], nstrat, ngroup)
+
+
+def _grho(r, dg, nr, dd, ww, bsh, nstrat, ngroup):
+    """Observed, expected (group x stratum) and variance from per-death-time counts.
+
+    ``r`` and ``dg`` are (group x death time): numbers at risk and deaths per group.
+    """
+    r, dg = np.ascontiguousarray(r), np.ascontiguousarray(dg)
+    wdn = ww * dd / nr
+    if nstrat == 1:
+        obs = (dg @ ww)[:, None]
+        exp = (r @ wdn)[:, None]
+    else:
+        obs = np.stack([np.bincount(bsh, weights=dg[k] * ww, minlength=nstrat) for k in range(ngroup)])
+        exp = np.stack([np.bincount(bsh, weights=r[k] * wdn, minlength=nstrat) for k in range(ngroup)])
     with np.errstate(divide="ignore", invalid="ignore"):
-        c = np.where(multi, ww ** 2 * dd * (nr - dd) / (nr * (nr - 1)), 0.0)
-    cr = c[:, None] * r
-    var = np.diag(cr.sum(axis=0)) - (cr / nr[:, None]).T @ r
+        c = np.where(nr > 1, ww ** 2 * dd * (nr - dd) / (nr * (nr - 1)), 0.0)
+    var = np.diag(r @ c) - (r * (c / nr)) @ r.T
     return obs, exp, var
+
+
+def _sorted_subset(d, mask):
+    t, e = decode_keys(np.sort(d.keys if mask is None else d.keys[mask]))
+    return d.fix_sorted(t), e
+
+
+def logrank_by_value(d, group, ngroup, strata=None, nstrat=1, rho=0.0):
+    """G-rho kernel by value sorts of packed (time, event) keys: no argsort, no gathers.
+
+    Per stratum, the pooled death times come from one sort; each group but the largest
+    gets its deaths and numbers at risk at those times by ``searchsorted`` on its own
+    sorted times; the largest group is the remainder.
+    """
+    parts = []
+    for sidx in range(nstrat):
+        smask = None if strata is None else strata == sidx
+        t, e = _sorted_subset(d, smask)
+        ut, starts, _ = _sorted_unique_counts(t)
+        dth = np.add.reduceat(e, starts).astype(np.float64)
+        has = dth > 0
+        ud, dd, nr = ut[has], dth[has], (len(t) - starts[has]).astype(np.float64)
+        gin = group if smask is None else group[smask]
+        sizes = np.bincount(gin, minlength=ngroup)
+        big = int(np.argmax(sizes))
+        r = np.empty((ngroup, len(ud)))
+        dg = np.zeros((ngroup, len(ud)))
+        for k in range(ngroup):
+            if k == big:
+                continue
+            m = group == k if smask is None else smask & (group == k)
+            tk, ek = _sorted_subset(d, m)
+            r[k] = len(tk) - np.searchsorted(tk, ud, side="left")
+            tke = tk[ek.astype(bool)]
+            if len(tke):
+                utk, sk, ck = _sorted_unique_counts(tke)
+                dg[k, np.searchsorted(ud, utk)] = ck
+        others = [k for k in range(ngroup) if k != big]
+        r[big] = nr - r[others].sum(axis=0)
+        dg[big] = dd - dg[others].sum(axis=0)
+        if rho != 0:
+            km = np.cumprod(1.0 - dd / nr)
+            w = np.concatenate(([1.0], km[:-1])) ** rho
+        else:
+            w = np.ones(len(ud))
+        parts.append((r, dg, nr, dd, w, np.full(len(ud), sidx, dtype=np.int64)))
+    r = np.concatenate([x[0] for x in parts], axis=1)
+    dg = np.concatenate([x[1] for x in parts], axis=1)
+    nr, dd, w, bsh = (np.concatenate(x) for x in list(zip(*parts))[2:])
+    return _grho(r, dg, nr, dd, w, bsh, nstrat, ngroup)
 
 
 def survdiff(formula: str, data, rho: float = 0.0) -> SurvDiff:
@@ -155,8 +216,13 @@ def survdiff(formula: str, data, rho: float = 0.0) -> SurvDiff:
     if len(gfac.labels) < 2:
         raise ValueError(f"{f.text}: there is only 1 group")
     sfac = combine_factors([factor(d.frame[v]) for v in f.strata]) if f.strata else None
-    obs, exp, var = logrank_arrays(d.time, d.event, gfac.codes, len(gfac.labels),
-                                   None if sfac is None else sfac.codes, rho)
+    nstrat = 1 if sfac is None else len(sfac.labels)
+    if d.keys is not None and nstrat * len(gfac.labels) <= 32:
+        obs, exp, var = logrank_by_value(d, gfac.codes, len(gfac.labels),
+                                         None if sfac is None else sfac.codes, nstrat, rho)
+    else:
+        obs, exp, var = logrank_arrays(d.time, d.event, gfac.codes, len(gfac.labels),
+                                       None if sfac is None else sfac.codes, rho, d.order)
     o, e = obs.sum(axis=1), exp.sum(axis=1)
     keep = np.flatnonzero(e > 0)
     df = len(keep) - 1

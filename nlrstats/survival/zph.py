@@ -83,7 +83,8 @@ def cox_zph(fit, transform: str = "km", global_test: bool = True) -> CoxZph:
     """
     if fit.firth or fit.monotone:
         raise ValueError("cox_zph needs an ordinary fit with finite coefficients")
-    time, event, X, strata, beta, ties, sources = fit._fit_data
+    d, X, strata, beta, ties, sources = fit._fit_data
+    time, event = d.time, d.event
     g = _gtime(time, event.astype(np.int64), transform)
     rs = risk_sets(time, event, X, strata, ties)
     gs = g[rs.order]
