@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nlrstats.htest import (
     FisherTableTooLarge, HTest, binom_test, chisq_test, fisher_test, kruskal_test, t_test, wilcox_test,
@@ -279,3 +281,46 @@ def test_fisher_rxc_equals_brute_force_enumeration(seed):
     assert fisher_test(tab).p_value == pytest.approx(_brute_force_fisher(tab), rel=1e-9)
     # orientation does not matter
     assert fisher_test(tab.T).p_value == pytest.approx(fisher_test(tab).p_value, rel=1e-12)
+
+
+# ------------------------------------------------------------------ value-count paths equal the raw-data paths
+
+_samples = st.lists(st.integers(min_value=0, max_value=12), min_size=1, max_size=80)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_samples, _samples, st.booleans())
+def test_wilcox_from_counts_equals_raw(x, y, correct):
+    from nlrstats.htest.rank import wilcox_from_counts
+    from nlrstats.summary_stats import counts_matrix
+
+    vals = np.array(x + y, dtype=float)
+    codes = np.array([0] * len(x) + [1] * len(y))
+    _, mat = counts_matrix(vals, codes, 2, np.ones(len(vals)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        raw = wilcox_test(x, y, correct=correct)
+        fast = wilcox_from_counts(mat, correct=correct)
+    assert fast.statistic == raw.statistic
+    assert fast.method == raw.method
+    if raw.p_value is None:
+        assert fast.p_value is None
+    else:
+        assert fast.p_value == pytest.approx(raw.p_value, rel=1e-12, abs=1e-300)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 9), st.sampled_from("abcd")), min_size=3, max_size=120))
+def test_kruskal_from_counts_equals_scipy(pairs):
+    from scipy import stats as sps
+
+    x = [float(a) for a, _ in pairs]
+    g = [b for _, b in pairs]
+    levels = sorted(set(g))
+    if len(levels) < 2 or len(set(x)) < 2:
+        return
+    h = kruskal_test(x, g)
+    ref = sps.kruskal(*[[a for a, b in zip(x, g) if b == lv] for lv in levels])
+    assert h.statistic == pytest.approx(ref.statistic, rel=1e-10)
+    assert h.p_value == pytest.approx(ref.pvalue, rel=1e-9, abs=1e-300)
+    assert h.parameter == len(levels) - 1
