@@ -324,3 +324,12 @@ def test_kruskal_from_counts_equals_scipy(pairs):
     assert h.statistic == pytest.approx(ref.statistic, rel=1e-10)
     assert h.p_value == pytest.approx(ref.pvalue, rel=1e-9, abs=1e-300)
     assert h.parameter == len(levels) - 1
+
+
+def test_chisq_simulated_p_is_close_to_asymptotic():
+    tab = [[30, 12, 8], [22, 25, 9]]
+    exact = chisq_test(tab).p_value
+    sim = chisq_test(tab, simulate_p_value=True, B=20000, seed=2)
+    assert sim.parameter is None and "simulated" in sim.method
+    assert sim.statistic == pytest.approx(chisq_test(tab).statistic, rel=1e-12)
+    assert abs(sim.p_value - exact) < 0.01  # Monte Carlo SE ~ 0.0015 at p ~ 0.04
