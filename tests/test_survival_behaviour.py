@@ -288,3 +288,25 @@ def test_repr_like_r(fukuda):
     assert "exp(coef)" in text and "Likelihood ratio test=" in text and "n= 13, number of events= 9" in text
     assert "Chisq=" in repr(survdiff("Surv(os_months, os_event) ~ nlr_group", fukuda))
     assert "0.95LCL" in repr(survfit("Surv(os_months, os_event) ~ nlr_group", fukuda))
+
+
+def test_near_equal_times_are_merged_as_r_timefix():
+    # R's aeqSurv: 1 and 1 + 1e-12 are one time; the event and censoring tie there
+    d = pl.DataFrame({"t": [1.0, 1.0 + 1e-12, 2.0, 3.0, 4.0], "e": [1, 0, 1, 1, 0],
+                      "g": ["a", "b", "a", "b", "b"]})
+    t = survfit("Surv(t, e) ~ 1", d).tidy()
+    assert t["time"].to_list() == [1.0, 2.0, 3.0, 4.0]
+    assert t["n_event"].to_list() == [1, 1, 1, 0] and t["n_censor"].to_list() == [1, 0, 0, 1]
+    exact = d.with_columns(pl.Series("t", [1.0, 1.0, 2.0, 3.0, 4.0]))
+    assert survdiff("Surv(t, e) ~ g", d).statistic == pytest.approx(
+        survdiff("Surv(t, e) ~ g", exact).statistic, rel=1e-14)
+    assert coxph("Surv(t, e) ~ g", d).coef[0] == pytest.approx(coxph("Surv(t, e) ~ g", exact).coef[0], rel=1e-12)
+
+
+def test_negative_times_take_the_argsort_path():
+    d = pl.DataFrame({"t": [-1.0, 0.5, 2.0, 3.0, 4.0, 5.0], "e": [1, 1, 0, 1, 1, 0], "g": ["a", "b", "a", "b", "a", "b"]})
+    shifted = d.with_columns(pl.col("t") + 10)
+    a, b = survfit("Surv(t, e) ~ g", d).tidy(), survfit("Surv(t, e) ~ g", shifted).tidy()
+    assert a["estimate"].to_list() == pytest.approx(b["estimate"].to_list(), rel=1e-15)
+    assert survdiff("Surv(t, e) ~ g", d).statistic == pytest.approx(
+        survdiff("Surv(t, e) ~ g", shifted).statistic, rel=1e-12)

@@ -268,7 +268,8 @@ def prepare(formula: str | SurvFormula, data, timefix: bool = True) -> SurvData:
         rows = np.flatnonzero(~miss)
         sub = sub.filter(~pl.Series(miss))
         n_missing = len(miss) - len(rows)
-    time = sub[f.time].cast(pl.Float64).to_numpy()
+    tcol = sub[f.time]
+    time = (tcol if tcol.dtype == pl.Float64 else tcol.cast(pl.Float64)).to_numpy()
     bad = np.flatnonzero(~np.isfinite(time))
     if len(bad):
         raise FormulaError(f"{f.text}: time column '{f.time}' has a non-finite value at row {rows[bad[0]]}")

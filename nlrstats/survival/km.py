@@ -232,7 +232,7 @@ def km_arrays(time: np.ndarray, event: np.ndarray, group: np.ndarray, ngroup: in
     gstart = np.concatenate(([0], np.cumsum(gsize)[:-1]))
     nrisk = gsize[ug] - (starts - gstart[ug])
     with np.errstate(divide="ignore", invalid="ignore"):
-        frac = 1.0 - nev / nrisk
+        frac = (nrisk - nev) / nrisk
         # Greenwood: d / (n (n - d)); becomes Inf once everyone at risk dies, as in R.
         hz = np.where(nev > 0, nev / (nrisk * (nrisk - nev).astype(float)), 0.0)
     surv = np.empty(len(starts))
@@ -261,8 +261,7 @@ def group_sorted(d, codes, ngroup):
     """Per group: sorted, timefixed (time, event) by one value sort of packed keys (no argsort)."""
     keys = d.keys
     for k in range(ngroup):
-        kk = keys if ngroup == 1 else keys[codes == k]
-        t, e = decode_keys(np.sort(kk))
+        t, e = decode_keys(d.sorted_keys if ngroup == 1 else np.sort(keys[codes == k]))
         yield k, d.fix_sorted(t), e
 
 

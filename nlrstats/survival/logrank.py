@@ -141,7 +141,7 @@ def _grho(r, dg, nr, dd, ww, bsh, nstrat, ngroup):
 
 
 def _sorted_subset(d, mask):
-    t, e = decode_keys(np.sort(d.keys if mask is None else d.keys[mask]))
+    t, e = decode_keys(d.sorted_keys if mask is None else np.sort(d.keys[mask]))
     return d.fix_sorted(t), e
 
 
