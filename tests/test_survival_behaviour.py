@@ -292,12 +292,12 @@ def test_repr_like_r(fukuda):
 
 def test_near_equal_times_are_merged_as_r_timefix():
     # R's aeqSurv: 1 and 1 + 1e-12 are one time; the event and censoring tie there
-    d = pl.DataFrame({"t": [1.0, 1.0 + 1e-12, 2.0, 3.0, 4.0], "e": [1, 0, 1, 1, 0],
-                      "g": ["a", "b", "a", "b", "b"]})
+    d = pl.DataFrame({"t": [1.0, 1.0 + 1e-12, 2.0, 3.0, 4.0, 5.0], "e": [1, 0, 1, 1, 0, 0],
+                      "g": ["a", "b", "a", "b", "b", "a"]})
     t = survfit("Surv(t, e) ~ 1", d).tidy()
-    assert t["time"].to_list() == [1.0, 2.0, 3.0, 4.0]
-    assert t["n_event"].to_list() == [1, 1, 1, 0] and t["n_censor"].to_list() == [1, 0, 0, 1]
-    exact = d.with_columns(pl.Series("t", [1.0, 1.0, 2.0, 3.0, 4.0]))
+    assert t["time"].to_list() == [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert t["n_event"].to_list() == [1, 1, 1, 0, 0] and t["n_censor"].to_list() == [1, 0, 0, 1, 1]
+    exact = d.with_columns(pl.Series("t", [1.0, 1.0, 2.0, 3.0, 4.0, 5.0]))
     assert survdiff("Surv(t, e) ~ g", d).statistic == pytest.approx(
         survdiff("Surv(t, e) ~ g", exact).statistic, rel=1e-14)
     assert coxph("Surv(t, e) ~ g", d).coef[0] == pytest.approx(coxph("Surv(t, e) ~ g", exact).coef[0], rel=1e-12)
