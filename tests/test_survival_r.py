@@ -112,6 +112,7 @@ def test_coxph_matches_r(case):
     for col, v in case["glance"].items():
         close(float(g[col]), v, 1e-6, col)
     assert not fit.monotone
+    assert fit.iterations == case["iter"]  # same Newton path as coxfit6
 
 
 @pytest.mark.parametrize("case", [c for c in COX if "zph" in c], ids=ids)

@@ -90,7 +90,7 @@ def risk_sets(time, event, X, strata=None, ties: str = "efron", order=None, sort
             sorted_time = sorted_time[perm]
     t = time[order] if sorted_time is None else sorted_time
     e = event[order].astype(np.float64)
-    XT = np.ascontiguousarray(X.T)[:, order]
+    XT = np.ascontiguousarray(X[order].T)
     means = XT.mean(axis=1)
     XT -= means[:, None]
     brk = np.empty(n, dtype=bool)
@@ -132,6 +132,20 @@ def _block(cs: np.ndarray, hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
     return cs[hi] - np.where((lo >= 0)[(...,) + (None,) * (cs.ndim - 1)], cs[np.maximum(lo, 0)], 0.0)
 
 
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """Vector dot product without BLAS: OpenBLAS threads its ddot/dgemv on long vectors, which
+    costs milliseconds per call on a busy machine; a fused numpy product-and-sum does not."""
+    return float(np.multiply(a, b).sum())
+
+
+def _matvec(beta: np.ndarray, XT: np.ndarray) -> np.ndarray:
+    """X beta as a sum of scaled rows of the (p x n) covariate array (no BLAS dgemv)."""
+    out = XT[0] * beta[0]
+    for i in range(1, len(beta)):
+        out += XT[i] * beta[i]
+    return out
+
+
 def cox_iter(rs: RiskSets, beta: np.ndarray, want_info: bool = True):
     """Log partial likelihood, score and information at ``beta`` (centred scale).
 
@@ -150,14 +164,15 @@ def cox_iter(rs: RiskSets, beta: np.ndarray, want_info: bool = True):
     if work.get("q") != q:
         work.update(q=q, Z=np.empty((q, n)), C=np.empty((q, n + 1)))
     Z, C = work["Z"], work["C"]
-    eta = beta @ XT
+    eta = _matvec(beta, XT)
     w = np.exp(eta, out=Z[0])
     np.multiply(XT, w, out=Z[1:1 + p])
     for k, (i, j) in enumerate(pairs):
         np.multiply(Z[1 + i], XT[j], out=Z[1 + p + k])
     C[:, 0] = 0.0
     np.cumsum(Z, axis=1, out=C[:, 1:])
-    S = C[:, rs.end + 1]
+    # fancy indexing on the last axis returns a Fortran-ordered array: make rows contiguous
+    S = np.ascontiguousarray(C[:, rs.end + 1])
     if rs.strata is not None:
         S -= C[:, rs.base + 1]
     wt = None if rs.ties == "efron" else rs.d.astype(np.float64)
@@ -168,20 +183,19 @@ def cox_iter(rs: RiskSets, beta: np.ndarray, want_info: bool = True):
         if wt is None:
             ll, sc, wS, mw = np.log(S0).sum(), M.sum(axis=1), 1.0 / S0, M
         else:
-            ll, sc, wS, mw = wt @ np.log(S0), M @ wt, wt / S0, M * wt
+            ll, sc, wS, mw = _dot(wt, np.log(S0)), (M * wt).sum(axis=1), wt / S0, M * wt
         info = np.empty((p, p))
         for k, (i, j) in enumerate(pairs):
-            info[i, j] = info[j, i] = S[1 + p + k] @ wS - M[i] @ mw[j]
+            info[i, j] = info[j, i] = _dot(S[1 + p + k], wS) - _dot(M[i], mw[j])
         return ll, sc, info
 
     ll, sc, info = terms(S, wt)
     if len(rs.extra_rep):
         D = np.add.reduceat(Z[:, rs.tied_dead], rs.tied_start, axis=1)
-        Sx = S[:, rs.extra_rep]
-        Sx = Sx - rs.extra_frac * D[:, rs.extra_tied]
+        Sx = np.ascontiguousarray(S[:, rs.extra_rep] - rs.extra_frac * D[:, rs.extra_tied])
         ll2, sc2, info2 = terms(Sx, None)
         ll, sc, info = ll + ll2, sc + sc2, info + info2
-    loglik = float(beta @ rs.xdead - ll)
+    loglik = float(_dot(beta, rs.xdead) - ll)
     score = rs.xdead - sc
     return loglik, score, (info if want_info else None)
 

@@ -12,7 +12,7 @@ import polars as pl
 from scipy.stats import chi2, norm
 
 from nlrstats.results import Result
-from nlrstats.survival._coxfit import newton, risk_sets
+from nlrstats.survival._coxfit import _matvec, newton, risk_sets
 from nlrstats.survival._data import combine_factors, factor, prepare
 from nlrstats.survival._design import model_matrix
 from nlrstats.survival.concordance import Concordance, concordance_sorted
@@ -66,7 +66,7 @@ class CoxPH(Result):
     @cached_property
     def _concordance(self) -> Concordance:
         rs, beta = self._conc_args
-        return concordance_sorted(rs.time, rs.event, beta @ rs.XT, rs.strata)
+        return concordance_sorted(rs.time, rs.event, _matvec(beta, rs.XT), rs.strata)
 
     @property
     def std_error(self) -> np.ndarray:
@@ -161,8 +161,10 @@ def _aliased(X: np.ndarray, tol: float = 1e-7) -> np.ndarray:
     out = np.zeros(p, dtype=bool)
     if p == 0:
         return out
-    Xc = X - X.mean(axis=0)
-    G = Xc.T @ Xc
+    XcT = np.array(X.T, order="C", copy=True)  # a copy: centred in place below
+    XcT -= XcT.mean(axis=1)[:, None]
+    # pairwise sums rather than a BLAS Gram product (threaded BLAS stalls on a busy machine)
+    G = np.array([[float(np.multiply(XcT[i], XcT[j]).sum()) for j in range(p)] for i in range(p)])
     keep: list[int] = []
     for j in range(p):
         idx = keep + [j]

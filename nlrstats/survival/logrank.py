@@ -128,15 +128,19 @@ def _grho(r, dg, nr, dd, ww, bsh, nstrat, ngroup):
     """
     r, dg = np.ascontiguousarray(r), np.ascontiguousarray(dg)
     wdn = ww * dd / nr
+    # elementwise products and sums rather than BLAS dgemv/dgemm, which thread on long
+    # vectors and stall on a busy machine
     if nstrat == 1:
-        obs = (dg @ ww)[:, None]
-        exp = (r @ wdn)[:, None]
+        obs = (dg * ww).sum(axis=1)[:, None]
+        exp = (r * wdn).sum(axis=1)[:, None]
     else:
         obs = np.stack([np.bincount(bsh, weights=dg[k] * ww, minlength=nstrat) for k in range(ngroup)])
         exp = np.stack([np.bincount(bsh, weights=r[k] * wdn, minlength=nstrat) for k in range(ngroup)])
     with np.errstate(divide="ignore", invalid="ignore"):
         c = np.where(nr > 1, ww ** 2 * dd * (nr - dd) / (nr * (nr - 1)), 0.0)
-    var = np.diag(r @ c) - (r * (c / nr)) @ r.T
+    rc = r * (c / nr)
+    var = np.diag((r * c).sum(axis=1)) - np.array([[(rc[j] * r[k]).sum() for k in range(ngroup)]
+                                                    for j in range(ngroup)])
     return obs, exp, var
 
 
