@@ -113,6 +113,7 @@ def test_firth_gives_finite_estimate_under_monotone_likelihood():
     d = pl.DataFrame({"t": [1.0, 2, 3, 4, 5, 6, 7, 8], "e": [1, 1, 1, 0, 0, 0, 0, 0],
                       "g": ["b", "b", "b", "a", "a", "b", "a", "a"]})
     fit = coxph("Surv(t, e) ~ g", d, firth=True)
+    assert fit.monotone and fit.firth  # ordinary ML would diverge; Firth does not
     row = fit.tidy(exponentiate=False).row(0, named=True)
     assert math.isfinite(row["estimate"]) and row["estimate"] > 0
     ref = FirthCoxPH(max_iter=200).fit((d["g"] == "b").to_numpy().astype(float)[:, None],

@@ -61,7 +61,7 @@ class CoxPH(Result):
 
     @property
     def df(self) -> int:
-        return int(np.isfinite(self.coef).sum() + sum(self.infinite))
+        return int(np.isfinite(self.coef).sum() + (0 if self.firth else sum(self.infinite)))
 
     @cached_property
     def _concordance(self) -> Concordance:
@@ -88,7 +88,7 @@ class CoxPH(Result):
         for i, name in enumerate(self.terms):
             b = float(self.coef[i])
             rows["term"].append(name)
-            if self.infinite and self.infinite[i]:
+            if self.infinite and self.infinite[i] and not self.firth:
                 rows["estimate"].append(float(tr(b)))
                 rows["std_error"].append(None)
                 rows["statistic"].append(None)

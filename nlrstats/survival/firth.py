@@ -158,7 +158,11 @@ def firth_fit(d, des, Xa, alias, strata, ties, eps, iter_max):
     coef[~alias] = beta
     var[np.ix_(~alias, ~alias)] = var_sub
     wald = float(beta @ info @ beta)
+    # record whether ordinary ML would have been monotone (0/1 column without events at a level)
+    ev = d.event.astype(bool)
+    infinite = tuple(bool(b and (((des.X[:, j] == 1) & ev).sum() == 0 or ((des.X[:, j] != 1) & ev).sum() == 0))
+                     for j, b in enumerate(des.binary))
     return CoxPH(d.formula.text, des.names, coef, var, ll, ll0, None, wald, d.n, int(d.event.sum()), ties,
-                 0, ok, False, tuple(False for _ in range(pp)), tuple(msgs), des.references, d.n_missing,
+                 0, ok, any(infinite), infinite, tuple(msgs), des.references, d.n_missing,
                  True, profile_ci, (rs, beta), (d, Xa, strata, beta, ties,
                   tuple(src for src, al in zip(des.source, alias) if not al)))
