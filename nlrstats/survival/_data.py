@@ -132,25 +132,24 @@ def combine_factors(factors: list[Factor], label_prefixes: list[str] | None = No
 def _timefix_map(st: np.ndarray):
     """Near-equal times as R's ``aeqSurv`` (``timefix = TRUE``), from the sorted times.
 
-    Times closer than sqrt(machine eps) (absolutely, or relative to the mean absolute
-    unique time) form runs that take their smallest value, as R's ``findInterval`` on
-    the cuts. Returns ``(old, new)`` for the values that move, or None.
+    Unique times closer than sqrt(machine eps) (absolutely, or relative to the mean
+    absolute unique time) form chains that take their smallest value, as R's
+    ``findInterval`` on the cuts. Returns ``(old, new)`` for the values that move, or
+    None; the chain bookkeeping runs on the (few) tied positions only.
     """
     if len(st) < 2:
         return None
-    dy = np.diff(st)
-    nz = dy > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.mean(np.abs(st[np.concatenate(([True], nz))]))
-        tied = nz & ((dy <= _TOL) | (dy / scale <= _TOL))
-    if not tied.any():
+    u = st[np.concatenate(([True], st[1:] != st[:-1]))]
+    if len(u) < 2:
         return None
-    newrun = np.concatenate(([True], nz & ~tied))
-    first = np.maximum.accumulate(np.where(newrun, np.arange(len(st)), 0))
-    moved = st != st[first]
-    old, new = st[moved], st[first][moved]  # sorted, possibly repeated
-    keep = np.concatenate(([True], old[1:] != old[:-1]))
-    return old[keep], new[keep]
+    du = np.diff(u)
+    thr = _TOL * max(1.0, float(np.mean(np.abs(u))))  # dy <= tol or dy / mean|y| <= tol
+    idx = np.flatnonzero(du <= thr)
+    if not len(idx):
+        return None
+    newchain = np.concatenate(([True], idx[1:] != idx[:-1] + 1))
+    first = np.maximum.accumulate(np.where(newchain, idx, 0))
+    return u[idx + 1], u[first]
 
 
 def time_event_keys(time: np.ndarray, event: np.ndarray):
