@@ -21,7 +21,7 @@ import numpy as np
 __all__ = ["RiskSets", "risk_sets", "cox_iter", "newton"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: identity equality
 class RiskSets:
     """Sorted layout of the data and the indices the likelihood needs."""
 
@@ -207,7 +207,7 @@ def _solve(info: np.ndarray, u: np.ndarray) -> np.ndarray:
         return np.linalg.pinv(info) @ u
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: identity equality
 class NewtonResult:
     beta: np.ndarray
     loglik0: float

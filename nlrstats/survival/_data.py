@@ -53,7 +53,7 @@ def r_format(value) -> str:
     return sci if len(fixed) > len(sci) else fixed
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: identity equality
 class Factor:
     """Integer codes 0..k-1 with level labels in R's order."""
 
@@ -170,7 +170,7 @@ def decode_keys(keys: np.ndarray):
     return (keys >> np.uint64(1)).view(np.float64), (keys & np.uint64(1)).astype(np.int64)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: identity equality
 class SurvData:
     """Complete-case survival data extracted from a frame.
 

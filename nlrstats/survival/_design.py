@@ -13,7 +13,7 @@ from nlrstats.survival._data import factor
 __all__ = ["Design", "model_matrix"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: identity equality
 class Design:
     """Covariate matrix (n x p), R column names and the source column of each."""
 

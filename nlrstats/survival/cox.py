@@ -28,7 +28,7 @@ def _f(v):
     return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: identity equality
 class CoxPH(Result):
     """A fitted Cox model (R's ``coxph`` object).
 

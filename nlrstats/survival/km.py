@@ -62,7 +62,7 @@ def _none(a) -> list:
     return [None if (v is None or (isinstance(v, float) and math.isnan(v))) else v for v in a.tolist()]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: identity equality
 class SurvFit(Result):
     """Kaplan-Meier fit per stratum (R's ``survfit`` object).
 

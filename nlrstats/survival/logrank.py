@@ -15,7 +15,7 @@ from nlrstats.survival.km import _sorted_unique_counts, group_time_order
 __all__ = ["survdiff", "SurvDiff"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: identity equality
 class SurvDiff(Result):
     """Result of :func:`survdiff` (R's ``survdiff`` object).
 
