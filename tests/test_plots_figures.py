@@ -281,7 +281,7 @@ def test_cutpoint_marks_chosen_and_published():
     assert sorted(vlines) == [7.5, 8.0]
     texts = [d["text"].iloc[0] for d in _layers(p, "geom_text")]
     assert texts == ["Chosen 7.5", "Published 8"]
-    assert p.labels.caption == "Maximally selected statistic M = 2.90, p = 0.043 (Lau94)."
+    assert p.labels.caption.replace("\n", " ") == "Maximally selected statistic M = 2.90, p = 0.043 (Lau94, adjusted for the search)."
     assert p.data["statistic"].tolist() == [0.5, 1.2, 2.0, 2.9, 2.5]
     # Labels sit above the curve so they never cover it.
     assert min(d["y"].iloc[0] for d in _layers(p, "geom_text")) > max(MAXSTAT.stats)
@@ -316,3 +316,16 @@ def test_forest_groups_rows_by_label_and_keeps_not_estimable():
     # One tick per label, centred on its rows.
     ys = [s for s in p.scales if "y" in s.aesthetics][0]
     assert list(ys.labels) == ["PFS", "OS"]
+
+
+def test_cutpoint_with_real_maxstat(cohort):
+    from nlrstats.cutpoint import maxstat
+
+    m = maxstat("Surv(os_months, os_event) ~ nlr_d0", cohort, pmethod="Lau94")
+    p = cutpoint_plot(m)
+    assert p.data["cut"].tolist() == m.tidy()["cut"].to_list()
+    assert p.data["statistic"].tolist() == m.tidy()["statistic"].to_list()
+    assert sorted(d["xintercept"].iloc[0] for d in _layers(p, "geom_vline")) == sorted([m.estimate, 8.0])
+    cap = p.labels.caption.replace("\n", " ")
+    assert f"p = {m.p_value:.3f} (Lau94" in cap
+    assert f"unadjusted log-rank p = {m.p_value_unadjusted:.3f}" in cap

@@ -17,7 +17,7 @@ from plotnine import (
     scale_y_continuous,
 )
 
-from ._data import fmt_p
+from ._data import fmt_p, wrap_caption
 from .theme import OKABE_ITO, theme_journal, with_aspect
 
 __all__ = ["cutpoint_plot"]
@@ -34,14 +34,16 @@ def cutpoint_plot(
 
     The chosen cut (the maximum) is a solid line, the published cut (8 in
     Fukuda et al. 2020) a dashed line; the caption gives the maximal
-    statistic, its p-value and the p-value method (e.g. Lau94).
+    statistic, its search-adjusted p-value with the method (e.g. Lau94) and,
+    when the result has it, the unadjusted log-rank p at the chosen cut.
 
     Parameters
     ----------
     maxstat
         A ``MaxstatResult`` from :func:`nlrstats.cutpoint.maxstat`, or any object
         with ``.tidy()`` (columns ``cut``, ``statistic``) and attributes
-        ``estimate`` (chosen cut), ``statistic``, ``p_value``, ``pmethod``.
+        ``estimate`` (chosen cut), ``statistic``, ``p_value``, ``pmethod`` (and
+        optionally ``p_value_unadjusted``, printed beside the adjusted p).
     published
         Published cut-point to mark, or ``None``.
     xlab, ylab, title
@@ -68,9 +70,14 @@ def cutpoint_plot(
     chosen = float(maxstat.estimate)
     stat = float(maxstat.statistic)
     method = getattr(maxstat, "pmethod", None)
-    caption = f"Maximally selected statistic M = {stat:.2f}, {fmt_p(maxstat.p_value)}" + (
-        f" ({method})." if method else "."
-    )
+    caption = f"Maximally selected statistic M = {stat:.2f}"
+    if maxstat.p_value is not None:
+        caption += f", {fmt_p(maxstat.p_value)}" + (f" ({method}, adjusted for the search)" if method else "")
+    unadjusted = getattr(maxstat, "p_value_unadjusted", None)
+    if unadjusted is not None:
+        # Shown beside the adjusted p: it is the p a data-driven cut is usually published with.
+        caption += f"; unadjusted log-rank {fmt_p(unadjusted)} at the chosen cut"
+    caption = wrap_caption(caption + ".")
     ymax = max(float(d["statistic"].max()), stat)
     # Headroom above the curve (which peaks at ymax) for the line labels.
     ytop = ymax * 1.3 if ymax > 0 else 1.0
@@ -84,10 +91,10 @@ def cutpoint_plot(
         + geom_point(size=1.0, color="#444444")
         + geom_vline(xintercept=chosen, color=OKABE_ITO["vermillion"], size=0.6)
     )
-    marks = [(chosen, f"Chosen {chosen:.4g}", OKABE_ITO["vermillion"], 0.98)]
+    marks = [(chosen, f"Chosen {chosen:.3g}", OKABE_ITO["vermillion"], 0.98)]
     if published is not None:
         p += geom_vline(xintercept=float(published), color=OKABE_ITO["blue"], linetype="dashed", size=0.6)
-        marks.append((float(published), f"Published {float(published):.4g}", OKABE_ITO["blue"], 0.88))
+        marks.append((float(published), f"Published {float(published):.3g}", OKABE_ITO["blue"], 0.88))
     for i, (x, text, colour, height) in enumerate(marks):
         other = marks[1 - i][0] if len(marks) == 2 else None
         # Away from the other line, unless that runs the text off the panel edge
