@@ -258,15 +258,16 @@ def _brute_concordance(time, event, lp, strata):
     return c, d, tx, ty, (somer + 1) / 2, math.sqrt((dfb ** 2).sum() / 4)
 
 
+@pytest.mark.parametrize("method", ["blocks", "wavelet"])
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_concordance_matches_brute_force(seed):
+def test_concordance_matches_brute_force(seed, method):
     rng = np.random.default_rng(seed)
     n = 120
     time = rng.integers(1, 30, n).astype(float)
     event = rng.integers(0, 2, n)
     lp = np.round(rng.normal(size=n), 1)
     strata = rng.integers(0, 2, n)
-    got = concordance(time, event, lp, strata)
+    got = concordance(time, event, lp, strata, method=method)
     c, d, tx, ty, cidx, se = _brute_concordance(time, event, lp, strata)
     assert (got.concordant, got.discordant, got.tied_x, got.tied_y) == (c, d, tx, ty)
     assert got.concordance == pytest.approx(cidx, rel=1e-12)
