@@ -6,6 +6,9 @@
 - :func:`bootstrap_cutpoint` - stability of the data-driven cut and the optimism-corrected HR.
 """
 
+from nlrstats.cutpoint.landmark import LandmarkOutcome, landmark_outcome
 from nlrstats.cutpoint.maxstat import MaxstatResult, logrank_scores, maxstat
+from nlrstats.cutpoint.roc import RocResult, RocTestResult, roc, roc_test
 
-__all__ = ["maxstat", "MaxstatResult", "logrank_scores"]
+__all__ = ["maxstat", "MaxstatResult", "logrank_scores", "roc", "RocResult", "roc_test", "RocTestResult",
+           "landmark_outcome", "LandmarkOutcome"]
