@@ -329,3 +329,22 @@ def test_cutpoint_with_real_maxstat(cohort):
     cap = p.labels.caption.replace("\n", " ")
     assert f"p = {m.p_value:.3f} (Lau94" in cap
     assert f"unadjusted log-rank p = {m.p_value_unadjusted:.3f}" in cap
+
+
+def test_roc_with_real_rocresult(cohort):
+    from nlrstats.cutpoint.roc import roc
+
+    r = roc("disease_control", "nlr_d0", data=cohort)
+    p = roc_plot(r)
+    tidy = r.tidy()
+    # Every (1 - specificity, sensitivity) pair of the curve is on the drawn path.
+    drawn = set(zip(p.data["fpr"].round(12), p.data["tpr"].round(12)))
+    for sp, se in zip(tidy["specificity"].to_list(), tidy["sensitivity"].to_list()):
+        assert (round(1 - sp, 12), round(se, 12)) in drawn
+    y = r.youden().row(0, named=True)
+    (pts,) = _layers(p, "geom_point")
+    assert pts["fpr"].iloc[0] == pytest.approx(1 - y["specificity"])
+    assert pts["tpr"].iloc[0] == pytest.approx(y["sensitivity"])
+    assert p.data["curve"].iloc[0] == "nlr_d0"
+    auc = [d for d in _layers(p, "geom_text") if "AUC" in str(d["text"].iloc[0])][0]["text"].iloc[0]
+    assert auc == f"AUC {r.auc:.2f} (95% CI {r.conf_low:.2f}\u2013{r.conf_high:.2f})"

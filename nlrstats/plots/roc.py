@@ -49,7 +49,8 @@ def roc_plot(
         ``.youden()`` giving ``threshold``, ``sensitivity``, ``specificity`` (as
         a dict, a one-row frame or attributes).
     labels
-        Curve names when ``roc`` is a list (default "ROC 1", "ROC 2", ...).
+        Curve names when ``roc`` is a list (default the results' ``marker``
+        names when distinct, else "ROC 1", "ROC 2", ...).
     youden
         Mark the Youden-optimal threshold (max sensitivity + specificity - 1).
     palette
@@ -82,15 +83,16 @@ def roc_plot(
         pts = sorted({(0.0, 0.0), (1.0, 1.0), *[(x, y) for x, y in zip(fpr, tpr) if x is not None and y is not None]})
         paths.append(pd.DataFrame({"fpr": [x for x, _ in pts], "tpr": [y for _, y in pts], "curve": legend}))
         if youden:
-            y = _youden(r)
-            points.append(
-                {
-                    "fpr": 1.0 - y["specificity"],
-                    "tpr": y["sensitivity"],
-                    "curve": legend,
-                    "text": f"{threshold_label} {fmt_num(y['threshold'])}",
-                }
-            )
+            # pROC returns every tied optimum; each is marked.
+            for y in _youden(r):
+                points.append(
+                    {
+                        "fpr": 1.0 - y["specificity"],
+                        "tpr": y["sensitivity"],
+                        "curve": legend,
+                        "text": f"{threshold_label} {fmt_num(y['threshold'])}",
+                    }
+                )
     path_df = pd.concat(paths, ignore_index=True)
     path_df["curve"] = pd.Categorical(path_df["curve"], categories=names)
     colours = {names[0]: "black"} if len(names) == 1 else palette_for(names, palette)
@@ -134,13 +136,15 @@ def _as_named(roc: Any, labels: Sequence[str] | None) -> dict[str, Any]:
     if isinstance(roc, (list, tuple)):
         if labels is not None and len(labels) != len(roc):
             raise ValueError(f"got {len(roc)} ROC curves but {len(labels)} labels")
-        names = list(labels) if labels is not None else [f"ROC {i + 1}" for i in range(len(roc))]
+        markers = [str(getattr(r, "marker", "")) for r in roc]
+        default = markers if all(markers) and len(set(markers)) == len(markers) else [f"ROC {i + 1}" for i in range(len(roc))]
+        names = list(labels) if labels is not None else default
         if len(set(names)) != len(names):
             raise ValueError(f"ROC labels must be unique; got {names!r}")
         return dict(zip(names, roc))
     if not hasattr(roc, "tidy"):
         raise TypeError(f"roc must be a RocResult (with .tidy()), a list or a dict of them; got {type(roc).__name__}")
-    return {(labels[0] if labels else "ROC"): roc}
+    return {(labels[0] if labels else str(getattr(roc, "marker", "") or "ROC")): roc}
 
 
 def _auc_text(r: Any) -> str:
@@ -153,15 +157,17 @@ def _auc_text(r: Any) -> str:
     return f"AUC {auc:.2f} (95% CI {lo:.2f}\u2013{hi:.2f})"
 
 
-def _youden(r: Any) -> dict[str, float]:
+def _youden(r: Any) -> list[dict[str, float]]:
     y = r.youden()
+    if isinstance(y, pd.DataFrame):
+        y = pl.from_pandas(y)
     if isinstance(y, pl.DataFrame):
-        y = y.row(0, named=True)
-    elif isinstance(y, pd.DataFrame):
-        y = y.iloc[0].to_dict()
-    elif not isinstance(y, Mapping):
-        y = {k: getattr(y, k) for k in ("threshold", "sensitivity", "specificity")}
+        rows = list(y.iter_rows(named=True))
+    elif isinstance(y, Mapping):
+        rows = [y]
+    else:
+        rows = [{k: getattr(y, k) for k in ("threshold", "sensitivity", "specificity")}]
     try:
-        return {k: float(y[k]) for k in ("threshold", "sensitivity", "specificity")}
+        return [{k: float(row[k]) for k in ("threshold", "sensitivity", "specificity")} for row in rows]
     except KeyError as exc:
         raise KeyError(f"youden() result has no {exc.args[0]!r}") from None
