@@ -9,6 +9,7 @@ import polars as pl
 from plotnine import (
     aes,
     element_blank,
+    geom_hline,
     geom_line,
     geom_point,
     ggplot,
@@ -145,8 +146,6 @@ def nlr_trajectory_plot(
     # 1-2-3-5 breaks: the default log breaks are too sparse over one decade of NLR.
     p += scale_y_log10(breaks=_LOG_BREAKS) if log_y else scale_y_continuous()
     if cutoff is not None:
-        from plotnine import geom_hline
-
         p += geom_hline(yintercept=float(cutoff), linetype="dashed", color="#555555", size=0.4)
     if colour is None:
         p += theme(legend_position="none")
