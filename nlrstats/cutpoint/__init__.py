@@ -6,9 +6,10 @@
 - :func:`bootstrap_cutpoint` - stability of the data-driven cut and the optimism-corrected HR.
 """
 
+from nlrstats.cutpoint.bootstrap import BootstrapCutpointResult, bootstrap_cutpoint
 from nlrstats.cutpoint.landmark import LandmarkOutcome, landmark_outcome
 from nlrstats.cutpoint.maxstat import MaxstatResult, logrank_scores, maxstat
 from nlrstats.cutpoint.roc import RocResult, RocTestResult, roc, roc_test
 
 __all__ = ["maxstat", "MaxstatResult", "logrank_scores", "roc", "RocResult", "roc_test", "RocTestResult",
-           "landmark_outcome", "LandmarkOutcome"]
+           "landmark_outcome", "LandmarkOutcome", "bootstrap_cutpoint", "BootstrapCutpointResult"]
