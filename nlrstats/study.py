@@ -27,6 +27,7 @@ from .dynamics import DynamicsResult, nlr_dynamics
 from .markers import group_labels
 from .published import compare_published
 from .response import ResponseResult, response_by_group
+from .robustness import CutpointSection, cutpoint_section
 from .results import Result, json_safe
 from .summary import TableOne, summarize
 from .survival import CoxPH, SurvDiff, SurvFit, coxph, survdiff, survfit
@@ -116,7 +117,7 @@ class StudyResults(Result):
     dynamics: DynamicsResult
     pfs: EndpointResult
     os: EndpointResult
-    cutpoint: object | None = None
+    cutpoint: CutpointSection | None = None
     notes: tuple[str, ...] = field(default=())
 
     @property
@@ -303,7 +304,7 @@ def analyze(cohort: Cohort | str, cutoff: float | None = None, mapping=None, boo
     dynamics = nlr_dynamics(cohort.data)
     pfs = _endpoint(cohort.for_analysis("pfs"), "pfs", notes, covariates)
     os_ = _endpoint(cohort.for_analysis("os"), "os", notes, covariates)
-    cut = None
+    cut = cutpoint_section(cohort, published=8.0, bootstrap=bootstrap, seed=seed)
     return StudyResults(cohort, cohort.cutoff, table_one, response, dynamics, pfs, os_, cut, tuple(notes))
 
 

@@ -117,3 +117,23 @@ def test_side_by_side_and_hazard_ratio_frame(results):
     hr = hazard_ratio_frame({"A": results})
     assert hr["label"].to_list() == ["PFS", "OS"]
     assert hr["estimate"][0] == pytest.approx(results.pfs.cox.tidy()["estimate"][0])
+
+
+def test_cutpoint_section_matches_r(results, root):
+    """maxstat and pROC on the bundled cohort, from tests/r/study_fixtures.R."""
+    r = json.loads((root / "tests" / "fixtures" / "study_cutpoint.json").read_text())
+    cp = results.to_dict()["cutpoint"]
+    for ep in ("pfs", "os"):
+        assert cp[ep]["cut"] == pytest.approx(r[ep]["cut"], rel=1e-9)
+        assert cp[ep]["statistic"] == pytest.approx(r[ep]["statistic"], rel=1e-9)
+        # R's exactGauss integrates by randomised quasi-Monte Carlo (mvtnorm; it warns that its error
+        # exceeds abseps), so R itself is only good to ~1e-4 here
+        assert cp[ep]["p_value"] == pytest.approx(r[ep]["p_value"], abs=5e-4)
+        assert cp[ep]["pmethod"] == "exactGauss"
+        # the search-adjusted p is never smaller than the naive p at the chosen cut
+        assert cp[ep]["p_value"] >= cp[ep]["p_value_unadjusted"]
+    for key in ("auc", "conf_low", "conf_high", "youden"):
+        assert cp["roc_dcr"][key] == pytest.approx(r["roc_dcr"][key], rel=1e-9)
+    assert cp["roc_dcr"]["direction"] == r["roc_dcr"]["direction"]
+    assert cp["roc_dcr"]["sensitivity_at_published"] == pytest.approx(8 / 9)  # 8 of 9 controlled have NLR < 8
+    assert cp["roc_dcr"]["specificity_at_published"] == pytest.approx(3 / 4)  # 3 of 4 uncontrolled have NLR >= 8
