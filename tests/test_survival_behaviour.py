@@ -267,11 +267,12 @@ def test_concordance_matches_brute_force(seed, method):
     event = rng.integers(0, 2, n)
     lp = np.round(rng.normal(size=n), 1)
     strata = rng.integers(0, 2, n)
-    got = concordance(time, event, lp, strata, method=method)
-    c, d, tx, ty, cidx, se = _brute_concordance(time, event, lp, strata)
-    assert (got.concordant, got.discordant, got.tied_x, got.tied_y) == (c, d, tx, ty)
-    assert got.concordance == pytest.approx(cidx, rel=1e-12)
-    assert got.std_error == pytest.approx(se, rel=1e-10)
+    for st in (strata, None):  # stratified, and the unstratified fast paths
+        got = concordance(time, event, lp, st, method=method)
+        c, d, tx, ty, cidx, se = _brute_concordance(time, event, lp, np.zeros(n) if st is None else st)
+        assert (got.concordant, got.discordant, got.tied_x, got.tied_y) == (c, d, tx, ty)
+        assert got.concordance == pytest.approx(cidx, rel=1e-12)
+        assert got.std_error == pytest.approx(se, rel=1e-10)
 
 
 def test_cox_zph_refuses_monotone_and_firth_fits():
