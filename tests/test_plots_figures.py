@@ -348,3 +348,16 @@ def test_roc_with_real_rocresult(cohort):
     assert p.data["curve"].iloc[0] == "nlr_d0"
     auc = [d for d in _layers(p, "geom_text") if "AUC" in str(d["text"].iloc[0])][0]["text"].iloc[0]
     assert auc == f"AUC {r.auc:.2f} (95% CI {r.conf_low:.2f}\u2013{r.conf_high:.2f})"
+
+
+def test_captions_count_without_naming_when_ids_hidden():
+    import polars as pl
+    from nlrstats.plots import nlr_trajectory_plot, waterfall_plot
+    df = pl.DataFrame({"patient_id": ["P1", "P2", "P3"], "best_pct_change": [10.0, None, -40.0],
+                       "nlr_group": ["NLR < 8", "NLR ≥ 8", "NLR < 8"], "nlr_d0": [3.0, 9.0, 4.0],
+                       "nlr_d14": [2.0, None, 5.0], "best_response": ["PR", "PD", "SD"]})
+    hidden = waterfall_plot(df, show_ids=False).labels.caption
+    assert "1 patient" in hidden and "P2" not in hidden
+    assert "P2" in waterfall_plot(df, show_ids=True).labels.caption
+    assert "P2" not in nlr_trajectory_plot(df, show_ids=False).labels.caption
+    assert "P2" in nlr_trajectory_plot(df).labels.caption

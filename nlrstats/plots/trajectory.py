@@ -45,6 +45,7 @@ def nlr_trajectory_plot(
     ylab: str = "NLR",
     legend_title: str | None = "Best response",
     title: str | None = None,
+    show_ids: bool = True,
 ) -> ggplot:
     """Paired NLR values (day 0 to day 14) per patient, one line each.
 
@@ -74,6 +75,9 @@ def nlr_trajectory_plot(
         ``best_response`` and Okabe-Ito otherwise.
     ylab, legend_title, title
         Text.
+    show_ids
+        Name (up to five) patients missing a value in the caption; False counts them only, for
+        documents shared outside the study team.
 
     Returns
     -------
@@ -118,15 +122,20 @@ def nlr_trajectory_plot(
     lines = points[points["id"].isin(complete_ids)]
 
     notes = []
+
+    def named(pids):
+        # a shared report counts patients without naming them (show_ids=False)
+        return f": {id_list(pids)}" if show_ids else ""
+
     only_before = [pid for pid, vb, va in zip(ids, b, a) if vb is not None and va is None]
     only_after = [pid for pid, vb, va in zip(ids, b, a) if vb is None and va is not None]
     neither = [pid for pid, vb, va in zip(ids, b, a) if vb is None and va is None]
     if only_before:
-        notes.append(f"{count_note(len(only_before), 'patient')} without {timepoints[1]} value (point only: {id_list(only_before)})")
+        notes.append(f"{count_note(len(only_before), 'patient')} without {timepoints[1]} value (point only{named(only_before)})")
     if only_after:
-        notes.append(f"{count_note(len(only_after), 'patient')} without {timepoints[0]} value (point only: {id_list(only_after)})")
+        notes.append(f"{count_note(len(only_after), 'patient')} without {timepoints[0]} value (point only{named(only_after)})")
     if neither:
-        notes.append(f"{count_note(len(neither), 'patient')} with neither value, not shown ({id_list(neither)})")
+        notes.append(f"{count_note(len(neither), 'patient')} with neither value, not shown{named(neither)}")
     if points.empty:
         raise ValueError(f"no patient has a value in {before!r} or {after!r}: nothing to draw")
 

@@ -103,8 +103,9 @@ def waterfall_plot(
         show_ids = len(frame) <= 30
     caption = None
     if missing.height:
-        ids = id_list(missing[id].cast(pl.String).to_list())
-        caption = wrap_caption(f"Not shown: {count_note(missing.height, 'patient')} without {missing_what} ({ids}).")
+        # identifiers only where the figure shows them anyway; a shared report counts, never names
+        ids = f" ({id_list(missing[id].cast(pl.String).to_list())})" if show_ids else ""
+        caption = wrap_caption(f"Not shown: {count_note(missing.height, 'patient')} without {missing_what}{ids}.")
 
     p = (
         ggplot(frame, aes(x="id", y="pct", fill="group"))
