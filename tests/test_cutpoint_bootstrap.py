@@ -1,0 +1,116 @@
+"""bootstrap_cutpoint: binary-Cox kernel vs R coxph fixtures and nlrstats.survival.coxph, batched scan vs
+maxstat, reproducibility, optimism as defined by hand."""
+
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from nlrstats.cutpoint import bootstrap_cutpoint, maxstat
+from nlrstats.cutpoint._batch import cox_binary, cox_binary_batch, scan_batch
+from nlrstats.survival import coxph
+
+FIX = Path(__file__).parent / "fixtures"
+MS = json.loads((FIX / "cutpoint_maxstat.json").read_text())
+TIES = pl.read_csv(FIX / "cutpoint_data_ties.csv")
+CONT = pl.read_csv(FIX / "cutpoint_data_cont.csv")
+N13 = pl.read_csv(FIX / "cutpoint_data_nlr13.csv")
+
+
+@pytest.mark.parametrize("k", range(3))
+def test_cox_kernel_matches_r_coxph_efron(k):
+    c = MS["cox"][k]
+    assert cox_binary(c["time"], c["event"], c["x"]) == pytest.approx(c["coef"], abs=1e-7)
+
+
+def test_cox_kernel_matches_r_at_maxstat_cuts():
+    data = {"ties": TIES, "cont": CONT, "nlr13": N13}
+    for c in MS["maxstat"]:
+        d = data[c["name"].split("_")[0]]
+        t, e, x = (("pfs", "pfs_event", "nlr") if c["name"].startswith("nlr13") else ("time", "event", "marker"))
+        g = (d[x] > c["estimate"]).cast(pl.Float64).to_numpy()
+        assert cox_binary(d[t].to_numpy(), d[e].to_numpy(), g) == pytest.approx(c["cox_coef"], abs=1e-7)
+
+
+def test_cox_kernel_matches_nlrstats_coxph_on_resamples():
+    rng = np.random.default_rng(7)
+    t, e = TIES["time"].to_numpy(), TIES["event"].to_numpy().astype(float)
+    x = TIES["marker"].to_numpy().astype(float)
+    idx = rng.integers(0, t.size, size=(6, t.size))
+    g = (x[idx] > 6).astype(float)
+    batch = cox_binary_batch(t[idx], e[idx], g)
+    for i in range(6):
+        fit = coxph("Surv(t, e) ~ g", pl.DataFrame({"t": t[idx[i]], "e": e[idx[i]], "g": g[i]}))
+        assert batch[i] == pytest.approx(fit.coef[0], abs=1e-7)
+
+
+def test_cox_kernel_monotone_likelihood_is_infinite():
+    t = np.array([1.0, 2, 3, 4, 5])
+    e = np.ones(5)
+    assert cox_binary(t, e, [1, 1, 0, 0, 0]) == np.inf      # group 1 always dies first
+    assert cox_binary(t, e, [0, 0, 0, 1, 1]) == -np.inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert np.isinf(coxph("Surv(t, e) ~ g", pl.DataFrame({"t": t, "e": e, "g": [1.0, 1, 0, 0, 0]})).coef[0])
+
+
+def test_batched_scan_equals_maxstat_on_tied_resamples():
+    rng = np.random.default_rng(3)
+    t, e = TIES["time"].to_numpy(), TIES["event"].to_numpy().astype(float)
+    x = TIES["marker"].to_numpy().astype(float)
+    idx = rng.integers(0, t.size, size=(20, t.size))
+    cut, stat, ok = scan_batch(x[idx], t[idx], e[idx], 0.1, 0.9)
+    assert ok.all()
+    for i in range(20):
+        d = pl.DataFrame({"t": t[idx[i]], "e": e[idx[i]], "x": x[idx[i]]})
+        r = maxstat("Surv(t, e) ~ x", d, pmethod="none")
+        assert cut[i] == r.estimate
+        assert stat[i] == pytest.approx(r.statistic, abs=1e-10)
+
+
+def test_bootstrap_reproducible_and_optimism_by_definition():
+    f = "Surv(time, event) ~ marker"
+    a = bootstrap_cutpoint(f, CONT, B=60, seed=42, window=1.0, published=2.5)
+    b = bootstrap_cutpoint(f, CONT, B=60, seed=42, window=1.0, published=2.5)
+    np.testing.assert_array_equal(a.cuts, b.cuts)
+    assert a.log_hr_corrected == b.log_hr_corrected
+    assert a.window == (1.5, 3.5)
+    ok = np.isfinite(a.cuts)
+    inside = (a.cuts[ok] >= 1.5) & (a.cuts[ok] <= 3.5)
+    assert a.share_in_window == pytest.approx(inside.mean())
+    # apparent HR = Cox at the maxstat cut on the data (R fixture)
+    cont = next(c for c in MS["maxstat"] if c["name"] == "cont")
+    assert a.cut == cont["estimate"] and a.log_hr_apparent == pytest.approx(cont["cox_coef"], abs=1e-7)
+    # replicate 1 by hand: same generator stream, maxstat on the resample, coxph on resample and original
+    rng = np.random.default_rng(42)
+    idx = rng.integers(0, CONT.height, size=(60, CONT.height))[0]
+    rs = CONT[idx]
+    r1 = maxstat(f, rs, pmethod="none")
+    assert a.cuts[0] == r1.estimate
+    boot = coxph("Surv(time, event) ~ hi", rs.with_columns(hi=(pl.col("marker") > r1.estimate).cast(pl.Int64)))
+    test = coxph("Surv(time, event) ~ hi", CONT.with_columns(hi=(pl.col("marker") > r1.estimate).cast(pl.Int64)))
+    assert a.log_hr_boot[0] == pytest.approx(boot.coef[0], abs=1e-7)
+    assert a.log_hr_test[0] == pytest.approx(test.coef[0], abs=1e-7)
+    fin = np.isfinite(a.log_hr_boot) & np.isfinite(a.log_hr_test)
+    assert a.optimism == pytest.approx(np.mean(a.log_hr_boot[fin] - a.log_hr_test[fin]))
+    assert a.log_hr_corrected == pytest.approx(a.log_hr_apparent - a.optimism)
+    assert a.tidy().height == 60 and a.glance()["B"][0] == 60
+
+
+def test_bootstrap_nlr13_counts_infinite_and_progress_callback():
+    seen = []
+    r = bootstrap_cutpoint("Surv(pfs, pfs_event) ~ nlr", N13, B=200, seed=1, window=(7.0, 9.0),
+                           progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (200, 200)
+    assert r.n_failed + r.n_infinite + int(np.sum(np.isfinite(r.log_hr_boot) & np.isfinite(r.log_hr_test))) == 200
+    assert r.n_infinite > 0  # 13 patients: many resamples separate completely
+    assert 0 <= r.share_in_window <= 1
+    assert "optimism-corrected" in repr(r)
+
+
+def test_bootstrap_progress_line_on_stderr(capsys):
+    bootstrap_cutpoint("Surv(pfs, pfs_event) ~ nlr", N13, B=5, seed=1, progress=True)
+    assert "bootstrap_cutpoint: 5/5 resamples" in capsys.readouterr().err
