@@ -166,3 +166,18 @@ def test_missing_rows_counted_and_bad_input_named():
     tiny = pl.DataFrame({"t": [1.0, 2, 3, 4], "e": [1, 1, 1, 1], "x": [1.0, 1, 2, 2]})
     with pytest.raises(ValueError, match="minprop too large"):
         maxstat("Surv(t, e) ~ x", tiny, minprop=0.9, maxprop=0.95)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_two_group_logrank_equals_nlrstats_survdiff(seed):
+    from nlrstats.cutpoint.maxstat import logrank_two_groups
+    from nlrstats.survival import survdiff
+    rng = np.random.default_rng(seed)
+    n = 80
+    t = np.round(rng.exponential(5, n), 0) + 1   # heavy ties
+    e = (rng.random(n) < 0.7).astype(float)
+    g = rng.random(n) < 0.4
+    chisq, p = logrank_two_groups(t, e, g)
+    sd = survdiff("Surv(t, e) ~ g", pl.DataFrame({"t": t, "e": e, "g": g}))
+    assert chisq == pytest.approx(sd.statistic, rel=1e-10)
+    assert p == pytest.approx(sd.p_value, rel=1e-10)

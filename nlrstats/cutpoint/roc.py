@@ -32,7 +32,7 @@ def _thresholds(values: np.ndarray, direction: str) -> np.ndarray:
         t1 = (lo + hi) / 2
         t2 = lo / 2 + hi / 2
     thr = np.where(np.abs(t1) > 1e100, t2, t1)
-    tied = np.flatnonzero(np.isin(thr, values))
+    tied = np.flatnonzero(np.isin(thr, u))
     for j in tied:  # adjacent doubles: the midpoint equals one of the two values
         if direction == "<" and thr[j] == u[j - 1]:
             thr[j] = u[j]
@@ -41,19 +41,24 @@ def _thresholds(values: np.ndarray, direction: str) -> np.ndarray:
     return thr
 
 
-def _placements(controls: np.ndarray, cases: np.ndarray, direction: str):
+def _placements(controls: np.ndarray, cases: np.ndarray, direction: str, ordered: bool = True):
     """DeLong (1988) placement values: for each case the share of controls it beats (ties 1/2),
-    for each control the share of cases that beat it."""
+    for each control the share of cases that beat it. ``ordered=False`` returns them in
+    sorted order (enough for the variance; pairing two markers needs input order)."""
     if direction == ">":
         controls, cases = -controls, -cases
-    sc, sx = np.sort(controls), np.sort(cases)
-    below = np.searchsorted(sc, cases, side="left")
-    equal = np.searchsorted(sc, cases, side="right") - below
-    x = (below + 0.5 * equal) / controls.size
-    above = cases.size - np.searchsorted(sx, controls, side="right")
-    equal_y = np.searchsorted(sx, controls, side="right") - np.searchsorted(sx, controls, side="left")
-    y = (above + 0.5 * equal_y) / cases.size
-    return x, y
+    oc, ox = np.argsort(controls, kind="stable"), np.argsort(cases, kind="stable")
+    sc, sx = controls[oc], cases[ox]
+    # sorted queries against sorted arrays: cache-friendly binary searches
+    lo_x, hi_x = np.searchsorted(sc, sx, side="left"), np.searchsorted(sc, sx, side="right")
+    x = (lo_x + 0.5 * (hi_x - lo_x)) / sc.size
+    lo_y, hi_y = np.searchsorted(sx, sc, side="left"), np.searchsorted(sx, sc, side="right")
+    y = (sx.size - hi_y + 0.5 * (hi_y - lo_y)) / sx.size
+    if not ordered:
+        return x, y
+    xo, yo = np.empty_like(x), np.empty_like(y)
+    xo[ox], yo[oc] = x, y
+    return xo, yo
 
 
 @dataclass(frozen=True, eq=False)  # holds arrays: identity equality
@@ -159,7 +164,7 @@ class RocResult(Result):
 
 
 def _levels(values: list, levels, name: str):
-    present = sorted({v for v in values if v is not None})
+    present = sorted(values)
     if levels is None:
         if len(present) != 2:
             raise ValueError(f"outcome '{name}' has {len(present)} distinct values "
@@ -206,14 +211,14 @@ def roc(outcome, marker, direction: str = "auto", data: pl.DataFrame | None = No
     xv = x.cast(pl.Float64).fill_nan(None)
     if xv.drop_nulls().is_infinite().any():
         raise ValueError(f"marker '{x_name}' has infinite values")
-    yl = y.to_list()
-    control, case = _levels(yl, levels, y_name)
-    xl = xv.to_list()
-    missing = np.array([a is None or b is None for a, b in zip(yl, xl)])
-    in_levels = np.array([v == control or v == case for v in yl]) & ~missing
-    rows = np.flatnonzero(in_levels)
-    is_case = np.array([yl[i] == case for i in rows], dtype=bool)
-    xs = np.array([xl[i] for i in rows], dtype=float)
+    n_input = y.len()
+    control, case = _levels(y.drop_nulls().unique().to_list(), levels, y_name)
+    missing = (y.is_null() | xv.is_null()).to_numpy()
+    is_ctrl = (y == control).fill_null(False).to_numpy()
+    is_cs = (y == case).fill_null(False).to_numpy()
+    rows = np.flatnonzero((is_ctrl | is_cs) & ~missing)
+    is_case = is_cs[rows]
+    xs = xv.to_numpy()[rows].astype(float)
     controls, cases = xs[~is_case], xs[is_case]
     if controls.size == 0:
         raise ValueError(f"no control observation (outcome '{y_name}' == {r_label(control)})")
@@ -239,7 +244,7 @@ def roc(outcome, marker, direction: str = "auto", data: pl.DataFrame | None = No
 
     lo = hi = None
     if nx > 1 and ny > 1:
-        px, py = _placements(controls, cases, direction)
+        px, py = _placements(controls, cases, direction, ordered=False)
         theta = float(px.mean())
         s = np.sum((px - theta) ** 2) / (nx - 1) / nx + np.sum((py - theta) ** 2) / (ny - 1) / ny
         z = special.ndtri(1 - (1 - conf_level) / 2)
@@ -249,9 +254,9 @@ def roc(outcome, marker, direction: str = "auto", data: pl.DataFrame | None = No
     return RocResult(auc=auc, conf_low=lo, conf_high=hi, direction=direction,
                      levels=(r_label(control), r_label(case)), conf_level=conf_level,
                      n_controls=int(ny), n_cases=int(nx), n_missing=n_missing,
-                     n_other_level=int(len(yl) - n_missing - rows.size), marker=x_name, outcome=y_name,
+                     n_other_level=int(n_input - n_missing - rows.size), marker=x_name, outcome=y_name,
                      thresholds=thr, sensitivities=se, specificities=sp, controls=controls, cases=cases,
-                     rows=rows, is_case=is_case, n_input=len(yl))
+                     rows=rows, is_case=is_case, n_input=n_input)
 
 
 @dataclass(frozen=True)
