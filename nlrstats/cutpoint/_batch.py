@@ -34,7 +34,7 @@ def scan_batch(x: np.ndarray, t: np.ndarray, e: np.ndarray, minprop: float, maxp
     or no events (its cut and statistic are NaN).
     """
     b, n = x.shape
-    ot = np.argsort(t, axis=1, kind="stable")
+    ot = np.argsort(t, axis=1)
     ts = np.take_along_axis(t, ot, axis=1)
     es = np.take_along_axis(e, ot, axis=1)
     _, end = tie_bounds(ts)
@@ -44,7 +44,7 @@ def scan_batch(x: np.ndarray, t: np.ndarray, e: np.ndarray, minprop: float, maxp
     scores = np.empty_like(ssorted)
     np.put_along_axis(scores, ot, ssorted, axis=1)
 
-    xo = np.argsort(x, axis=1, kind="stable")
+    xo = np.argsort(x, axis=1)
     xs = np.take_along_axis(x, xo, axis=1)
     ys = np.take_along_axis(scores, xo, axis=1)
     k = np.arange(1, n)                          # m = k patients at or below xs[k - 1]
@@ -100,7 +100,7 @@ def cox_binary_batch(t: np.ndarray, e: np.ndarray, g: np.ndarray, eps: float = 1
     Rows need not be sorted. Monotone likelihoods (all deaths in one group of every
     informative risk set) give ``+inf`` / ``-inf``, as the limit R's estimate runs towards.
     """
-    o = np.argsort(t, axis=1, kind="stable")
+    o = np.argsort(t, axis=1)
     t, e, g = (np.take_along_axis(a, o, axis=1).astype(float) for a in (t, e, g))
     a0, a1 = _efron_rows(t, e, g)
     w = e

@@ -47,7 +47,7 @@ def _placements(controls: np.ndarray, cases: np.ndarray, direction: str, ordered
     sorted order (enough for the variance; pairing two markers needs input order)."""
     if direction == ">":
         controls, cases = -controls, -cases
-    oc, ox = np.argsort(controls, kind="stable"), np.argsort(cases, kind="stable")
+    oc, ox = np.argsort(controls), np.argsort(cases)
     sc, sx = controls[oc], cases[ox]
     # sorted queries against sorted arrays: cache-friendly binary searches
     lo_x, hi_x = np.searchsorted(sc, sx, side="left"), np.searchsorted(sc, sx, side="right")
