@@ -16,6 +16,8 @@ from nlrstats.formula import FormulaError
 FIX = Path(__file__).parent / "fixtures"
 MS = json.loads((FIX / "cutpoint_maxstat.json").read_text())
 DATA = {k: pl.read_csv(FIX / f"cutpoint_data_{k}.csv") for k in ("ties", "cont", "nlr13")}
+DATA["fukuda"] = pl.read_csv(Path(__file__).parents[1] / "data" / "fukuda2020_reconstructed.csv").with_columns(
+    nlr=pl.col("neutrophils_d0") / pl.col("lymphocytes_d0"))
 CASES = {c["name"]: c for c in MS["maxstat"]}
 
 
@@ -24,6 +26,9 @@ def _data(name):
 
 
 def _formula(name):
+    if name.startswith("fukuda"):
+        ep = name.split("_")[1]
+        return f"Surv({ep}_months, {ep}_event) ~ nlr"
     return "Surv(pfs, pfs_event) ~ nlr" if name.startswith("nlr13") else "Surv(time, event) ~ marker"
 
 
@@ -45,6 +50,8 @@ def test_logrank_scores_match_exactranktests(name):
     c = CASES[name]
     d = _data(name)
     tcol, ecol = ("pfs", "pfs_event") if name.startswith("nlr13") else ("time", "event")
+    if name.startswith("fukuda"):
+        tcol, ecol = (f"{name.split('_')[1]}_{s}" for s in ("months", "event"))
     s = logrank_scores(d[tcol].to_numpy().astype(float), d[ecol].to_numpy().astype(float))
     np.testing.assert_allclose(s, c["scores"], rtol=0, atol=1e-12)
 
@@ -181,3 +188,14 @@ def test_two_group_logrank_equals_nlrstats_survdiff(seed):
     sd = survdiff("Surv(t, e) ~ g", pl.DataFrame({"t": t, "e": e, "g": g}))
     assert chisq == pytest.approx(sd.statistic, rel=1e-10)
     assert p == pytest.approx(sd.p_value, rel=1e-10)
+
+
+def test_reconstructed_cohort_through_load_cohort():
+    from nlrstats.cohort import load_cohort
+    d = load_cohort(Path(__file__).parents[1] / "data" / "fukuda2020_reconstructed.csv").data
+    for ep in ("pfs", "os"):
+        c = CASES[f"fukuda_{ep}"]
+        r = maxstat(f"Surv({ep}_months, {ep}_event) ~ nlr_d0", d, pmethod="Lau94")
+        assert r.estimate == pytest.approx(c["estimate"], rel=1e-12)
+        assert r.p_value == pytest.approx(c["Lau94"]["p_value"], abs=1e-9)
+        assert r.p_value_unadjusted == pytest.approx(c["survdiff_p"], rel=1e-9)

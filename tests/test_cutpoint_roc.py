@@ -14,6 +14,9 @@ RF = json.loads((FIX / "cutpoint_roc.json").read_text())
 TIES = pl.read_csv(FIX / "cutpoint_data_ties.csv")
 CONT = pl.read_csv(FIX / "cutpoint_data_cont.csv")
 N13 = pl.read_csv(FIX / "cutpoint_data_nlr13.csv")
+FK = pl.read_csv(Path(__file__).parents[1] / "data" / "fukuda2020_reconstructed.csv").with_columns(
+    nlr=pl.col("neutrophils_d0") / pl.col("lymphocytes_d0"), plr=pl.col("platelets_d0") / pl.col("lymphocytes_d0"),
+    dc=pl.col("best_response").is_in(["CR", "PR", "SD"]))
 
 CALLS = {
     "ties_auto": lambda: roc(((TIES["marker"] > 6) & (TIES["event"] == 1)).to_numpy(), TIES["marker"].to_numpy()),
@@ -22,6 +25,7 @@ CALLS = {
     "cont_dc_levels": lambda: roc("dc", "marker", data=CONT, levels=(1, 0)),
     "nlr13_dc": lambda: roc("dc", "nlr", data=N13),
     "nlr13_dc_plr": lambda: roc("dc", "plr", data=N13),
+    "fukuda_dc": lambda: roc("dc", "nlr", data=FK),
 }
 FIXTURES = {c["name"]: c for c in RF["roc"]}
 
@@ -73,7 +77,8 @@ def test_at_paper_convention_counts_nlr_8_as_high():
     assert up.at(8)["sensitivity"][0] == pytest.approx(3 / 4)
 
 
-@pytest.mark.parametrize("i,m1,m2,data", [(0, "marker", "marker2", CONT), (1, "nlr", "plr", N13)])
+@pytest.mark.parametrize("i,m1,m2,data", [(0, "marker", "marker2", CONT), (1, "nlr", "plr", N13),
+                                           (2, "nlr", "plr", FK)])
 def test_roc_test_matches_proc(i, m1, m2, data):
     c = RF["roc_test"][i]
     t = roc_test(roc("dc", m1, data=data), roc("dc", m2, data=data))

@@ -85,7 +85,15 @@ one_maxstat <- function(name, d, formula, minprop, maxprop, tvar, evar, xvar) {
   res
 }
 
+# the bundled reconstructed cohort (Fukuda et al. 2020): NLR = neutrophils / lymphocytes at day 0
+fk <- read.csv("data/fukuda2020_reconstructed.csv")
+fk$nlr <- fk$neutrophils_d0 / fk$lymphocytes_d0
+fk$plr <- fk$platelets_d0 / fk$lymphocytes_d0
+fk$dc <- fk$best_response %in% c("CR", "PR", "SD")
+
 ms <- list(
+  one_maxstat("fukuda_pfs", fk, Surv(pfs_months, pfs_event) ~ nlr, 0.1, 0.9, "pfs_months", "pfs_event", "nlr"),
+  one_maxstat("fukuda_os", fk, Surv(os_months, os_event) ~ nlr, 0.1, 0.9, "os_months", "os_event", "nlr"),
   one_maxstat("ties", ties, Surv(time, event) ~ marker, 0.1, 0.9, "time", "event", "marker"),
   one_maxstat("ties_20_80", ties, Surv(time, event) ~ marker, 0.2, 0.8, "time", "event", "marker"),
   one_maxstat("ties_0_1", ties, Surv(time, event) ~ marker, 0, 1, "time", "event", "marker"),
@@ -125,6 +133,7 @@ one_roc <- function(name, response, predictor, ..., at = 8) {
 }
 
 rocs <- list(
+  one_roc("fukuda_dc", fk$dc, fk$nlr, at = 8),
   one_roc("ties_auto", ties$marker > 6 & ties$event == 1, ties$marker, at = 6),
   one_roc("cont_dc", cont$dc, cont$marker, at = 5),
   one_roc("cont_dc_lt", cont$dc, cont$marker, direction = "<", at = 5),
@@ -142,6 +151,11 @@ t2 <- roc.test(roc(nlr13$dc, nlr13$nlr, quiet = TRUE), roc(nlr13$dc, nlr13$plr, 
                method = "delong", paired = TRUE)
 tests[[2]] <- list(name = "nlr13_nlr_plr", statistic = unname(t2$statistic), p_value = t2$p.value,
                    estimate = unname(t2$estimate), conf_low = t2$conf.int[1], conf_high = t2$conf.int[2])
+
+t3 <- roc.test(roc(fk$dc, fk$nlr, quiet = TRUE), roc(fk$dc, fk$plr, quiet = TRUE),
+               method = "delong", paired = TRUE)
+tests[[3]] <- list(name = "fukuda_nlr_plr", statistic = unname(t3$statistic), p_value = t3$p.value,
+                   estimate = unname(t3$estimate), conf_low = t3$conf.int[1], conf_high = t3$conf.int[2])
 
 write(toJSON(list(roc = rocs, roc_test = tests), digits = NA, auto_unbox = TRUE, pretty = TRUE),
       file.path(out, "cutpoint_roc.json"))
