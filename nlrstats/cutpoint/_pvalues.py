@@ -88,7 +88,9 @@ def p_exact_gauss(b: float, n: int, m: np.ndarray, nodes: int | None = None) -> 
     if smin == 0:
         raise ValueError("exactGauss: two candidate cuts give identical groups")
     if nodes is None:
-        nodes = int(min(max(64, math.ceil(3.0 * 2 * b / smin)), 100000))
+        # Gauss-Legendre spacing mid-interval is ~pi b / nodes; 0.75 sigma resolves the narrowest
+        # Gaussian kernel to ~1e-13 (trapezoid-type error exp(-2 pi^2 (sigma / h)^2)).
+        nodes = int(min(max(48, math.ceil(math.pi * b / (0.75 * smin))), 100000))
     work = rho.size * nodes ** 2
     if work > EXACT_GAUSS_MAX_WORK:
         raise ValueError(f"exactGauss is not feasible here ({m.size} cuts need about {work:.1e} "

@@ -178,6 +178,8 @@ def bootstrap_cutpoint(formula: str, data, B: int = 1000, seed: int | None = Non
     n = t.size
     if B < 1:
         raise ValueError(f"B must be at least 1, got {B}")
+    if isinstance(window, list):
+        window = tuple(window)
     if window is not None and not isinstance(window, tuple):
         if published is None:
             raise ValueError("a window half-width needs the published cut")
