@@ -25,6 +25,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_survival.py
 	$(PY) benchmarks/bench_table_one.py
+	$(PY) benchmarks/bench_cutpoint.py
 
 clean:
 	rm -rf _output .pytest_cache

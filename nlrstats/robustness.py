@@ -73,10 +73,19 @@ class CutpointSection(Result):
                               "youden_specificity": _first(y, "specificity"), "direction": r.direction,
                               "sensitivity_at_published": _first(at, "sensitivity"),
                               "specificity_at_published": _first(at, "specificity")}
-        out["bootstrap"] = None if self.bootstrap is None else self.bootstrap.to_dict()
+        out["bootstrap"] = None if self.bootstrap is None else _bootstrap_dict(self.bootstrap)
         out["published"] = self.published
         out["window"] = list(self.window)
         return out
+
+
+def _bootstrap_dict(b) -> dict:
+    q = dict(b.cut_quantiles((0.25, 0.5, 0.75)).iter_rows())
+    valid = int(b.B - b.n_failed)
+    return {"B": b.B, "seed": b.seed, "cut": b.cut, "window": list(b.window) if b.window else None,
+            "share_in_window": b.share_in_window, "cut_q25": q.get(0.25), "cut_median": q.get(0.5),
+            "cut_q75": q.get(0.75), "hr_apparent": b.hr_apparent, "hr_corrected": b.hr_corrected,
+            "n_failed": b.n_failed, "n_infinite": b.n_infinite, "n_valid": valid}
 
 
 def _first(obj, key):

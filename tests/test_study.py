@@ -137,3 +137,13 @@ def test_cutpoint_section_matches_r(results, root):
     assert cp["roc_dcr"]["direction"] == r["roc_dcr"]["direction"]
     assert cp["roc_dcr"]["sensitivity_at_published"] == pytest.approx(8 / 9)  # 8 of 9 controlled have NLR < 8
     assert cp["roc_dcr"]["specificity_at_published"] == pytest.approx(3 / 4)  # 3 of 4 uncontrolled have NLR >= 8
+
+
+def test_bootstrap_section_reproducible(bundled):
+    a = analyze(bundled, bootstrap=60, seed=5).to_dict()["cutpoint"]["bootstrap"]
+    b = analyze(bundled, bootstrap=60, seed=5).to_dict()["cutpoint"]["bootstrap"]
+    assert a == b and a["B"] == 60 and a["window"] == [6.0, 10.0]
+    assert 0 <= a["share_in_window"] <= 1 and a["n_infinite"] <= a["n_valid"] <= 60
+    assert a["cut_q25"] <= a["cut_median"] <= a["cut_q75"]
+    assert a["cut"] == pytest.approx(analyze(bundled, bootstrap=0).to_dict()["cutpoint"]["pfs"]["cut"])
+    assert analyze(bundled, bootstrap=60, seed=6).to_dict()["cutpoint"]["bootstrap"] != a
