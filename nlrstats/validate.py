@@ -57,13 +57,14 @@ class CohortError(ValueError):
 
 
 def _rows_where(df: pl.DataFrame, mask: pl.Series, column: str, expected: str,
-                value_col: str | None = None) -> list[Problem]:
+                raw: pl.DataFrame | None = None) -> list[Problem]:
+    """Problems for the rows where ``mask`` holds; values are shown as the file wrote them (``raw``)."""
     sub = df.filter(mask)
     if sub.height == 0:
         return []
-    ids = sub["patient_id"].to_list() if "patient_id" in sub.columns else [None] * sub.height
-    vals = sub[value_col or column].cast(pl.String).to_list() if (value_col or column) in sub.columns \
-        else [None] * sub.height
+    ids = sub["patient_id"].cast(pl.String).to_list() if "patient_id" in sub.columns else [None] * sub.height
+    source = (raw if raw is not None else df).filter(mask)
+    vals = source[column].cast(pl.String).to_list() if column in source.columns else [None] * sub.height
     return [Problem(r, i, column, v, expected) for r, i, v in zip(sub["_row"].to_list(), ids, vals)]
 
 
@@ -155,32 +156,33 @@ def convert_and_check(raw: pl.DataFrame, mapping: Mapping) -> tuple[pl.DataFrame
     typed = df.with_columns([v.alias(k) for k, v in out.items()])
     if "patient_id" in typed.columns:
         typed = typed.with_columns(pl.col("patient_id").cast(pl.String))
-    problems += _range_checks(typed, mapping)
+    problems += _range_checks(typed, mapping, raw)
     return typed, problems
 
 
-def _range_checks(df: pl.DataFrame, mapping: Mapping) -> list[Problem]:
+def _range_checks(df: pl.DataFrame, mapping: Mapping, raw: pl.DataFrame) -> list[Problem]:
     problems: list[Problem] = []
     cols = set(df.columns)
     for t in TIME_COLUMNS:
         if t in cols and df[t].dtype.is_numeric():
-            problems += _rows_where(df, df[t] < 0, t, "a time >= 0")
+            problems += _rows_where(df, df[t] < 0, t, "a time >= 0", raw)
     if {"pfs_months", "os_months"} <= cols and df["pfs_months"].dtype.is_numeric() \
             and df["os_months"].dtype.is_numeric():
         longer = df["pfs_months"] > df["os_months"] + _PFS_OS_TOLERANCE
         sub = df.filter(longer)
+        raw_pfs = raw.filter(longer)["pfs_months"].cast(pl.String)
         for r, i, p, o in zip(sub["_row"], sub["patient_id"] if "patient_id" in cols else [None] * sub.height,
-                              sub["pfs_months"], sub["os_months"]):
-            problems.append(Problem(r, i, "pfs_months", f"{p:g}",
+                              raw_pfs, sub["os_months"]):
+            problems.append(Problem(r, i, "pfs_months", p,
                                     f"PFS no longer than OS ({o:g} months) beyond 0.01 month"))
     for day in ("d0", "d14"):
         lym = f"lymphocytes_{day}"
         if lym in cols and df[lym].dtype.is_numeric():
-            problems += _rows_where(df, df[lym] <= 0, lym, "a count > 0 (NLR is undefined otherwise)")
+            problems += _rows_where(df, df[lym] <= 0, lym, "a count > 0 (NLR is undefined otherwise)", raw)
     if {"wbc", "neutrophils_d0"} <= cols and df["wbc"].dtype.is_numeric() \
             and df["neutrophils_d0"].dtype.is_numeric():
         problems += _rows_where(df, df["wbc"] <= df["neutrophils_d0"], "wbc",
-                                "a white cell count above neutrophils_d0 (dNLR is undefined otherwise)")
+                                "a white cell count above neutrophils_d0 (dNLR is undefined otherwise)", raw)
     for name in cols:
         spec = COLUMNS.get(name)
         if spec is None or spec.plausible is None or not df[name].dtype.is_numeric():
@@ -194,8 +196,9 @@ def _range_checks(df: pl.DataFrame, mapping: Mapping) -> list[Problem]:
         hint = ""
         if name in COUNT_COLUMNS:
             hint = _unit_hint(name, df.filter(out_of_range)[name], mapping.count_factor)
-            declared = f" for the declared unit {mapping.counts_unit}"
+            declared = " 10^9/L" + (f" after conversion from the declared unit {mapping.counts_unit}"
+                                     if mapping.counts_unit != "10^9/L" else "")
         else:
             declared = f" ({spec.unit})" if spec.unit else ""
-        problems += _rows_where(df, out_of_range, name, f"a value in [{lo:g}, {hi:g}]{declared}{hint}")
+        problems += _rows_where(df, out_of_range, name, f"a value in [{lo:g}, {hi:g}]{declared}{hint}", raw)
     return problems

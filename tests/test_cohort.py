@@ -98,7 +98,7 @@ def test_unknown_response_code(tmp_path):
 
 def test_counts_in_wrong_unit_hint(tmp_path):
     err, msg = problems_of(tmp_path, neutrophils_d0=["4500", "6.0", "9.0"])
-    assert "line 2 (patient_id P1), column neutrophils_d0" in msg
+    assert "line 2 (patient_id P1), column neutrophils_d0: value '4500'" in msg  # as the file wrote it
     assert "looks like cells/uL" in msg
 
 

@@ -120,3 +120,18 @@ def test_no_patient_identifiers_unless_listing(replication, validation, bundled,
     listed = render_document(root / "reports" / "replication.qmd", params={"listing": True, "bootstrap": 0},
                              to="html", engine="builtin", output_dir=tmp_path, quiet=True)
     assert all(i in listed.read_text(encoding="utf-8") for i in ids)
+
+
+def test_render_rejects_bad_data_before_rendering(tmp_path):
+    import subprocess
+    import sys
+    bad = tmp_path / "bad.csv"
+    bad.write_text("patient_id,best_response,pfs_months,pfs_event,os_months,os_event,neutrophils_d0,lymphocytes_d0\n"
+                   "A,PR,3,1,2,1,4,1.2\nB,XX,1,1,5,1,4,0\n")
+    res = subprocess.run([sys.executable, "-m", "nlrstats.cli", "render", "validation", "--data", str(bad),
+                          "--output-dir", str(tmp_path / "out")], capture_output=True, text=True)
+    assert res.returncode == 1
+    assert "nothing was rendered" in res.stderr and "Traceback" not in res.stderr
+    assert "line 3 (patient_id B), column best_response" in res.stderr
+    assert "line 2 (patient_id A), column pfs_months" in res.stderr
+    assert not (tmp_path / "out").exists()

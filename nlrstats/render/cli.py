@@ -154,6 +154,17 @@ def _params_from_args(args: argparse.Namespace, cwd: Path) -> dict[str, Any]:
     return params
 
 
+def _validate_data(params: dict) -> None:
+    """Check a cohort file before any kernel starts, so a bad file fails fast with its problem list."""
+    if params.get("data") is None:
+        return
+    from nlrstats.cohort import CohortError, MappingError, load_cohort
+    try:
+        load_cohort(params["data"], mapping=params.get("mapping"), cutoff=float(params.get("cutoff", 8.0)))
+    except (CohortError, MappingError, FileNotFoundError) as exc:
+        raise RenderError(f"the data cannot be used, nothing was rendered:\n{exc}") from None
+
+
 def run_render(args: argparse.Namespace) -> int:
     """Render the reports named in ``args``; 0 on success, 1 with the error on stderr otherwise."""
     from nlrstats.render.document import render_document
@@ -162,6 +173,7 @@ def run_render(args: argparse.Namespace) -> int:
     try:
         reports = resolve_reports(args.reports, cwd)
         params = _params_from_args(args, cwd)
+        _validate_data(params)
         output_dir = (cwd / args.output_dir).resolve() if args.output_dir else "_output"
         for report in reports:
             out = render_document(report, params=params, to=args.to, engine=args.engine,
