@@ -207,6 +207,12 @@ class StudyResults(Result):
             lr = e["logrank"]["p_value"] if e["logrank"] else None
             lines.append(f"median {ep.upper()} {med(e['median'].get('low'))} vs {med(e['median'].get('high'))} "
                          f"months, log-rank p = {pval(lr)}")
+        cp = d.get("cutpoint") or {}
+        for ep in ("pfs", "os"):
+            m = cp.get(ep)
+            if m:
+                lines.append(f"data-driven {ep.upper()} cut {m['cut']:.2f}: naive p = {pval(m['p_value_unadjusted'])}, "
+                             f"adjusted for the search p = {pval(m['p_value'])} ({m['pmethod']})")
         agree = self.compare_published()
         lines.append(f"published numbers reproduced: {int(agree['agrees'].sum())}/{agree.height}")
         return "\n".join(lines)
