@@ -54,32 +54,56 @@ class _Wavelet:
             if b:
                 seq = np.concatenate((seq[~bits], seq[bits]))
 
-    def less_equal(self, lo: np.ndarray, hi: np.ndarray, r: np.ndarray):
-        """(count < r, count == r) among positions [lo, hi)."""
-        lo = lo.astype(np.int32)
+    def prefix(self, hi: np.ndarray, r: np.ndarray, nuniq: int):
+        """(count < r, count == r) among positions [0, hi), for ranks r < nuniq.
+
+        A query starting at 0 walks the matrix with a lower end that depends on r alone:
+        its contribution is tabulated once over the nuniq ranks, so each level costs one
+        gather (``ones[hi]``) per query instead of two.
+        """
         hi = hi.astype(np.int32)
         r = r.astype(np.int32)
+        v = np.arange(nuniq, dtype=np.int32)
+        lo_v = np.zeros(nuniq, dtype=np.int32)
+        less_v = np.zeros(nuniq, dtype=np.int32)
         less = np.zeros(len(r), dtype=np.int32)
         for b, ones, nz in self.levels:
+            bv = ((v >> b) & 1).astype(bool)
+            olo = ones[lo_v]
+            zlo = lo_v - olo
+            less_v += np.where(bv, zlo, 0).astype(np.int32, copy=False)
+            lo_v = np.where(bv, olo + nz, zlo).astype(np.int32, copy=False)
             bit = ((r >> b) & 1).astype(bool)
-            olo, ohi = ones[lo], ones[hi]
-            zlo = lo - olo
+            ohi = ones[hi]
             zhi = hi - ohi
-            less += np.where(bit, zhi - zlo, 0).astype(np.int32, copy=False)
-            lo = np.where(bit, olo + nz, zlo).astype(np.int32, copy=False)
+            less += np.where(bit, zhi, 0).astype(np.int32, copy=False)
             hi = np.where(bit, ohi + nz, zhi).astype(np.int32, copy=False)
-        return less.astype(np.int64), (hi - lo).astype(np.int64)
+        less -= less_v[r]
+        return less.astype(np.int64), (hi - lo_v[r]).astype(np.int64)
+
+    def less_equal(self, lo: np.ndarray, hi: np.ndarray, r: np.ndarray, nuniq: int):
+        """(count < r, count == r) among positions [lo, hi)."""
+        less, eq = self.prefix(hi, r, nuniq)
+        if lo.any():
+            less0, eq0 = self.prefix(lo, r, nuniq)
+            less -= less0
+            eq -= eq0
+        return less, eq
 
 
 def _dense_rank(x: np.ndarray):
-    o = np.argsort(x)
-    xs = x[o]
+    """Ranks 0..u-1 of the distinct values of x (ties share a rank)."""
+    xs = np.sort(x)  # a value sort; the argsort is needed only when there are many distinct values
     brk = np.empty(len(x), dtype=bool)
     brk[0] = True
     np.not_equal(xs[1:], xs[:-1], out=brk[1:])
+    u = xs[brk]
+    if len(u) <= 65536:  # searching a short table beats an argsort of n
+        return np.searchsorted(u, x), len(u)
+    o = np.argsort(x)
     r = np.empty(len(x), dtype=np.int64)
     r[o] = np.cumsum(brk) - 1
-    return r, int(brk.sum())
+    return r, len(u)
 
 
 def concordance(time, event, lp, strata=None, std_err: bool = True, method: str = "auto") -> Concordance:
@@ -196,7 +220,7 @@ def concordance_sorted(t, e, lp, s=None, std_err: bool = True, method: str = "au
         # 1) each event against later subjects: positions [stratum start, tie-group start)
         g = gstart[evpos]
         lo = sfirst[evpos]
-        less, eq = wm.less_equal(lo, g, re)
+        less, eq = wm.less_equal(lo, g, re, nuniq)
         tot = g - lo
     conc_e = less.astype(float)
     tie_e = eq.astype(float)
@@ -224,13 +248,18 @@ def concordance_sorted(t, e, lp, s=None, std_err: bool = True, method: str = "au
     if use_blocks:
         conc, disc, tie = gt2b.astype(float), less2b.astype(float), eq2b.astype(float)
     else:
-        og = np.argsort(g, kind="stable")
-        gs, rs_ = g[og], re[og]
-        wm2 = _Wavelet(rs_, nbits)
-        lo2 = np.searchsorted(gs, pos, side="right")
-        hi2 = np.searchsorted(gs, slast - 1, side="right")
+        # events are in position order and their tie-group starts g are nondecreasing
+        wm2 = _Wavelet(re, nbits)
+        lo2 = np.cumsum(np.bincount(g, minlength=n))  # events with g <= pos
+        hi2 = lo2[slast - 1]
         hi2 = np.maximum(hi2, lo2)
-        less2, eq2 = wm2.less_equal(lo2, hi2, r)
+        if s is None:  # the whole event list: counts from the rank histogram
+            hist = np.bincount(re, minlength=nuniq)
+            less_all = np.cumsum(hist) - hist
+            lessp, eqp = wm2.prefix(lo2, r, nuniq)
+            less2, eq2 = less_all[r] - lessp, hist[r] - eqp
+        else:
+            less2, eq2 = wm2.less_equal(lo2, hi2, r, nuniq)
         conc = (hi2 - lo2 - less2 - eq2).astype(float)
         disc = less2.astype(float)
         tie = eq2.astype(float)
