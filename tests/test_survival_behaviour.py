@@ -258,7 +258,7 @@ def _brute_concordance(time, event, lp, strata):
     return c, d, tx, ty, (somer + 1) / 2, math.sqrt((dfb ** 2).sum() / 4)
 
 
-@pytest.mark.parametrize("method", ["blocks", "wavelet"])
+@pytest.mark.parametrize("method", ["blocks", "wavelet", "chunks"])
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_concordance_matches_brute_force(seed, method):
     rng = np.random.default_rng(seed)
@@ -313,3 +313,19 @@ def test_negative_times_take_the_argsort_path():
     assert a["estimate"].to_list() == pytest.approx(b["estimate"].to_list(), rel=1e-15)
     assert survdiff("Surv(t, e) ~ g", d).statistic == pytest.approx(
         survdiff("Surv(t, e) ~ g", shifted).statistic, rel=1e-12)
+
+
+@pytest.mark.parametrize("stratified", [False, True])
+def test_concordance_methods_agree_beyond_one_chunk(stratified):
+    # thousands of rows: many 32-position chunks, near-tied and tied times, few lp values
+    rng = np.random.default_rng(7)
+    n = 3000
+    time = np.round(rng.exponential(10, n), 1)
+    event = rng.integers(0, 2, n)
+    lp = rng.integers(0, 37, n) * 0.25
+    strata = rng.integers(0, 3, n) if stratified else None
+    res = [concordance(time, event, lp, strata, method=m) for m in ("blocks", "wavelet", "chunks")]
+    for r in res[1:]:
+        assert (r.concordant, r.discordant, r.tied_x, r.tied_y, r.tied_xy) == \
+            (res[0].concordant, res[0].discordant, res[0].tied_x, res[0].tied_y, res[0].tied_xy)
+        assert r.std_error == pytest.approx(res[0].std_error, rel=1e-12)

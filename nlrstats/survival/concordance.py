@@ -91,6 +91,62 @@ class _Wavelet:
         return less, eq
 
 
+class _Chunks:
+    """Rank counts in position prefixes for few distinct ranks: per 32-position chunk and rank,
+    counts before the chunk plus a bitmask of the chunk's positions (popcount of the part below
+    the query position). O(n + n/32 x ranks) to build, O(1) per query, exact integers throughout.
+    """
+
+    WIDTH = 32
+
+    def __init__(self, ranks: np.ndarray, nuniq: int):
+        n = len(ranks)
+        u = self.u = nuniq
+        nch = self.nch = n // self.WIDTH + 1
+        pos = np.arange(n)
+        # rank-major cells (rank, chunk): both running sums then run along contiguous memory
+        key = ranks * nch + (pos >> 5)
+        G = np.bincount(key, minlength=u * nch).reshape(u, nch)
+        heq = np.empty((u, nch), dtype=np.int32)
+        heq[:, 0] = 0
+        np.cumsum(G[:, :-1], axis=1, out=heq[:, 1:])
+        # distinct powers of two below 2^32 add exactly in float64: the sum is the bitwise or
+        bits = np.tile(np.ldexp(1.0, np.arange(32)), nch)[:n]
+        E = np.bincount(key, weights=bits, minlength=u * nch).astype(np.uint32).reshape(u, nch)
+        hless = np.empty_like(heq)
+        mless = np.empty_like(E)
+        hless[0] = 0
+        mless[0] = 0
+        if u <= 4096:  # row additions are SIMD; a cumsum down the rank axis is strided
+            for v in range(1, u):
+                np.add(hless[v - 1], heq[v - 1], out=hless[v])
+                np.add(mless[v - 1], E[v - 1], out=mless[v])  # disjoint bits: sum = or
+        else:
+            np.cumsum(heq[:-1], axis=0, out=hless[1:])
+            np.cumsum(E[:-1], axis=0, out=mless[1:])
+        self.heq, self.hless, self.eqm, self.mless = heq.ravel(), hless.ravel(), E.ravel(), mless.ravel()
+
+    @staticmethod
+    def cells(n: int, nuniq: int) -> int:
+        return (n // 32 + 1) * nuniq
+
+    def prefix(self, hi: np.ndarray, r: np.ndarray, nuniq: int):
+        """(count < r, count == r) among positions [0, hi)."""
+        idx = r * self.nch + (hi >> 5)
+        low = np.left_shift(np.uint32(1), (hi & 31).astype(np.uint32)) - np.uint32(1)
+        less = self.hless[idx] + np.bitwise_count(self.mless[idx] & low)
+        eq = self.heq[idx] + np.bitwise_count(self.eqm[idx] & low)
+        return less.astype(np.int64), eq.astype(np.int64)
+
+    def less_equal(self, lo: np.ndarray, hi: np.ndarray, r: np.ndarray, nuniq: int):
+        less, eq = self.prefix(hi, r, nuniq)
+        if lo.any():
+            less0, eq0 = self.prefix(lo, r, nuniq)
+            less -= less0
+            eq -= eq0
+        return less, eq
+
+
 def _dense_rank(x: np.ndarray):
     """Ranks 0..u-1 of the distinct values of x (ties share a rank)."""
     xs = np.sort(x)  # a value sort; the argsort is needed only when there are many distinct values
@@ -116,7 +172,8 @@ def concordance(time, event, lp, strata=None, std_err: bool = True, method: str 
     return concordance_sorted(time[order], ev[order], np.asarray(lp, dtype=float)[order], s, std_err, method)
 
 
-_MAX_CELLS = 3_000_000  # time blocks x distinct lp values for the histogram method
+_MAX_CELLS = 3_000_000
+_MAX_CHUNK_CELLS = 8_000_000  # 32-position chunks x distinct lp values  # time blocks x distinct lp values for the histogram method
 
 
 def _block_counts(blk, sblk, e, r, nblock, nuniq):
@@ -213,10 +270,12 @@ def concordance_sorted(t, e, lp, s=None, std_err: bool = True, method: str = "au
     cells = nblock * nuniq
     # histograms cost ~10 passes over the cells, the wavelet ~25 passes over n per bit
     use_blocks = (cells <= _MAX_CELLS and cells <= n * nbits) if method == "auto" else method == "blocks"
+    # few distinct lp values and many times: chunk bitmasks (O(1) per query) beat the wavelet's log u levels
+    use_chunks = (_Chunks.cells(n, nuniq) <= _MAX_CHUNK_CELLS) if method == "auto" else method == "chunks"
     if use_blocks:
         less, eq, tot, gt2b, less2b, eq2b = _block_counts(blk, ss[np.flatnonzero(b)], e, r, nblock, nuniq)
     else:
-        wm = _Wavelet(r, nbits)
+        wm = _Chunks(r, nuniq) if use_chunks else _Wavelet(r, nbits)
         # 1) each event against later subjects: positions [stratum start, tie-group start)
         g = gstart[evpos]
         lo = sfirst[evpos]
@@ -249,7 +308,7 @@ def concordance_sorted(t, e, lp, s=None, std_err: bool = True, method: str = "au
         conc, disc, tie = gt2b.astype(float), less2b.astype(float), eq2b.astype(float)
     else:
         # events are in position order and their tie-group starts g are nondecreasing
-        wm2 = _Wavelet(re, nbits)
+        wm2 = _Chunks(re, nuniq) if use_chunks else _Wavelet(re, nbits)
         lo2 = np.cumsum(np.bincount(g, minlength=n))  # events with g <= pos
         hi2 = lo2[slast - 1]
         hi2 = np.maximum(hi2, lo2)
