@@ -45,6 +45,15 @@ class RiskSets:
     tied_dead: np.ndarray  # sorted positions of deaths in blocks with tied deaths
     tied_start: np.ndarray  # offsets of those blocks in ``tied_dead``
     extra_tied: np.ndarray  # index among tied blocks of each Efron k >= 1 term
+    # Cumulative-sum layout: columns of the running sums read at each death block's end, before
+    # its deaths and before its stratum; with ``seg`` the sums run over segments (the censored
+    # and the dead part of each time block) instead of subjects. ``dcol`` is None when the deaths
+    # of a block are not its last rows (times merged by timefix): death sums then come from ``dead``.
+    seg: np.ndarray | None = None
+    ecol: np.ndarray | None = None
+    bcol: np.ndarray | None = None
+    dcol: np.ndarray | None = None
+    tied: np.ndarray | None = None  # death blocks with tied deaths (Efron)
 
     @cached_property
     def work(self) -> dict:
@@ -122,9 +131,24 @@ def risk_sets(time, event, X, strata=None, ties: str = "efron", order=None, sort
     else:
         tied_dead = tied_start = extra_tied = xrep = np.zeros(0, dtype=np.int64)
         xfrac = np.zeros(0)
+    ce = np.concatenate(([0.0], np.cumsum(e)))
+    contiguous = bool((ce[end + 1] - ce[end + 1 - d] == d).all())
+    seg = None
+    ecol, bcol, dcol = end + 1, base + 1, (end + 1 - d if contiguous else None)
+    if contiguous and 3 * (len(bstart) + len(start)) < n:
+        # heavy ties: sum each block's censored part and dead part first, run the sums over those
+        dfirst = end + 1 - d
+        cut = np.zeros(n + 1, dtype=bool)
+        cut[bstart] = True
+        cut[dfirst] = True
+        seg = np.flatnonzero(cut[:n])
+        # column j of the segment running sums = total over segments before j
+        ecol = np.searchsorted(seg, dfirst) + 1
+        dcol = ecol - 1
+        bcol = np.searchsorted(seg, base + 1)
     return RiskSets(order, XT, means, e, end, start, base, d, dead, dstart,
                     XT[:, dead].sum(axis=1), xrep, xfrac, ties, int(d.sum()), t, s,
-                    tied_dead, tied_start, extra_tied)
+                    tied_dead, tied_start, extra_tied, seg, ecol, bcol, dcol, tied)
 
 
 def _block(cs: np.ndarray, hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
@@ -162,19 +186,23 @@ def cox_iter(rs: RiskSets, beta: np.ndarray, want_info: bool = True):
     q = 1 + p + len(pairs)
     work = rs.work
     if work.get("q") != q:
-        work.update(q=q, Z=np.empty((q, n)), C=np.empty((q, n + 1)))
+        work.update(q=q, Z=np.empty((q, n)), C=np.empty((q, (n if rs.seg is None else len(rs.seg)) + 1)))
     Z, C = work["Z"], work["C"]
     eta = _matvec(beta, XT)
     w = np.exp(eta, out=Z[0])
     np.multiply(XT, w, out=Z[1:1 + p])
     for k, (i, j) in enumerate(pairs):
         np.multiply(Z[1 + i], XT[j], out=Z[1 + p + k])
-    C[:, 0] = 0.0
-    np.cumsum(Z, axis=1, out=C[:, 1:])
+    if rs.seg is None:
+        C[:, 0] = 0.0
+        np.cumsum(Z, axis=1, out=C[:, 1:])
+    else:
+        C[:, 0] = 0.0
+        np.cumsum(np.add.reduceat(Z, rs.seg, axis=1), axis=1, out=C[:, 1:])
     # fancy indexing on the last axis returns a Fortran-ordered array: make rows contiguous
-    S = np.ascontiguousarray(C[:, rs.end + 1])
+    S = np.ascontiguousarray(C[:, rs.ecol])
     if rs.strata is not None:
-        S -= C[:, rs.base + 1]
+        S -= C[:, rs.bcol]
     wt = None if rs.ties == "efron" else rs.d.astype(np.float64)
 
     def terms(S, wt):
@@ -191,13 +219,47 @@ def cox_iter(rs: RiskSets, beta: np.ndarray, want_info: bool = True):
 
     ll, sc, info = terms(S, wt)
     if len(rs.extra_rep):
-        D = np.add.reduceat(Z[:, rs.tied_dead], rs.tied_start, axis=1)
-        Sx = np.ascontiguousarray(S[:, rs.extra_rep] - rs.extra_frac * D[:, rs.extra_tied])
-        ll2, sc2, info2 = terms(Sx, None)
+        tied = rs.tied
+        St = S[:, tied]
+        if rs.dcol is None:
+            Dt = np.add.reduceat(Z[:, rs.tied_dead], rs.tied_start, axis=1)
+        else:
+            Dt = C[:, rs.ecol[tied]] - C[:, rs.dcol[tied]]
+        ll2, sc2, info2 = _efron_extra(St, Dt, rs.extra_tied, rs.extra_frac, p, pairs)
         ll, sc, info = ll + ll2, sc + sc2, info + info2
     loglik = float(_dot(beta, rs.xdead) - ll)
     score = rs.xdead - sc
     return loglik, score, (info if want_info else None)
+
+
+def _efron_extra(St, Dt, blk, f, p, pairs):
+    """Efron's k >= 1 terms of the tied death blocks, summed per block.
+
+    Term k of a block has risk sums S - f D (f = k/d, D the block's death sums). Its
+    contributions are linear in S and D with weights 1/a, f/a, 1/a^2, f/a^2, f^2/a^2
+    (a = S0 - f D0), so only those five sums per block are formed term by term, whatever
+    the number of covariates; the products with S and D run over blocks.
+    """
+    a = St[0][blk] - f * Dt[0][blk]
+    ll = float(np.log(a).sum())
+    ia = 1.0 / a
+    fa = f * ia
+    m = len(St[0])
+    A1 = np.bincount(blk, ia, minlength=m)
+    Af = np.bincount(blk, fa, minlength=m)
+    ia *= ia  # 1/a^2
+    B1 = np.bincount(blk, ia, minlength=m)
+    ia *= f  # f/a^2
+    Bf = np.bincount(blk, ia, minlength=m)
+    ia *= f  # f^2/a^2
+    Bff = np.bincount(blk, ia, minlength=m)
+    S1, D1 = St[1:1 + p], Dt[1:1 + p]
+    sc = (S1 * A1).sum(axis=1) - (D1 * Af).sum(axis=1)
+    info = np.empty((p, p))
+    for k, (i, j) in enumerate(pairs):
+        mm = (S1[i] * S1[j] * B1 - (S1[i] * D1[j] + D1[i] * S1[j]) * Bf + D1[i] * D1[j] * Bff).sum()
+        info[i, j] = info[j, i] = (St[1 + p + k] * A1 - Dt[1 + p + k] * Af).sum() - mm
+    return ll, sc, info
 
 
 def _solve(info: np.ndarray, u: np.ndarray) -> np.ndarray:
