@@ -76,3 +76,28 @@ def test_efron_paths_match_loop(case, stratified):
     np.testing.assert_allclose(fit.var, np.linalg.inv(info), rtol=1e-9)
     ll0, _, _ = _efron_loop(merged(df["t"].to_numpy()), df["e"].to_numpy(), X, strata, np.zeros(2))
     assert fit.loglik_null == pytest.approx(ll0, rel=1e-10)
+
+
+KM_CASES = {
+    "continuous": lambda rng, n: rng.exponential(10, n),
+    "ties": lambda rng, n: np.round(rng.exponential(10, n)),
+    "flat_half": lambda rng, n: np.repeat(np.arange(1.0, n // 4 + 1), 4)[:n],
+}
+
+
+@pytest.mark.parametrize("case", list(KM_CASES))
+@pytest.mark.parametrize("events", ["mixed", "all"])
+def test_median_ci_search_equals_full_band(case, events):
+    # the median CI located by bisection / chunked scan equals _minmin over the full band
+    from nlrstats.survival import survfit
+    rng = np.random.default_rng(11)
+    n = 6000
+    t = KM_CASES[case](rng, n)
+    e = np.ones(n, dtype=np.int64) if events == "all" or case == "flat_half" else rng.integers(0, 2, n)
+    df = pl.DataFrame({"t": t, "e": e, "g": rng.choice(["a", "b", "c"], n)})
+    for formula in ("Surv(t, e) ~ 1", "Surv(t, e) ~ g"):
+        fast = survfit(formula, df).median()
+        full = survfit(formula, df)
+        full.lower  # band formed: median() takes the full-band path
+        assert "_band" in full.__dict__
+        assert fast.equals(full.median())

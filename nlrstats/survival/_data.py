@@ -84,11 +84,23 @@ def factor(series: pl.Series) -> Factor:
         codes = (np.cumsum(used) - 1)[vals]
     elif dt == pl.String or isinstance(dt, pl.Categorical):
         s = series.cast(pl.String)
-        levels = sorted(s.unique().to_list())
-        if len(levels) == 2:
-            codes = (s == levels[1]).to_numpy().astype(np.int64)
-        else:
-            codes = s.cast(pl.Enum(levels)).to_physical().to_numpy().astype(np.int64)
+        levels = codes = None
+        if len(s) and s.null_count() == 0:
+            # one or two levels (the usual grouping): two comparisons beat hashing every string
+            first = s[0]
+            is_first = s == first
+            rest = s.filter(~is_first)
+            if not len(rest):
+                levels, codes = [first], np.zeros(len(s), dtype=np.int64)
+            elif (rest == rest[0]).all():
+                levels = sorted([first, rest[0]])
+                codes = (is_first if levels[1] == first else ~is_first).to_numpy().astype(np.int64)
+        if levels is None:
+            levels = sorted(s.unique().to_list())
+            if len(levels) == 2:
+                codes = (s == levels[1]).to_numpy().astype(np.int64)
+            else:
+                codes = s.cast(pl.Enum(levels)).to_physical().to_numpy().astype(np.int64)
     elif dt.is_numeric():
         uniq, codes = np.unique(series.to_numpy(), return_inverse=True)
         levels = uniq.tolist()

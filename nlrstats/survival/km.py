@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import polars as pl
@@ -58,6 +59,41 @@ def _minmin(y: np.ndarray, x: np.ndarray):
     return float(xs[0])
 
 
+def _first_true(pred, n: int) -> int:
+    """Smallest i in [0, n) with pred(i) for a predicate that is monotone (False then True); n if none."""
+    lo, hi = 0, n
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if pred(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def _minmin_scan(band, start: int, stop: int, x: np.ndarray):
+    """:func:`_minmin` of a curve evaluated chunk by chunk from ``start`` (values before it are
+    known to be >= the threshold, values from ``stop`` on are NaN)."""
+    c = 0.5 + _TOL
+    i, size, first, y0 = start, 1024, None, None
+    while i < stop:
+        j = min(stop, i + size)
+        y = band(i, j)
+        if first is None:
+            hit = np.flatnonzero(~np.isnan(y) & (y < c))
+            if len(hit):
+                first, y0 = i + int(hit[0]), float(y[hit[0]])
+                if abs(y0 - 0.5) >= _TOL:
+                    return float(x[first])
+                y, i = y[hit[0] + 1:], first + 1
+        if first is not None:
+            below = np.flatnonzero(~np.isnan(y) & (y < y0))
+            if len(below):
+                return float((x[first] + x[i + int(below[0])]) / 2)
+        i, size = j, size * 2
+    return None if first is None else float(x[first])
+
+
 def _none(a) -> list:
     return [None if (v is None or (isinstance(v, float) and math.isnan(v))) else v for v in a.tolist()]
 
@@ -80,12 +116,55 @@ class SurvFit(Result):
     n_censor: np.ndarray = field(repr=False)
     surv: np.ndarray = field(repr=False)
     std_err: np.ndarray = field(repr=False)
-    lower: np.ndarray = field(repr=False)
-    upper: np.ndarray = field(repr=False)
     n: np.ndarray = field(repr=False)  # records per stratum
     conf_type: str = "log"
     conf_level: float = 0.95
     n_missing: int = 0
+
+    @cached_property
+    def _band(self):
+        return _confint(self.surv, self.std_err, self.conf_type, self.conf_level)
+
+    @property
+    def lower(self) -> np.ndarray:
+        """Pointwise lower confidence limit (computed on first use)."""
+        return self._band[0]
+
+    @property
+    def upper(self) -> np.ndarray:
+        """Pointwise upper confidence limit (computed on first use)."""
+        return self._band[1]
+
+    def _median_ci(self, s: slice, t: np.ndarray):
+        """:func:`_minmin` of the band without forming it over all times (log scale band).
+
+        The lower limit is nonincreasing where S > 0 (log S falls, the std.err grows) and NaN
+        after, so its first crossing is found by bisection; the upper limit is >= S, so its
+        crossing lies at or after S's and is found by a forward scan in growing chunks.
+        """
+        if self.conf_type != "log" or "_band" in self.__dict__:
+            return _minmin(self.lower[s], t), _minmin(self.upper[s], t)
+        surv, se = self.surv[s], self.std_err[s]
+        band = lambda i, j: _confint(surv[i:j], se[i:j], "log", self.conf_level)  # noqa: E731
+        npos = _first_true(lambda i: surv[i] <= 0, len(surv))  # S > 0 before npos
+        c = 0.5 + _TOL
+
+        def lower_at(i):
+            return band(i, i + 1)[0][0]
+        i0 = _first_true(lambda i: lower_at(i) < c, npos)
+        if i0 == npos:
+            lo = None
+        else:
+            y0 = lower_at(i0)
+            lo = float(t[i0])
+            if abs(y0 - 0.5) < _TOL:
+                i1 = _first_true(lambda i: i > i0 and lower_at(i) < y0, npos)
+                if i1 < npos:
+                    lo = float((t[i0] + t[i1]) / 2)
+        # upper >= S up to rounding: start where S is below the threshold with a margin
+        start = _first_true(lambda i: surv[i] < c * (1 + 1e-9), npos)
+        hi = _minmin_scan(lambda i, j: band(i, j)[1], start, npos, t)
+        return lo, hi
 
     def _labels(self, idx: np.ndarray) -> list:
         if self.strata == ("",):
@@ -125,8 +204,9 @@ class SurvFit(Result):
             rows["records"].append(int(self.n[k]))
             rows["events"].append(int(self.n_event[s].sum()))
             rows["median"].append(_minmin(self.surv[s], t))
-            rows["conf_low"].append(_minmin(self.lower[s], t))
-            rows["conf_high"].append(_minmin(self.upper[s], t))
+            lo, hi = self._median_ci(s, t)
+            rows["conf_low"].append(lo)
+            rows["conf_high"].append(hi)
         return pl.DataFrame(rows, schema={"strata": pl.String, "records": pl.Int64, "events": pl.Int64,
                                           "median": pl.Float64, "conf_low": pl.Float64,
                                           "conf_high": pl.Float64})
@@ -343,6 +423,5 @@ def survfit(formula: str, data, conf_type: str = "log", conf_level: float = 0.95
         ug, ut, nrisk, nev, ncen, surv, se, gsize = km_arrays_by_value(d, codes, len(labels))
     else:
         ug, ut, nrisk, nev, ncen, surv, se, gsize = km_arrays(d.time, d.event, codes, len(labels), d.order)
-    lo, hi = _confint(surv, se, conf_type, conf_level)
-    return SurvFit(d.formula.text, tuple(labels), ug, ut, nrisk, nev, ncen, surv, se, lo, hi, gsize,
+    return SurvFit(d.formula.text, tuple(labels), ug, ut, nrisk, nev, ncen, surv, se, gsize,
                    conf_type, conf_level, d.n_missing)
