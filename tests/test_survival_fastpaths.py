@@ -101,3 +101,56 @@ def test_median_ci_search_equals_full_band(case, events):
         full.lower  # band formed: median() takes the full-band path
         assert "_band" in full.__dict__
         assert fast.equals(full.median())
+
+
+GRID_TIMES = {
+    "integers": lambda rng, n: rng.integers(0, 40, n).astype(float),  # includes time 0
+    "one_decimal": lambda rng, n: np.round(rng.exponential(8, n), 1),
+    "two_decimals": lambda rng, n: np.maximum(np.round(rng.exponential(8, n), 2), 0.01),
+}
+
+
+def _grid_frame(case, ngroup, seed=5, n=3000):
+    rng = np.random.default_rng(seed)
+    g = rng.integers(0, ngroup, n)
+    g[:ngroup] = np.arange(ngroup)  # every group present
+    return pl.DataFrame({"t": GRID_TIMES[case](rng, n), "e": rng.integers(0, 2, n),
+                         "g": [f"g{k:02d}" for k in g], "s": rng.integers(0, 3, n)})
+
+
+@pytest.mark.parametrize("ngroup", [2, 5, 24])
+@pytest.mark.parametrize("case", list(GRID_TIMES))
+def test_grid_counting_paths_equal_sorting_paths(case, ngroup, monkeypatch):
+    import nlrstats.survival.km as km
+    import nlrstats.survival.logrank as lr
+    from nlrstats.survival import survdiff, survfit
+    from nlrstats.survival._grid import grid_codes
+
+    df = _grid_frame(case, ngroup)
+    # one-patient groups too
+    df = pl.concat([df, pl.DataFrame({"t": [0.5, 2.0], "e": [1, 0], "g": ["solo1", "solo2"], "s": [0, 1]})])
+    assert grid_codes(df["t"].to_numpy()) is not None
+    formulas = ["Surv(t, e) ~ g", "Surv(t, e) ~ g + strata(s)"]
+    grid_km = [survfit(f, df) for f in formulas]
+    grid_lr = [survdiff(f, df, rho=r) for f in formulas for r in (0.0, 1.0)]
+    monkeypatch.setattr(km, "grid_codes", lambda t: None)
+    monkeypatch.setattr(lr, "grid_codes", lambda t: None)
+    for f, fit in zip(formulas, grid_km):
+        ref = survfit(f, df)
+        assert fit.tidy().equals(ref.tidy())  # same numbers to the bit
+        assert fit.median().equals(ref.median())
+    for (f, r), res in zip([(f, r) for f in formulas for r in (0.0, 1.0)], grid_lr):
+        ref = survdiff(f, df, rho=r)
+        np.testing.assert_allclose(res.expected, ref.expected, rtol=1e-13)
+        np.testing.assert_allclose(res.var, ref.var, rtol=1e-12, atol=1e-12)
+        assert res.statistic == pytest.approx(ref.statistic, rel=1e-11)
+
+
+def test_grid_detection_needs_every_time_on_the_grid():
+    from nlrstats.survival._grid import grid_codes
+    t = np.round(np.random.default_rng(1).exponential(5, 5000), 2)
+    codes, scale = grid_codes(t)
+    assert scale == 100.0 and (codes / scale == t).all()
+    t[4321] += 1e-9  # off the grid, and not in the sample the scale is chosen from
+    assert grid_codes(t) is None
+    assert grid_codes(-t) is None

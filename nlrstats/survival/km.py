@@ -16,6 +16,7 @@ from scipy.stats import norm
 
 from nlrstats.results import Result
 from nlrstats.survival._data import Factor, SurvData, combine_factors, decode_keys, factor, prepare
+from nlrstats.survival._grid import grid_codes, grid_counts
 
 __all__ = ["survfit", "SurvFit"]
 
@@ -379,6 +380,28 @@ def km_arrays_by_value(d, codes, ngroup):
     return ug, ut, nrisk, nev, ncen, surv, np.sqrt(var, out=var), gsize
 
 
+def km_arrays_grid(ut: np.ndarray, counts: np.ndarray, ngroup: int):
+    """Kaplan-Meier kernel from per-(time, group, status) counts (:mod:`._grid`).
+
+    Same output, with the same floating-point operations, as :func:`km_arrays_by_value`.
+    """
+    parts = []
+    for k in range(ngroup):
+        c = counts[:, 0, k, :]
+        tot = c[:, 0] + c[:, 1]
+        keep = np.flatnonzero(tot)
+        cnt, ne = tot[keep], c[keep, 1]
+        nr = cnt.sum() - (np.cumsum(cnt) - cnt)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            surv = np.cumprod((nr - ne) / nr)
+            # Greenwood: d / (n (n - d)); Inf once everyone at risk dies, as in R (0 where d = 0)
+            var = np.cumsum(ne / (nr * (nr - ne).astype(np.float64)))
+        parts.append((ut[keep], nr, ne, cnt - ne, surv, np.sqrt(var), int(cnt.sum())))
+    ug = np.repeat(np.arange(ngroup), [len(p[0]) for p in parts])
+    cat = [np.concatenate([p[i] for p in parts]) for i in range(6)]
+    return (ug, *cat, np.array([p[6] for p in parts], dtype=np.int64))
+
+
 def survfit(formula: str, data, conf_type: str = "log", conf_level: float = 0.95) -> SurvFit:
     """Kaplan-Meier survival curves, as R's ``survfit(formula, data)``.
 
@@ -419,7 +442,11 @@ def survfit(formula: str, data, conf_type: str = "log", conf_level: float = 0.95
         codes, labels = fac.codes, fac.labels
     else:
         codes, labels = np.zeros(d.n, dtype=np.int64), ("",)
-    if len(labels) <= 16 and d.keys is not None:  # a pass per group beats an argsort and gathers
+    grid = grid_codes(d.raw_time)
+    gc = None if grid is None else grid_counts(*grid, d.event, codes, len(labels))
+    if gc is not None:  # times on a decimal grid: counting sort
+        ug, ut, nrisk, nev, ncen, surv, se, gsize = km_arrays_grid(*gc, len(labels))
+    elif len(labels) <= 16 and d.keys is not None:  # a pass per group beats an argsort and gathers
         ug, ut, nrisk, nev, ncen, surv, se, gsize = km_arrays_by_value(d, codes, len(labels))
     else:
         ug, ut, nrisk, nev, ncen, surv, se, gsize = km_arrays(d.time, d.event, codes, len(labels), d.order)

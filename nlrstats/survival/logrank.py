@@ -10,6 +10,7 @@ from scipy.stats import chi2
 
 from nlrstats.results import Result
 from nlrstats.survival._data import combine_factors, decode_keys, factor, prepare
+from nlrstats.survival._grid import grid_codes, grid_counts
 from nlrstats.survival.km import _sorted_unique_counts, group_time_order
 
 __all__ = ["survdiff", "SurvDiff"]
@@ -194,6 +195,32 @@ def logrank_by_value(d, group, ngroup, strata=None, nstrat=1, rho=0.0):
     return _grho(r, dg, nr, dd, w, bsh, nstrat, ngroup)
 
 
+def logrank_grid(counts: np.ndarray, nstrat: int, ngroup: int, rho: float = 0.0):
+    """G-rho kernel from per-(time, stratum, group, status) counts (:mod:`._grid`)."""
+    parts = []
+    for sidx in range(nstrat):
+        c = counts[:, sidx]
+        tot = c[:, :, 0] + c[:, :, 1]
+        risk = np.cumsum(tot[::-1], axis=0)[::-1]  # subjects with time >= t, per group
+        dgt = c[:, :, 1]
+        dd = dgt.sum(axis=1)
+        has = np.flatnonzero(dd)
+        r = risk[has].T.astype(np.float64)
+        dg = dgt[has].T.astype(np.float64)
+        nr = risk[has].sum(axis=1).astype(np.float64)
+        dd = dd[has].astype(np.float64)
+        if rho != 0:
+            km = np.cumprod(1.0 - dd / nr)
+            w = np.concatenate(([1.0], km[:-1])) ** rho
+        else:
+            w = np.ones(len(has))
+        parts.append((r, dg, nr, dd, w, np.full(len(has), sidx, dtype=np.int64)))
+    r = np.concatenate([x[0] for x in parts], axis=1)
+    dg = np.concatenate([x[1] for x in parts], axis=1)
+    nr, dd, w, bsh = (np.concatenate(x) for x in list(zip(*parts))[2:])
+    return _grho(r, dg, nr, dd, w, bsh, nstrat, ngroup)
+
+
 def survdiff(formula: str, data, rho: float = 0.0) -> SurvDiff:
     """Test for differences between survival curves, as R's ``survdiff``.
 
@@ -221,7 +248,12 @@ def survdiff(formula: str, data, rho: float = 0.0) -> SurvDiff:
         raise ValueError(f"{f.text}: there is only 1 group")
     sfac = combine_factors([factor(d.frame[v]) for v in f.strata]) if f.strata else None
     nstrat = 1 if sfac is None else len(sfac.labels)
-    if d.keys is not None and nstrat * len(gfac.labels) <= 32:
+    grid = grid_codes(d.raw_time)
+    gc = None if grid is None else grid_counts(*grid, d.event, gfac.codes, len(gfac.labels),
+                                               None if sfac is None else sfac.codes, nstrat)
+    if gc is not None:  # times on a decimal grid: counting sort
+        obs, exp, var = logrank_grid(gc[1], nstrat, len(gfac.labels), rho)
+    elif d.keys is not None and nstrat * len(gfac.labels) <= 32:
         obs, exp, var = logrank_by_value(d, gfac.codes, len(gfac.labels),
                                          None if sfac is None else sfac.codes, nstrat, rho)
     else:
