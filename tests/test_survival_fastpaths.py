@@ -154,3 +154,59 @@ def test_grid_detection_needs_every_time_on_the_grid():
     t[4321] += 1e-9  # off the grid, and not in the sample the scale is chosen from
     assert grid_codes(t) is None
     assert grid_codes(-t) is None
+
+
+PACKED_TIMES = {
+    "continuous": lambda rng, n: rng.exponential(10, n),
+    "ties_and_zeros": lambda rng, n: np.where(rng.random(n) < 0.05, 0.0, np.round(rng.exponential(10, n), 1)) + 1e-3,
+    # near-ties merged by timefix, within and across groups
+    "near_ties": lambda rng, n: np.round(rng.exponential(10, n), 1) + rng.choice([0.0, 1e-12, 3e-11], n) + 1e-3,
+    "below_two": lambda rng, n: rng.uniform(0, 1.9, n),  # no scaling needed
+    "huge": lambda rng, n: rng.exponential(1e12, n),
+}
+
+
+@pytest.mark.parametrize("case", list(PACKED_TIMES))
+@pytest.mark.parametrize("solo", [False, True])
+def test_packed_two_group_path_equals_per_group_sorts(case, solo, monkeypatch):
+    import nlrstats.survival.km as km
+    import nlrstats.survival.logrank as lr
+    from nlrstats.survival import survdiff, survfit
+    from nlrstats.survival._grid import grid_codes
+    from nlrstats.survival._packed import packed_runs
+
+    rng = np.random.default_rng(17)
+    n = 4000
+    t = PACKED_TIMES[case](rng, n)
+    if case == "ties_and_zeros":
+        t[:50] = 0.0
+    g = rng.choice(["lo", "hi"], n)
+    if solo:  # a one-patient group
+        g[:] = "lo"
+        g[123] = "hi"
+    df = pl.DataFrame({"t": t, "e": rng.integers(0, 2, n), "g": g})
+    assert grid_codes(t) is None
+    assert packed_runs(t, df["e"].to_numpy().astype(np.int8), (df["g"] == "lo").to_numpy().astype(np.int64)) is not None
+    fast_km = survfit("Surv(t, e) ~ g", df)
+    fast_lr = [survdiff("Surv(t, e) ~ g", df, rho=r) for r in (0.0, 1.0)]
+    monkeypatch.setattr(km, "packed_runs", lambda *a: None)
+    monkeypatch.setattr(lr, "packed_runs", lambda *a: None)
+    ref = survfit("Surv(t, e) ~ g", df)
+    assert fast_km.tidy().equals(ref.tidy())
+    assert fast_km.median().equals(ref.median())
+    for r, res in zip((0.0, 1.0), fast_lr):
+        want = survdiff("Surv(t, e) ~ g", df, rho=r)
+        np.testing.assert_allclose(res.expected, want.expected, rtol=1e-13)
+        np.testing.assert_allclose(res.var, want.var, rtol=1e-12)
+        assert res.statistic == pytest.approx(want.statistic, rel=1e-11)
+
+
+def test_packed_keys_refuse_negative_and_subnormal_scaling():
+    from nlrstats.survival._packed import packed_runs
+    e = np.array([1, 0, 1], dtype=np.int8)
+    g = np.array([0, 1, 1])
+    assert packed_runs(np.array([-1.0, 2.0, 3.0]), e, g) is None
+    assert packed_runs(np.array([1e-310, 5.0, 1e20]), e, g) is None  # 1e-310 * 2^-66 is inexact
+    # (no timefix: relative to a mean time of 3e19, R would merge 0 and 5)
+    ut, grp, cnt, nev, merged = packed_runs(np.array([0.0, 5.0, 1e20]), e, g, timefix=False)
+    assert ut.tolist() == [0.0, 5.0, 1e20] and grp.tolist() == [0, 1, 1] and nev.tolist() == [1, 0, 1]

@@ -164,6 +164,22 @@ def _timefix_map(st: np.ndarray):
     return u[idx + 1], u[first]
 
 
+def apply_fix(st: np.ndarray, fix) -> np.ndarray:
+    """Apply a :func:`_timefix_map` result to an ascending array of times (stays sorted)."""
+    if fix is None:
+        return st
+    old, new = fix
+    lo = np.searchsorted(st, old, side="left")
+    cnt = np.searchsorted(st, old, side="right") - lo
+    if not cnt.any():
+        return st
+    rep = np.repeat(np.arange(len(old)), cnt)
+    pos = lo[rep] + np.arange(len(rep)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    out = st.copy()
+    out[pos] = new[rep]
+    return out
+
+
 def time_event_keys(time: np.ndarray, event: np.ndarray):
     """uint64 keys that sort as (time, event) for non-negative times: the float's bits, shifted, | event.
 
@@ -219,18 +235,7 @@ class SurvData:
 
     def fix_sorted(self, st: np.ndarray) -> np.ndarray:
         """Apply the timefix to an ascending array of these times (stays sorted)."""
-        if self.fix is None:
-            return st
-        old, new = self.fix
-        lo = np.searchsorted(st, old, side="left")
-        cnt = np.searchsorted(st, old, side="right") - lo
-        if not cnt.any():
-            return st
-        rep = np.repeat(np.arange(len(old)), cnt)
-        pos = lo[rep] + np.arange(len(rep)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-        out = st.copy()
-        out[pos] = new[rep]
-        return out
+        return apply_fix(st, self.fix)
 
     @cached_property
     def order(self) -> np.ndarray:

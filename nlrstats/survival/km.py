@@ -17,6 +17,7 @@ from scipy.stats import norm
 from nlrstats.results import Result
 from nlrstats.survival._data import Factor, SurvData, combine_factors, decode_keys, factor, prepare
 from nlrstats.survival._grid import grid_codes, grid_counts
+from nlrstats.survival._packed import merge_runs, packed_runs
 
 __all__ = ["survfit", "SurvFit"]
 
@@ -380,26 +381,55 @@ def km_arrays_by_value(d, codes, ngroup):
     return ug, ut, nrisk, nev, ncen, surv, np.sqrt(var, out=var), gsize
 
 
+def _km_runs(u: np.ndarray, cnt: np.ndarray, ne: np.ndarray, bounds: np.ndarray):
+    """Curves from counts per unique time, groups one after another (``bounds`` delimit them).
+
+    Per group the operations of :func:`km_arrays_by_value`, written into shared arrays.
+    """
+    ng = len(bounds) - 1
+    m = len(u)
+    nr = np.empty(m, dtype=np.int64)
+    surv = np.empty(m)
+    var = np.empty(m)
+    gsize = np.zeros(ng, dtype=np.int64)
+    for k in range(ng):
+        sl = slice(int(bounds[k]), int(bounds[k + 1]))
+        ck, ek = cnt[sl], ne[sl]
+        cs = np.cumsum(ck)
+        gs = int(cs[-1]) if len(cs) else 0
+        gsize[k] = gs
+        np.subtract(gs, cs - ck, out=nr[sl])
+        nk = nr[sl]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            np.cumprod((nk - ek) / nk, out=surv[sl])
+            # Greenwood: d / (n (n - d)); Inf once everyone at risk dies, as in R (0 where d = 0)
+            np.cumsum(ek / (nk * (nk - ek).astype(np.float64)), out=var[sl])
+    ug = np.repeat(np.arange(ng), np.diff(bounds))
+    return ug, u, nr, ne, cnt - ne, surv, np.sqrt(var, out=var), gsize
+
+
 def km_arrays_grid(ut: np.ndarray, counts: np.ndarray, ngroup: int):
     """Kaplan-Meier kernel from per-(time, group, status) counts (:mod:`._grid`).
 
     Same output, with the same floating-point operations, as :func:`km_arrays_by_value`.
     """
-    parts = []
-    for k in range(ngroup):
-        c = counts[:, 0, k, :]
-        tot = c[:, 0] + c[:, 1]
-        keep = np.flatnonzero(tot)
-        cnt, ne = tot[keep], c[keep, 1]
-        nr = cnt.sum() - (np.cumsum(cnt) - cnt)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            surv = np.cumprod((nr - ne) / nr)
-            # Greenwood: d / (n (n - d)); Inf once everyone at risk dies, as in R (0 where d = 0)
-            var = np.cumsum(ne / (nr * (nr - ne).astype(np.float64)))
-        parts.append((ut[keep], nr, ne, cnt - ne, surv, np.sqrt(var), int(cnt.sum())))
-    ug = np.repeat(np.arange(ngroup), [len(p[0]) for p in parts])
-    cat = [np.concatenate([p[i] for p in parts]) for i in range(6)]
-    return (ug, *cat, np.array([p[6] for p in parts], dtype=np.int64))
+    c = counts[:, 0]  # (times, groups, status)
+    tot = (c[:, :, 0] + c[:, :, 1]).T  # groups x times
+    gi, ti = np.nonzero(tot)  # group-major: each group's times in order
+    bounds = np.searchsorted(gi, np.arange(ngroup + 1))
+    return _km_runs(ut[ti], tot[gi, ti], c[ti, gi, 1], bounds)
+
+
+def km_arrays_packed(runs):
+    """Kaplan-Meier kernel for two groups from :func:`._packed.packed_runs` (one value sort)."""
+    ut, grp, cnt, nev, merged = runs
+    i0 = np.flatnonzero(grp == 0)  # index arrays: gathers beat boolean masks on mixed groups
+    perm = np.concatenate((i0, np.flatnonzero(grp)))
+    bounds = np.array([0, len(i0), len(perm)])
+    u, c, e = ut[perm], cnt[perm], nev[perm]
+    if merged:
+        u, bounds, c, e = merge_runs(u, bounds, c, e)
+    return _km_runs(u, c, e, bounds)
 
 
 def survfit(formula: str, data, conf_type: str = "log", conf_level: float = 0.95) -> SurvFit:
@@ -444,8 +474,11 @@ def survfit(formula: str, data, conf_type: str = "log", conf_level: float = 0.95
         codes, labels = np.zeros(d.n, dtype=np.int64), ("",)
     grid = grid_codes(d.raw_time)
     gc = None if grid is None else grid_counts(*grid, d.event, codes, len(labels))
+    runs = packed_runs(d.raw_time, d.event, codes, d.timefix) if gc is None and len(labels) == 2 else None
     if gc is not None:  # times on a decimal grid: counting sort
         ug, ut, nrisk, nev, ncen, surv, se, gsize = km_arrays_grid(*gc, len(labels))
+    elif runs is not None:  # two groups: one sort of packed keys
+        ug, ut, nrisk, nev, ncen, surv, se, gsize = km_arrays_packed(runs)
     elif len(labels) <= 16 and d.keys is not None:  # a pass per group beats an argsort and gathers
         ug, ut, nrisk, nev, ncen, surv, se, gsize = km_arrays_by_value(d, codes, len(labels))
     else:

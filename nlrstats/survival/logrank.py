@@ -11,6 +11,7 @@ from scipy.stats import chi2
 from nlrstats.results import Result
 from nlrstats.survival._data import combine_factors, decode_keys, factor, prepare
 from nlrstats.survival._grid import grid_codes, grid_counts
+from nlrstats.survival._packed import merge_runs, packed_runs
 from nlrstats.survival.km import _sorted_unique_counts, group_time_order
 
 __all__ = ["survdiff", "SurvDiff"]
@@ -221,6 +222,29 @@ def logrank_grid(counts: np.ndarray, nstrat: int, ngroup: int, rho: float = 0.0)
     return _grho(r, dg, nr, dd, w, bsh, nstrat, ngroup)
 
 
+def logrank_packed(runs, rho: float = 0.0):
+    """G-rho kernel for two groups, no strata, from :func:`._packed.packed_runs` (one value sort)."""
+    ut, grp, cnt, nev, _ = runs
+    ut, _, ct, et, c1, e1 = merge_runs(ut, np.array([0, len(ut)]), cnt, nev, cnt * grp, nev * grp)  # per time
+    nr_all = int(ct.sum()) - (np.cumsum(ct) - ct)
+    r1_all = int(c1.sum()) - (np.cumsum(c1) - c1)
+    has = np.flatnonzero(et)
+    nr = nr_all[has].astype(np.float64)
+    dd = et[has].astype(np.float64)
+    r = np.empty((2, len(has)))
+    dg = np.empty((2, len(has)))
+    r[1] = r1_all[has]
+    r[0] = nr - r[1]
+    dg[1] = e1[has]
+    dg[0] = dd - dg[1]
+    if rho != 0:
+        km = np.cumprod(1.0 - dd / nr)
+        w = np.concatenate(([1.0], km[:-1])) ** rho
+    else:
+        w = np.ones(len(has))
+    return _grho(r, dg, nr, dd, w, np.zeros(len(has), dtype=np.int64), 1, 2)
+
+
 def survdiff(formula: str, data, rho: float = 0.0) -> SurvDiff:
     """Test for differences between survival curves, as R's ``survdiff``.
 
@@ -251,8 +275,12 @@ def survdiff(formula: str, data, rho: float = 0.0) -> SurvDiff:
     grid = grid_codes(d.raw_time)
     gc = None if grid is None else grid_counts(*grid, d.event, gfac.codes, len(gfac.labels),
                                                None if sfac is None else sfac.codes, nstrat)
+    runs = packed_runs(d.raw_time, d.event, gfac.codes, d.timefix) \
+        if gc is None and nstrat == 1 and len(gfac.labels) == 2 else None
     if gc is not None:  # times on a decimal grid: counting sort
         obs, exp, var = logrank_grid(gc[1], nstrat, len(gfac.labels), rho)
+    elif runs is not None:  # two groups: one sort of packed keys
+        obs, exp, var = logrank_packed(runs, rho)
     elif d.keys is not None and nstrat * len(gfac.labels) <= 32:
         obs, exp, var = logrank_by_value(d, gfac.codes, len(gfac.labels),
                                          None if sfac is None else sfac.codes, nstrat, rho)
