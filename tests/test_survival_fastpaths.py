@@ -210,3 +210,19 @@ def test_packed_keys_refuse_negative_and_subnormal_scaling():
     # (no timefix: relative to a mean time of 3e19, R would merge 0 and 5)
     ut, grp, cnt, nev, merged = packed_runs(np.array([0.0, 5.0, 1e20]), e, g, timefix=False)
     assert ut.tolist() == [0.0, 5.0, 1e20] and grp.tolist() == [0, 1, 1] and nev.tolist() == [1, 0, 1]
+
+
+@pytest.mark.parametrize("kind", ["lattice", "random", "clustered", "two", "one"])
+def test_table_rank_equals_binary_search(kind):
+    from nlrstats.survival.concordance import _dense_rank
+    rng = np.random.default_rng(2)
+    base = {"lattice": np.arange(-40, 120) * 0.02 + 0.7 * (np.arange(160) % 2),
+            "random": rng.normal(size=300),
+            "clustered": np.concatenate([rng.normal(size=50) * 1e-9, [1e3]]),  # crowded buckets
+            "two": np.array([0.0, 0.693]),
+            "one": np.array([1.5])}[kind]
+    x = rng.choice(base, 20000)
+    r, nu = _dense_rank(x)
+    u = np.unique(x)
+    assert nu == len(u)
+    np.testing.assert_array_equal(r, np.searchsorted(u, x))

@@ -99,7 +99,7 @@ def risk_sets(time, event, X, strata=None, ties: str = "efron", order=None, sort
             sorted_time = sorted_time[perm]
     t = time[order] if sorted_time is None else sorted_time
     e = event[order].astype(np.float64)
-    XT = np.ascontiguousarray(X[order].T)
+    XT = np.take(np.ascontiguousarray(X.T), order, axis=1)  # row-wise gathers, no strided transpose
     means = XT.mean(axis=1)
     XT -= means[:, None]
     brk = np.empty(n, dtype=bool)

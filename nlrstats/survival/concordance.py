@@ -154,14 +154,38 @@ def _dense_rank(x: np.ndarray):
     brk[0] = True
     np.not_equal(xs[1:], xs[:-1], out=brk[1:])
     u = xs[brk]
-    if len(u) <= 65536:  # searching a short table beats an argsort of n
-        return np.searchsorted(u, x), len(u)
+    if len(u) <= 65536:
+        return _table_rank(x, u), len(u)
     o = np.argsort(x)
     r = np.empty(len(x), dtype=np.int64)
     r[o] = np.cumsum(brk) - 1
     return r, len(u)
 
 
+def _table_rank(x: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Index of each x in the sorted distinct values u (every x is in u).
+
+    Equal-width buckets over [u0, u_last] map a value to the first distinct value of its
+    bucket (the same float formula for x and u, so monotone and consistent); a few vectorised
+    steps then walk to the exact value. Falls back to a binary search when buckets are crowded.
+    """
+    m = len(u)
+    span = float(u[-1] - u[0])
+    if m < 2 or not np.isfinite(span) or span == 0:
+        return np.searchsorted(u, x)
+    nb = 4 * m
+    scale = nb / span
+    bu = np.minimum(((u - u[0]) * scale).astype(np.int64), nb - 1)
+    if np.bincount(bu, minlength=nb).max() > 4:
+        return np.searchsorted(u, x)
+    first = np.searchsorted(bu, np.arange(nb), side="left")
+    r = first[np.minimum(((x - u[0]) * scale).astype(np.int64), nb - 1)]
+    for _ in range(4):
+        step = u[np.minimum(r, m - 1)] < x
+        if not step.any():
+            break
+        r += step
+    return r
 def concordance(time, event, lp, strata=None, std_err: bool = True, method: str = "auto") -> Concordance:
     """Concordance of ``lp`` with survival (higher lp, earlier event), R's ``coxph`` convention."""
     time = np.asarray(time, dtype=float)
@@ -241,8 +265,13 @@ def concordance_sorted(t, e, lp, s=None, std_err: bool = True, method: str = "au
     np.not_equal(t[1:], t[:-1], out=b[1:])
     if s is not None:
         b[1:] |= s[1:] != s[:-1]
-    if ((e[1:] < e[:-1]) & ~b[1:]).any():
-        fix = np.argsort((np.cumsum(b) - 1) * 2 + e, kind="stable")
+    bad = np.flatnonzero((e[1:] < e[:-1]) & ~b[1:])
+    if len(bad):
+        # reorder only the tied blocks out of order (times merged by timefix), stably by status
+        bid = np.cumsum(b) - 1
+        pos = np.flatnonzero(np.isin(bid, np.unique(bid[bad + 1])))
+        fix = np.arange(n)
+        fix[pos] = pos[np.argsort(bid[pos] * 2 + e[pos], kind="stable")]
         t, e, lp = t[fix], e[fix], lp[fix]
         s = None if s is None else s[fix]
     ss = np.zeros(n, dtype=np.int64) if s is None else s
