@@ -226,3 +226,17 @@ def test_table_rank_equals_binary_search(kind):
     u = np.unique(x)
     assert nu == len(u)
     np.testing.assert_array_equal(r, np.searchsorted(u, x))
+
+
+def test_bad_time_and_event_name_column_and_original_row():
+    from nlrstats.formula import FormulaError
+    from nlrstats.survival import survfit
+    d = pl.DataFrame({"t": [1.0, None, 3.0, np.inf], "e": [1, 0, 1, 0], "g": ["a", "b", "a", "b"]})
+    with pytest.raises(FormulaError, match=r"time column 't' has a non-finite value at row 3"):
+        survfit("Surv(t, e) ~ g", d)
+    d = pl.DataFrame({"t": [1.0, 2.0, 3.0], "e": [1, 2, 0], "g": ["a", "b", "a"]})
+    with pytest.raises(FormulaError, match=r"event column 'e' must be 0/1.*found 2 at row 1"):
+        survfit("Surv(t, e) ~ g", d)
+    d = pl.DataFrame({"t": [1.0, 2.0, 3.0], "e": [1.0, 0.5, 0.0], "g": ["a", "b", "a"]})
+    with pytest.raises(FormulaError, match=r"found 0.5 at row 1"):
+        survfit("Surv(t, e) ~ g", d)

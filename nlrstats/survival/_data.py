@@ -274,7 +274,7 @@ def prepare(formula: str | SurvFormula, data, timefix: bool = True) -> SurvData:
         if not (dt.is_numeric() or dt in (pl.Boolean, pl.String) or isinstance(dt, (pl.Enum, pl.Categorical))):
             raise FormulaError(f"{f.text}: column '{c}' has type {dt}; covariates must be numeric, "
                                "boolean or string/categorical")
-    rows = np.arange(sub.height)
+    rows = None  # original row numbers of the complete cases, for error messages
     # NaN is R's NA too: treat it as missing, as na.omit does.
     checks = [pl.col(c).is_null() | pl.col(c).is_nan() if sub.schema[c].is_float() else pl.col(c).is_null()
               for c in cols if sub[c].null_count() or (sub.schema[c].is_float() and sub[c].is_nan().any())]
@@ -286,17 +286,21 @@ def prepare(formula: str | SurvFormula, data, timefix: bool = True) -> SurvData:
         n_missing = len(miss) - len(rows)
     tcol = sub[f.time]
     time = (tcol if tcol.dtype == pl.Float64 else tcol.cast(pl.Float64)).to_numpy()
-    bad = np.flatnonzero(~np.isfinite(time))
+    # a finite sum means every time is finite (NaN and inf propagate; overflow only gives inf)
+    bad = np.zeros(0, dtype=np.int64) if np.isfinite(np.add.reduce(time)) else np.flatnonzero(~np.isfinite(time))
     if len(bad):
-        raise FormulaError(f"{f.text}: time column '{f.time}' has a non-finite value at row {rows[bad[0]]}")
+        row = bad[0] if rows is None else rows[bad[0]]
+        raise FormulaError(f"{f.text}: time column '{f.time}' has a non-finite value at row {row}")
     ev = sub[f.event]
     if ev.dtype == pl.Boolean:
         event = ev.to_numpy().astype(np.int8)
     else:
         evn = ev.to_numpy()
-        bad = np.flatnonzero((evn != 0) & (evn != 1))
+        ok = len(evn) == 0 or (evn.dtype.kind in "iu" and evn.min() >= 0 and evn.max() <= 1)
+        bad = np.zeros(0, dtype=np.int64) if ok else np.flatnonzero((evn != 0) & (evn != 1))
         if len(bad):
+            row = bad[0] if rows is None else rows[bad[0]]
             raise FormulaError(f"{f.text}: event column '{f.event}' must be 0/1 (or boolean); "
-                               f"found {evn[bad[0]]:g} at row {rows[bad[0]]}")
+                               f"found {evn[bad[0]]:g} at row {row}")
         event = evn.astype(np.int8)
     return SurvData(f, sub, time, event, n_missing, timefix)

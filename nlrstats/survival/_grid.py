@@ -17,7 +17,7 @@ _MAX_CELLS = 1 << 24
 
 
 def grid_codes(time: np.ndarray):
-    """(integer codes, scale) with ``codes / scale == time`` exactly, or None.
+    """(integer codes as floats, scale) with ``codes / scale == time`` exactly, or None.
 
     Scales 1, 10, 100, 1000 are tried on a sample first, so continuous times cost one
     short check.
@@ -32,12 +32,13 @@ def grid_codes(time: np.ndarray):
             break
     else:
         return None
-    c = np.rint(time * scale)
-    if not (c / scale == time).all():
+    c = time * scale
+    np.rint(c, out=c)
+    if not np.array_equal(c / scale, time):
         return None
     if c.max() >= _MAX_CELLS:
         return None
-    return c.astype(np.int64), scale
+    return c, scale  # integer-valued floats: exact below 2^53
 
 
 def grid_counts(codes: np.ndarray, scale: float, event: np.ndarray, group: np.ndarray, ngroup: int,
@@ -51,11 +52,12 @@ def grid_counts(codes: np.ndarray, scale: float, event: np.ndarray, group: np.nd
     width = nstrat * ngroup * 2
     if ncode * width > max(8 * n, 1 << 16):
         return None
-    key = codes * width
+    key = (codes * width).astype(np.int64)
     if strata is not None and nstrat > 1:
         key += strata * (ngroup * 2)
     if ngroup > 1:
-        key += group * 2
+        key += group  # twice: 2 * group without a temporary
+        key += group
     key += event
     counts = np.bincount(key, minlength=ncode * width).reshape(ncode, nstrat, ngroup, 2)
     present = np.flatnonzero(counts.reshape(ncode, -1).any(axis=1))
