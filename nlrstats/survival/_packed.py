@@ -52,22 +52,21 @@ def packed_runs(time: np.ndarray, event: np.ndarray, group: np.ndarray, timefix:
     brk[0] = True
     np.not_equal(tg[1:], tg[:-1], out=brk[1:])
     starts = np.flatnonzero(brk)
-    k0 = tg[starts]
-    grp = (k0 & np.uint64(1)).view(np.int64)
-    ut = (k0 >> np.uint64(1)).view(np.float64)
+    k0 = keys[starts]
+    grp = ((k0 >> np.uint64(1)) & np.uint64(1)).view(np.int64)
+    ut = (k0 >> np.uint64(2)).view(np.float64)
     if m:
         ut *= math.ldexp(1.0, m)
     cnt = np.empty(len(starts), dtype=np.int64)
     np.subtract(starts[1:], starts[:-1], out=cnt[:-1])
     cnt[-1] = n - starts[-1]
-    # events per run from a running count (a segment sum over ~n short runs is slower)
-    ce = np.cumsum(keys & np.uint64(1)).view(np.int64)
-    last = ce[starts[1:] - 1]
-    nev = np.empty(len(starts), dtype=np.int64)
-    nev[0] = last[0] if len(last) else ce[-1]
-    np.subtract(last[1:], last[:-1], out=nev[1:-1])
-    if len(starts) > 1:
-        nev[-1] = ce[-1] - last[-1]
+    # events per run: a run of one row is its own status; in longer runs the events are the
+    # last rows (status is the lowest key bit), found by a search for the first event key
+    nev = (k0 & np.uint64(1)).view(np.int64)
+    multi = np.flatnonzero(cnt > 1)
+    if len(multi):
+        first_event = np.searchsorted(keys, k0[multi] | np.uint64(1), side="left")
+        nev[multi] = starts[multi] + cnt[multi] - first_event
     merged = False
     if timefix:
         fix = _timefix_map(ut)

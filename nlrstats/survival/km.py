@@ -404,11 +404,16 @@ def _km_runs(u: np.ndarray, cnt: np.ndarray, ne: np.ndarray, bounds: np.ndarray)
         gs = int(cs[-1]) if len(cs) else 0
         gsize[k] = gs
         np.subtract(gs, cs - ck, out=nr[sl])
-        nk = nr[sl]
+        # integer counts are exact as doubles: the same values as the integer expressions
+        nf = nr[sl].astype(np.float64)
+        ef = ek.astype(np.float64)
+        df = nf - ef
         with np.errstate(divide="ignore", invalid="ignore"):
-            np.cumprod((nk - ek) / nk, out=surv[sl])
+            np.cumprod(df / nf, out=surv[sl])
             # Greenwood: d / (n (n - d)); Inf once everyone at risk dies, as in R (0 where d = 0)
-            np.cumsum(ek / (nk * (nk - ek).astype(np.float64)), out=var[sl])
+            df *= nf
+            np.divide(ef, df, out=df)
+            np.cumsum(df, out=var[sl])
     ug = np.repeat(np.arange(ng), np.diff(bounds))
     return ug, u, nr, ne, cnt - ne, surv, np.sqrt(var, out=var), gsize
 
@@ -428,9 +433,13 @@ def km_arrays_grid(ut: np.ndarray, counts: np.ndarray, ngroup: int):
 def km_arrays_packed(runs):
     """Kaplan-Meier kernel for two groups from :func:`._packed.packed_runs` (one value sort)."""
     ut, grp, cnt, nev, merged = runs
-    i0 = np.flatnonzero(grp == 0)  # index arrays: gathers beat boolean masks on mixed groups
-    perm = np.concatenate((i0, np.flatnonzero(grp)))
-    bounds = np.array([0, len(i0), len(perm)])
+    g1 = grp.astype(bool)
+    i1 = np.flatnonzero(g1)  # index arrays: gathers beat boolean masks on mixed groups
+    perm = np.empty(len(grp), dtype=np.int64)
+    n0 = len(grp) - len(i1)
+    perm[:n0] = np.flatnonzero(~g1)
+    perm[n0:] = i1
+    bounds = np.array([0, n0, len(perm)])
     u, c, e = ut[perm], cnt[perm], nev[perm]
     if merged:
         u, bounds, c, e = merge_runs(u, bounds, c, e)
