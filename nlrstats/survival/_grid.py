@@ -45,6 +45,8 @@ def grid_counts(codes: np.ndarray, scale: float, event: np.ndarray, group: np.nd
                 strata: np.ndarray | None = None, nstrat: int = 1):
     """Unique times and counts of shape (times, strata, groups, 2 = censored/event).
 
+    ``codes`` (from :func:`grid_codes`) is overwritten.
+
     None when the table would be large relative to n (then the sorting kernels are cheaper).
     """
     n = len(codes)
@@ -52,13 +54,16 @@ def grid_counts(codes: np.ndarray, scale: float, event: np.ndarray, group: np.nd
     width = nstrat * ngroup * 2
     if ncode * width > max(8 * n, 1 << 16):
         return None
-    key = (codes * width).astype(np.int64)
+    # the key is built in place in the codes array (integer-valued doubles, exact below 2^53)
+    key = codes
+    key *= width
     if strata is not None and nstrat > 1:
         key += strata * (ngroup * 2)
     if ngroup > 1:
         key += group  # twice: 2 * group without a temporary
         key += group
     key += event
+    key = key.astype(np.intp)
     counts = np.bincount(key, minlength=ncode * width).reshape(ncode, nstrat, ngroup, 2)
     present = np.flatnonzero(counts.reshape(ncode, -1).any(axis=1))
     ut = present / scale
