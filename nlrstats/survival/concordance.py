@@ -11,7 +11,10 @@ Counting is O(n log u) without Python loops: subjects sorted by time, each
 query "how many of the subjects in positions [lo, hi) have rank < r" is
 answered for all subjects at once by a wavelet matrix over the ranks of the
 linear predictor (u = number of distinct values, so a binary covariate costs
-one pass).
+one pass). With few distinct values (u x n/32 cells affordable) the same queries
+are O(1) each from per-(rank, 32-position chunk) counts plus a popcount of the
+chunk's bitmask; with tied times and few values, from per-(time block, rank)
+histograms.
 """
 
 from __future__ import annotations
