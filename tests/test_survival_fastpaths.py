@@ -149,7 +149,7 @@ def test_grid_counting_paths_equal_sorting_paths(case, ngroup, monkeypatch):
 def test_grid_detection_needs_every_time_on_the_grid():
     from nlrstats.survival._grid import grid_codes
     t = np.round(np.random.default_rng(1).exponential(5, 5000), 2)
-    codes, scale = grid_codes(t)
+    codes, scale, _ = grid_codes(t)
     assert scale == 100.0 and (codes / scale == t).all()
     t[4321] += 1e-9  # off the grid, and not in the sample the scale is chosen from
     assert grid_codes(t) is None

@@ -17,7 +17,7 @@ _MAX_CELLS = 1 << 24
 
 
 def grid_codes(time: np.ndarray):
-    """(integer codes as floats, scale) with ``codes / scale == time`` exactly, or None.
+    """(integer codes as floats, scale, spare buffer) with ``codes / scale == time`` exactly, or None.
 
     Scales 1, 10, 100, 1000 are tried on a sample first, so continuous times cost one
     short check.
@@ -34,18 +34,21 @@ def grid_codes(time: np.ndarray):
         return None
     c = time * scale
     np.rint(c, out=c)
-    if not np.array_equal(c / scale, time):
+    back = c / scale
+    if not np.array_equal(back, time):
         return None
     if c.max() >= _MAX_CELLS:
         return None
-    return c, scale  # integer-valued floats: exact below 2^53
+    # integer-valued floats (exact below 2^53); ``back``'s memory is handed on for the integer keys
+    return c, scale, back
 
 
-def grid_counts(codes: np.ndarray, scale: float, event: np.ndarray, group: np.ndarray, ngroup: int,
-                strata: np.ndarray | None = None, nstrat: int = 1):
+def grid_counts(codes: np.ndarray, scale: float, spare: np.ndarray | None, event: np.ndarray,
+                group: np.ndarray, ngroup: int, strata: np.ndarray | None = None, nstrat: int = 1):
     """Unique times and counts of shape (times, strata, groups, 2 = censored/event).
 
-    ``codes`` (from :func:`grid_codes`) is overwritten.
+    ``codes`` (from :func:`grid_codes`) is overwritten, and ``spare`` (its third item, a free
+    buffer of n doubles, or None) is reused for the integer keys.
 
     None when the table would be large relative to n (then the sorting kernels are cheaper).
     """
@@ -63,7 +66,12 @@ def grid_counts(codes: np.ndarray, scale: float, event: np.ndarray, group: np.nd
         key += group  # twice: 2 * group without a temporary
         key += group
     key += event
-    key = key.astype(np.intp)
+    if spare is not None and spare.dtype.itemsize == np.dtype(np.intp).itemsize and spare.flags.c_contiguous:
+        ikey = spare.view(np.intp)  # reuse a free buffer: no fresh pages
+        np.copyto(ikey, key, casting="unsafe")
+        key = ikey
+    else:
+        key = key.astype(np.intp)
     counts = np.bincount(key, minlength=ncode * width).reshape(ncode, nstrat, ngroup, 2)
     present = np.flatnonzero(counts.reshape(ncode, -1).any(axis=1))
     ut = present / scale
