@@ -129,6 +129,8 @@ def _grho(r, dg, nr, dd, ww, bsh, nstrat, ngroup):
     ``r`` and ``dg`` are (group x death time): numbers at risk and deaths per group.
     """
     r, dg = np.ascontiguousarray(r), np.ascontiguousarray(dg)
+    if ngroup == 2 and nstrat == 1:
+        return _grho_two(r, dg, nr, dd, ww)
     wdn = ww * dd / nr
     # elementwise products and sums rather than BLAS dgemv/dgemm, which thread on long
     # vectors and stall on a busy machine
@@ -144,6 +146,35 @@ def _grho(r, dg, nr, dd, ww, bsh, nstrat, ngroup):
     var = np.diag((r * c).sum(axis=1)) - np.array([[(rc[j] * r[k]).sum() for k in range(ngroup)]
                                                     for j in range(ngroup)])
     return obs, exp, var
+
+
+def _grho_two(r, dg, nr, dd, ww):
+    """:func:`_grho` for two groups in one stratum, in fewer passes.
+
+    With r0 + r1 = n the hypergeometric covariance matrix is v [[1, -1], [-1, 1]],
+    v = sum c r0 r1 / n (c = w^2 d (n - d) / (n (n - 1))): no cancellation between the
+    diagonal and the off-diagonal sums.
+    """
+    unit = bool((ww == 1.0).all())  # log-rank: skip the weights (multiplying by 1 is exact)
+    wdn = dd / nr if unit else ww * dd / nr
+    obs = (dg.sum(axis=1) if unit else (dg * ww).sum(axis=1))[:, None]
+    exp = np.array([_wsum(r[0], wdn), _wsum(r[1], wdn)])[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        nm1 = nr - 1.0
+        c = dd * (nr - dd)
+        if not unit:
+            c *= ww * ww
+        c /= nr * nm1
+        c[nr <= 1] = 0.0
+    c *= r[0]
+    c *= r[1]
+    c /= nr
+    v = float(c.sum())
+    return obs, exp, np.array([[v, -v], [-v, v]])
+
+
+def _wsum(a, b) -> float:
+    return float(np.multiply(a, b).sum())
 
 
 def _sorted_subset(d, mask):
