@@ -151,11 +151,15 @@ def _timefix_map(st: np.ndarray):
     """
     if len(st) < 2:
         return None
-    u = st[np.concatenate(([True], st[1:] != st[:-1]))]
+    brk = np.empty(len(st), dtype=bool)
+    brk[0] = True
+    np.not_equal(st[1:], st[:-1], out=brk[1:])
+    u = st if brk.all() else st[brk]
     if len(u) < 2:
         return None
     du = np.diff(u)
-    thr = _TOL * max(1.0, float(np.mean(np.abs(u))))  # dy <= tol or dy / mean|y| <= tol
+    mean_abs = float(np.mean(u)) if u[0] >= 0 else float(np.mean(np.abs(u)))  # sorted: all >= 0
+    thr = _TOL * max(1.0, mean_abs)  # dy <= tol or dy / mean|y| <= tol
     idx = np.flatnonzero(du <= thr)
     if not len(idx):
         return None
