@@ -17,7 +17,7 @@ from scipy.stats import norm
 from nlrstats.results import Result
 from nlrstats.survival._data import Factor, SurvData, combine_factors, decode_keys, factor, prepare
 from nlrstats.survival._grid import grid_codes, grid_counts
-from nlrstats.survival._packed import merge_runs, packed_runs
+from nlrstats.survival._packed import packed_runs
 
 __all__ = ["survfit", "SurvFit"]
 
@@ -440,10 +440,22 @@ def km_arrays_packed(runs):
     perm[:n0] = np.flatnonzero(~g1)
     perm[n0:] = i1
     bounds = np.array([0, n0, len(perm)])
-    u, c, e = ut[perm], cnt[perm], nev[perm]
-    if merged:
-        u, bounds, c, e = merge_runs(u, bounds, c, e)
-    return _km_runs(u, c, e, bounds)
+    u = ut[perm]
+    if merged:  # timefix made some run times equal: merge them within each group
+        brk = np.empty(len(u), dtype=bool)
+        brk[0] = True
+        np.not_equal(u[1:], u[:-1], out=brk[1:])
+        brk[n0:n0 + 1] = True
+        if not brk.all():
+            starts = np.flatnonzero(brk)
+            dup = np.flatnonzero(~brk)
+            tgt = np.searchsorted(starts, dup, side="right") - 1
+            keep, drop = perm[starts], perm[dup]  # one gather per column, straight from the runs
+            c, e = cnt[keep], nev[keep]
+            np.add.at(c, tgt, cnt[drop])
+            np.add.at(e, tgt, nev[drop])
+            return _km_runs(u[starts], c, e, np.searchsorted(starts, bounds))
+    return _km_runs(u, cnt[perm], nev[perm], bounds)
 
 
 def survfit(formula: str, data, conf_type: str = "log", conf_level: float = 0.95) -> SurvFit:
