@@ -12,7 +12,7 @@ from nlrstats.results import Result
 from nlrstats.survival._data import combine_factors, decode_keys, factor, prepare
 from nlrstats.survival._grid import grid_codes, grid_counts
 from nlrstats.survival._packed import merge_runs, packed_runs
-from nlrstats.survival.km import _sorted_unique_counts, group_time_order
+from nlrstats.survival._km_kernels import _sorted_unique_counts, group_time_order
 
 __all__ = ["survdiff", "SurvDiff"]
 

@@ -17,7 +17,7 @@ from scipy.stats import chi2
 
 from nlrstats.results import Result
 from nlrstats.survival._coxfit import _block, risk_sets
-from nlrstats.survival.km import km_arrays
+from nlrstats.survival._km_kernels import km_arrays
 
 __all__ = ["cox_zph", "CoxZph"]
 
