@@ -289,8 +289,8 @@ def test_auto_engine_runs_quarto_when_on_path(monkeypatch, tmp_path, capfd):
     )
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bindir}:/usr/bin:/bin")
-    data = tmp_path / "cohort.csv"
-    data.write_text("x\n1\n")
+    data = tmp_path / "cohort.csv"  # a valid cohort: render checks --data before anything runs
+    data.write_bytes((DOCS.parents[1] / "data" / "fukuda2020_reconstructed.csv").read_bytes())
     outdir = tmp_path / "out"
     code = render_main([str(DOCS / "features.qmd"), "--data", str(data), "--cutoff", "5", "-P", "cohort_name:Other cohort",
                         "--output-dir", str(outdir), "-q"])
