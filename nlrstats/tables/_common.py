@@ -9,7 +9,7 @@ from great_tables import GT, loc
 
 from .theme import apply_theme
 
-__all__ = ["check_columns", "finish", "footnote_tests", "indent_labels", "INDENT"]
+__all__ = ["check_columns", "finish", "footnote_tests", "grouped_gt", "indent_labels", "INDENT"]
 
 #: Indentation of level rows: an em space (U+2003) typed into the label. great_tables'
 #: tab_stub_indent() is CSS only and disappears when pandoc turns the HTML table into a Word or
@@ -74,3 +74,18 @@ def source_of(obj, source: str | None) -> str | None:
     if source is not None:
         return source
     return getattr(obj, "source", None)
+
+
+def grouped_gt(rows: list[dict], shown: Sequence[str], gcol: dict, sizes: dict, indent: Sequence[int]) -> GT:
+    """The skeleton shared by group-comparison tables: Characteristic | one column per group with its
+    N in the header | p-value; ``indent`` rows are level rows under a variable."""
+    from .format import group_header
+    schema = {"label": pl.String, **{gcol[g]: pl.String for g in shown}, "p_value": pl.String}
+    body = indent_labels(pl.DataFrame(rows, schema=schema), "label", indent)
+    return (
+        GT(body, rowname_col="label")
+        .tab_stubhead("Characteristic")
+        .cols_label(**{gcol[g]: group_header(g, sizes.get(g)) for g in shown}, p_value="p-value")
+        .cols_align("center", columns=[gcol[g] for g in shown])
+        .cols_align("right", columns="p_value")
+    )

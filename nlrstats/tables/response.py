@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 from great_tables import GT, loc
 
-from ._common import indent_labels, check_columns, finish, footnote_tests
-from .format import MISSING, format_ci, format_n_pct, format_p, group_header
+from ._common import check_columns, finish, footnote_tests, grouped_gt
+from .format import MISSING, format_ci, format_n_pct, format_p
 
 __all__ = ["gt_response", "RESPONSE_NAMES"]
 
@@ -94,15 +94,8 @@ def gt_response(response, *, pct_digits: int = 0, p_digits: int = 3, overall: st
         ci_rows.append(len(rows))
         row("95% CI", {g: _ci_cell(rate.get((endpoint, g)), pct_digits) for g in shown})
 
-    schema = {"label": pl.String, **{gcol[g]: pl.String for g in shown}, "p_value": pl.String}
-    body = pl.DataFrame(rows, schema=schema)
-    body = indent_labels(body, "label", indent)
     gt = (
-        GT(body, rowname_col="label")
-        .tab_stubhead("Characteristic")
-        .cols_label(**{gcol[g]: group_header(g, sizes.get(g)) for g in shown}, p_value="p-value")
-        .cols_align("center", columns=[gcol[g] for g in shown])
-        .cols_align("right", columns="p_value")
+        grouped_gt(rows, shown, gcol, sizes, indent)
         .tab_footnote("n (%) of patients with a best overall response recorded (NE included).",
                       locations=loc.column_labels(columns=[gcol[g] for g in shown]))
         .tab_footnote("Exact (Clopper-Pearson) confidence interval, as R binom.test.",

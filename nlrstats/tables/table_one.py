@@ -7,9 +7,9 @@ from collections.abc import Mapping
 import polars as pl
 from great_tables import GT, loc
 
-from ._common import indent_labels, check_columns, finish, footnote_tests
+from ._common import check_columns, finish, footnote_tests, grouped_gt
 from .labels import pretty_label
-from .format import MISSING, format_number, format_p, group_header
+from .format import MISSING, format_number, format_p
 
 __all__ = ["gt_table_one", "CONTINUOUS_STATISTICS"]
 
@@ -123,16 +123,7 @@ def gt_table_one(table_one, *, statistic: str = "median_iqr", digits: int | Mapp
             indent.append(len(rows))
             row(missing_text, {g: str(n_miss[g]) for g in shown})
 
-    schema = {"label": pl.String, **{gcol[g]: pl.String for g in shown}, "p_value": pl.String}
-    body = pl.DataFrame(rows, schema=schema)
-    body = indent_labels(body, "label", indent)
-    gt = (
-        GT(body, rowname_col="label")
-        .tab_stubhead("Characteristic")
-        .cols_label(**{gcol[g]: group_header(g, sizes.get(g)) for g in shown}, p_value="p-value")
-        .cols_align("center", columns=[gcol[g] for g in shown])
-        .cols_align("right", columns="p_value")
-    )
+    gt = grouped_gt(rows, shown, gcol, sizes, indent)
     order = [stat_text, "n (%)"]
     gt = gt.tab_footnote("; ".join(k for k in order if k in kinds_seen),
                          locations=loc.column_labels(columns=[gcol[g] for g in shown]))
