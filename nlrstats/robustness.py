@@ -20,6 +20,7 @@ import polars as pl
 
 from .cohort import Cohort
 from .cutpoint import maxstat
+from .formula import parse_surv_formula
 from .results import Result
 
 __all__ = ["CutpointSection", "cutpoint_section", "PMETHOD"]
@@ -98,7 +99,7 @@ def _first(obj, key):
 
 
 def _maxstat_or_none(formula: str, data: pl.DataFrame):
-    events = formula.split(",")[1].split(")")[0].strip()
+    events = parse_surv_formula(formula).event
     if data.height < 4 or data[events].sum() == 0 or data["nlr_d0"].n_unique() < 2:
         return None
     return maxstat(formula, data, pmethod=PMETHOD)

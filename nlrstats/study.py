@@ -175,9 +175,12 @@ class StudyResults(Result):
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(json_safe(self.to_dict()), indent=indent, ensure_ascii=False)
 
-    def compare_published(self) -> pl.DataFrame:
-        """Published vs reproduced numbers (see :func:`nlrstats.published.compare_published`)."""
-        return compare_published(self.to_dict())
+    def compare_published(self, data: dict | None = None) -> pl.DataFrame:
+        """Published vs reproduced numbers (see :func:`nlrstats.published.compare_published`).
+
+        ``data`` is this object's ``to_dict()`` when the caller has it already.
+        """
+        return compare_published(data if data is not None else self.to_dict())
 
     def tidy(self) -> pl.DataFrame:
         return self.compare_published()
@@ -213,7 +216,7 @@ class StudyResults(Result):
             if m:
                 lines.append(f"data-driven {ep.upper()} cut {m['cut']:.2f}: naive p = {pval(m['p_value_unadjusted'])}, "
                              f"adjusted for the search p = {pval(m['p_value'])} ({m['pmethod']})")
-        agree = self.compare_published()
+        agree = self.compare_published(d)
         lines.append(f"published numbers reproduced: {int(agree['agrees'].sum())}/{agree.height}")
         return "\n".join(lines)
 
@@ -228,12 +231,13 @@ def _cox_or_firth(formula: str, data: pl.DataFrame) -> CoxPH:
     return coxph(formula, data, ties="efron", firth=True) if fit.monotone else fit
 
 
-def _covariate_models(data: pl.DataFrame, time: str, event: str, label: str, covariates, notes: list[str]):
+def _covariate_models(data: pl.DataFrame, time: str, event: str, label: str, covariates, notes: list[str],
+                      nlr_fit: CoxPH):
+    """Univariable fits (``nlr_fit``, the NLR-group model already fitted, first) and the multivariable one."""
     usable = [c for c in covariates if c in data.columns and data[c].drop_nulls().n_unique() > 1]
-    uni = []
-    for term in ("nlr_group", *usable):
-        sub = data.drop_nulls([term])
-        uni.append(_cox_or_firth(f"Surv({time}, {event}) ~ {term}", sub))
+    uni = [nlr_fit]
+    for term in usable:
+        uni.append(_cox_or_firth(f"Surv({time}, {event}) ~ {term}", data.drop_nulls([term])))
     multi = None
     n_coef = 1 + sum(1 if data[c].dtype.is_numeric() and data[c].dtype != pl.Boolean
                      else data[c].drop_nulls().n_unique() - 1 for c in usable)
@@ -259,15 +263,16 @@ def _endpoint(data: pl.DataFrame, key: str, notes: list[str], covariates=()) -> 
         notes.append(f"{label}: only one NLR group has patients; no log-rank test or hazard ratio")
         return EndpointResult(key, label, fit, None, None)
     logrank = survdiff(formula, data)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", MonotoneLikelihoodWarning)
+    with warnings.catch_warnings():
+        # coxph warns exactly when it sets .monotone; the study reports it as a note instead
+        warnings.simplefilter("ignore", MonotoneLikelihoodWarning)
         cox = coxph(formula, data, ties="efron")
     firth = None
-    if cox.monotone or any(issubclass(w.category, MonotoneLikelihoodWarning) for w in caught):
+    if cox.monotone:
         firth = coxph(formula, data, ties="efron", firth=True)
         notes.append(f"{label}: the Cox likelihood is monotone (a group without events or complete "
                      "separation), so the hazard ratio is reported from Firth's penalised Cox model")
-    uni, multi = _covariate_models(data, time, event, label, covariates, notes)
+    uni, multi = _covariate_models(data, time, event, label, covariates, notes, firth or cox)
     return EndpointResult(key, label, fit, logrank, cox, firth, uni, multi)
 
 
@@ -329,8 +334,9 @@ def hazard_ratio_frame(named_results: dict) -> pl.DataFrame:
     """
     rows = []
     for name, res in named_results.items():
+        d = res.to_dict()
         for ep in ("pfs", "os"):
-            cox = res.to_dict()[ep]["cox"]
+            cox = d[ep]["cox"]
             if cox is None:
                 rows.append({"label": ep.upper(), "cohort": name, "estimate": None, "conf_low": None,
                              "conf_high": None, "p_value": None, "method": "not estimable"})
