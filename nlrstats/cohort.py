@@ -15,8 +15,8 @@ from pathlib import Path
 import polars as pl
 
 from .mapping import Mapping, MappingError, read_mapping
-from .markers import derive_markers
-from .schema import COLUMNS, MISSING_TOKENS, REQUIRED, data_dictionary
+from .markers import DERIVED_COLUMNS, derive_markers
+from .schema import COLUMNS, MISSING_TOKENS, RESPONSE_CODES, data_dictionary
 from .validate import CohortError, Problem, convert_and_check
 
 __all__ = ["Cohort", "load_cohort", "resolve_data_path", "cohort_from_frame", "ANALYSES", "CohortError", "MappingError",
@@ -122,17 +122,13 @@ class Cohort:
 
     def with_cutoff(self, cutoff: float) -> "Cohort":
         """The same cohort grouped at another NLR cut-off."""
-        base = self.data.drop([c for c in _DERIVED if c in self.data.columns])
+        base = self.data.drop([c for c in DERIVED_COLUMNS if c in self.data.columns])
         return replace(self, data=derive_markers(base, cutoff), cutoff=float(cutoff))
 
     def __repr__(self) -> str:
         groups = self.data["nlr_group"].value_counts(sort=False).sort("nlr_group")
         g = ", ".join(f"{k}: {v}" for k, v in groups.iter_rows())
         return f"<Cohort {self.source}: {self.n} patients; {g}>"
-
-
-_DERIVED = ("nlr_d0", "nlr_d14", "dnlr_d0", "plr_d0", "lmr_d0", "sii_d0", "nlr_change", "nlr_pct_change",
-            "nlr_decreased", "nlr_high", "nlr_group", "responder", "disease_control")
 
 
 def _read_raw(path: Path) -> tuple[pl.DataFrame, str]:
@@ -170,13 +166,10 @@ def _apply_mapping(raw: pl.DataFrame, mapping: Mapping, source: str) -> tuple[pl
     df = raw.rename({src: canon for canon, src in mapping.columns.items() if src != canon})
     text_cols = [c for c in df.columns if c != "_row" and df.schema[c] == pl.String]
     stripped = df.with_columns(pl.col(text_cols).str.strip_chars())
-    n_missing_tokens = 0
-    for c in text_cols:
-        is_token = stripped[c].is_in([t for t in MISSING_TOKENS if t]) | (stripped[c] == "")
-        n_missing_tokens += int(is_token.sum())
+    is_token = {c: stripped[c].is_in(list(MISSING_TOKENS)) for c in text_cols}
+    n_missing_tokens = sum(int(mask.sum()) for mask in is_token.values())
     df = stripped.with_columns(
-        pl.when(pl.col(c).is_in(list(MISSING_TOKENS))).then(None).otherwise(pl.col(c)).alias(c)
-        for c in text_cols
+        pl.when(is_token[c]).then(None).otherwise(pl.col(c)).alias(c) for c in text_cols
     )
     if n_missing_tokens:
         notes.append(f"{n_missing_tokens} value(s) written as a missing-value token "
@@ -202,7 +195,6 @@ def _apply_mapping(raw: pl.DataFrame, mapping: Mapping, source: str) -> tuple[pl
 
 
 def _canonical_values(kind: str) -> set[str] | None:
-    from .schema import RESPONSE_CODES
     return {"response": set(RESPONSE_CODES), "sex": {"F", "M"}, "event": {"0", "1"},
             "bool": {"TRUE", "FALSE", "0", "1"}}.get(kind)
 

@@ -15,10 +15,15 @@ from __future__ import annotations
 
 import polars as pl
 
-__all__ = ["derive_markers", "group_labels", "nlr_group_expr", "RESPONDER_CODES", "CONTROL_CODES"]
+__all__ = ["derive_markers", "group_labels", "nlr_group_expr", "RESPONDER_CODES", "CONTROL_CODES",
+           "DERIVED_COLUMNS"]
 
 RESPONDER_CODES = ("CR", "PR")
 CONTROL_CODES = ("CR", "PR", "SD")
+
+#: Every column :func:`derive_markers` adds (or replaces, for a given ``nlr_d0`` / ``nlr_d14``).
+DERIVED_COLUMNS = ("nlr_d0", "nlr_d14", "dnlr_d0", "plr_d0", "lmr_d0", "sii_d0", "nlr_change", "nlr_pct_change",
+                   "nlr_decreased", "nlr_high", "nlr_group", "responder", "disease_control")
 
 
 def group_labels(cutoff: float, marker: str = "NLR") -> tuple[str, str]:
