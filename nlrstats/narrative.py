@@ -7,6 +7,8 @@ formatting itself lives in :mod:`nlrstats.tables.format`.
 
 from __future__ import annotations
 
+import html
+
 from .tables.format import format_ci, format_median_ci, format_number, format_p
 
 __all__ = ["p_text", "rate_text", "median_text", "hr_text", "fraction_text", "md_escape", "bullet_list"]
@@ -20,7 +22,6 @@ def md_escape(text: str) -> str:
     HTML special characters become entities (a column named ``<script>`` shows as text and runs
     nothing) and markdown punctuation is backslash-escaped (no accidental emphasis, links or citations).
     """
-    import html
     return html.escape(str(text), quote=False).translate(_MD_SPECIAL)
 
 
@@ -29,10 +30,11 @@ def bullet_list(lines) -> str:
     return "\n".join(f"- {md_escape(line)}" for line in lines)
 
 
-def p_text(p: float | None, digits: int = 3) -> str:
-    """``"p = 0.052"``, ``"p < 0.001"``; ``"p not available"`` when the test was not run."""
-    if p is None:
-        return "p not available"
+def p_text(p: float | None, digits: int = 3, missing: str = "p not available") -> str:
+    """``"p = 0.052"``, ``"p < 0.001"`` (rounding as :func:`~nlrstats.tables.format.format_p`, so prose,
+    tables and figures print the same p); ``missing`` when the test was not run (None or NaN)."""
+    if p is None or p != p:
+        return missing
     text = format_p(p, digits=digits)
     return f"p < {text[1:]}" if text.startswith("<") else f"p = {text}"
 

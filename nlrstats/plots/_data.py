@@ -89,13 +89,9 @@ def fmt_num(x: float | None) -> str:
 
 
 def fmt_p(p: float | None, digits: int = 3) -> str:
-    """``p = 0.012`` or ``p < 0.001`` (threshold follows ``digits``)."""
-    if p is None or (isinstance(p, float) and math.isnan(p)):
-        return "p = NA"
-    floor = 10.0 ** (-digits)
-    if p < floor:
-        return f"p < {floor:.{digits}f}"
-    return f"p = {p:.{digits}f}"
+    """``p = 0.012`` or ``p < 0.001``, the package's one p-value rule (:func:`nlrstats.narrative.p_text`)."""
+    from nlrstats.narrative import p_text  # here, not at the top: it loads great_tables for plots' users
+    return p_text(p, digits, missing="p = NA")
 
 
 def fmt_ci(estimate: float | None, low: float | None, high: float | None, label: str = "HR") -> str:
