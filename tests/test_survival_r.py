@@ -54,8 +54,16 @@ DIFF = [c for c in CASES if c["call"] == "survdiff"]
 COX = [c for c in CASES if c["call"] == "coxph"]
 
 
+@pytest.fixture(params=["numpy", "compiled"])
+def kernels(request, monkeypatch):
+    """Run a test on the numpy kernels and again on the compiled ones (used from JIT_MIN_ROWS rows)."""
+    import nlrstats.survival._data as sdata
+    monkeypatch.setattr(sdata, "JIT_MIN_ROWS", 0 if request.param == "compiled" else 10 ** 12)
+    return request.param
+
+
 @pytest.mark.parametrize("case", KM, ids=ids)
-def test_survfit_matches_r(case):
+def test_survfit_matches_r(case, kernels):
     fit = survfit(case["formula"], DATA[case["dataset"]], conf_type=case["conf_type"],
                   conf_level=case["conf_level"])
     if case["strata_labels"]:
@@ -81,7 +89,7 @@ def test_survfit_matches_r(case):
 
 
 @pytest.mark.parametrize("case", DIFF, ids=ids)
-def test_survdiff_matches_r(case):
+def test_survdiff_matches_r(case, kernels):
     d = survdiff(case["formula"], DATA[case["dataset"]], rho=case["rho"])
     close(d.statistic, case["statistic"], 1e-6, "chisq")
     assert d.df == case["df"]

@@ -22,6 +22,17 @@ __all__ = ["SurvData", "Factor", "prepare", "as_polars", "factor", "combine_fact
 
 _TOL = math.sqrt(np.finfo(float).eps)
 
+# From this many rows the compiled kernels of ._jit pay for importing numba (~0.3 s, once).
+JIT_MIN_ROWS = 50_000
+
+
+def min_max(x: np.ndarray):
+    """Smallest and largest value of a float array: one compiled pass for long arrays."""
+    if len(x) >= JIT_MIN_ROWS:
+        from nlrstats.survival._jit import min_max as jit_min_max
+        return jit_min_max(x)
+    return (float(x.min()), float(x.max())) if len(x) else (np.inf, -np.inf)
+
 
 def as_polars(data) -> pl.DataFrame:
     """Accept a polars DataFrame/LazyFrame or a pandas DataFrame."""
@@ -85,16 +96,26 @@ def factor(series: pl.Series) -> Factor:
     elif dt == pl.String or isinstance(dt, pl.Categorical):
         s = series.cast(pl.String)
         levels = codes = None
-        if len(s) and s.null_count() == 0:
+        if len(s) >= JIT_MIN_ROWS and dt == pl.String:
+            from nlrstats.survival._jit import two_level_codes
+            two = two_level_codes(s)
+            if two is not None:
+                codes, second = two
+                levels = [s[0]] if second < 0 else sorted([s[0], s[second]])
+                if len(levels) == 2 and levels[0] != s[0]:
+                    np.subtract(1, codes, out=codes)
+        if levels is None and len(s) and s.null_count() == 0:
             # one or two levels (the usual grouping): two comparisons beat hashing every string
             first = s[0]
             is_first = s == first
-            rest = s.filter(~is_first)
-            if not len(rest):
+            if is_first.all():
                 levels, codes = [first], np.zeros(len(s), dtype=np.int64)
-            elif (rest == rest[0]).all():
-                levels = sorted([first, rest[0]])
-                codes = (is_first if levels[1] == first else ~is_first).to_numpy().astype(np.int64)
+            else:
+                second = s[is_first.arg_min()]
+                is_second = s == second
+                if (is_first | is_second).all():
+                    levels = sorted([first, second])
+                    codes = (is_first if levels[1] == first else is_second).cast(pl.Int64).to_numpy()
         if levels is None:
             levels = sorted(s.unique().to_list())
             if len(levels) == 2:

@@ -10,10 +10,52 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["grid_codes", "grid_counts"]
+from nlrstats.survival import _data
+
+__all__ = ["grid_codes", "grid_counts", "grid_table"]
 
 _MAX_DECIMALS = 3
 _MAX_CELLS = 1 << 24
+
+
+def _grid_scale(time: np.ndarray):
+    """The smallest of 1, 10, 100, 1000 that puts a sample of the times on an integer grid, or None."""
+    sample = time[:: max(1, len(time) // 512)]
+    for k in range(_MAX_DECIMALS + 1):
+        scale = 10.0 ** k
+        if (np.rint(sample * scale) / scale == sample).all():
+            return scale
+    return None
+
+
+def grid_table(time: np.ndarray, event: np.ndarray, group: np.ndarray, ngroup: int,
+               strata: np.ndarray | None = None, nstrat: int = 1):
+    """Unique times and counts of shape (times, strata, groups, 2 = censored/event), or None.
+
+    From :data:`._data.JIT_MIN_ROWS` rows one compiled pass codes, checks and counts
+    (:func:`._jit.grid_count`); below, :func:`grid_codes` and :func:`grid_counts`.
+    """
+    n = len(time)
+    if n == 0:
+        return None
+    if n < _data.JIT_MIN_ROWS:
+        grid = grid_codes(time)
+        return None if grid is None else grid_counts(*grid, event, group, ngroup, strata, nstrat)
+    tmin, tmax = _data.min_max(time)
+    scale = None if tmin < 0 else _grid_scale(time)
+    if scale is None:
+        return None
+    ncode = int(np.rint(tmax * scale)) + 1  # rint is monotone: every code is below
+    width = nstrat * ngroup * 2
+    if ncode - 1 >= _MAX_CELLS or ncode * width > max(8 * n, 1 << 16):
+        return None
+    from nlrstats.survival._jit import grid_count
+    counts = grid_count(time, scale, event, group, strata, ngroup, nstrat, ncode)
+    if counts is None:
+        return None
+    counts = counts.reshape(ncode, nstrat, ngroup, 2)
+    present = np.flatnonzero(counts.reshape(ncode, -1).any(axis=1))
+    return present / scale, counts[present]
 
 
 def grid_codes(time: np.ndarray):
@@ -25,12 +67,8 @@ def grid_codes(time: np.ndarray):
     n = len(time)
     if n == 0 or time.min() < 0:
         return None
-    sample = time[:: max(1, n // 512)]
-    for k in range(_MAX_DECIMALS + 1):
-        scale = 10.0 ** k
-        if (np.rint(sample * scale) / scale == sample).all():
-            break
-    else:
+    scale = _grid_scale(time)
+    if scale is None:
         return None
     c = time * scale
     np.rint(c, out=c)

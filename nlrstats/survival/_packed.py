@@ -14,9 +14,31 @@ import math
 
 import numpy as np
 
+from nlrstats.survival import _data
 from nlrstats.survival._data import _timefix_map, apply_fix
 
-__all__ = ["packed_runs"]
+__all__ = ["jit_prepared", "pack_exponent", "packed_runs"]
+
+
+def pack_exponent(time: np.ndarray):
+    """m such that ``time * 2^-m`` is below 2 and exact for every time, or None.
+
+    None for no rows, a negative time, or times so small that the scaling would make
+    them subnormal (inexact).
+    """
+    if len(time) == 0:
+        return None
+    tmin, tmax = _data.min_max(time)
+    if tmin < 0:
+        return None
+    m = max(0, math.frexp(tmax)[1] - 1)  # tmax * 2^-m < 2
+    if m > 1000:
+        return None
+    if m:
+        tiny = math.ldexp(1.0, -1022 + m)  # below it, time * 2^-m would be subnormal (inexact)
+        if tmin < tiny and np.any((time > 0) & (time < tiny)):
+            return None
+    return m
 
 
 def packed_runs(time: np.ndarray, event: np.ndarray, group: np.ndarray, timefix: bool = True):
@@ -27,21 +49,10 @@ def packed_runs(time: np.ndarray, event: np.ndarray, group: np.ndarray, timefix:
     or None when the times cannot be packed (negative, or so small that scaling is inexact).
     """
     n = len(time)
-    if n == 0:
+    m = pack_exponent(time)
+    if m is None:
         return None
-    tmin, tmax = float(time.min()), float(time.max())
-    if tmin < 0:
-        return None
-    m = max(0, math.frexp(tmax)[1] - 1)  # tmax * 2^-m < 2
-    if m:
-        if m > 1000:
-            return None
-        tiny = math.ldexp(1.0, -1022 + m)  # below it, time * 2^-m would be subnormal (inexact)
-        if tmin < tiny and np.any((time > 0) & (time < tiny)):
-            return None
-        scaled = time * math.ldexp(1.0, -m)
-    else:
-        scaled = time + 0.0
+    scaled = time * math.ldexp(1.0, -m) if m else time + 0.0
     keys = scaled.view(np.uint64) << np.uint64(2)  # drops the (zero) sign and top exponent bits
     code = group * 2
     code += event
@@ -95,3 +106,15 @@ def merge_runs(ut: np.ndarray, bounds: np.ndarray, *cols):
         np.add.at(m, tgt, c[dup])
         out.append(m)
     return (ut[starts], np.searchsorted(starts, bounds), *out)
+
+
+def jit_prepared(d, codes: np.ndarray, ngroup: int):
+    """Sorted packed keys for the compiled kernels (:func:`._jit.jit_keys`), or None.
+
+    Only for one or two groups and at least :data:`._data.JIT_MIN_ROWS` rows, so small
+    cohorts never import numba.
+    """
+    if ngroup > 2 or d.n < _data.JIT_MIN_ROWS:
+        return None
+    from nlrstats.survival._jit import jit_keys
+    return jit_keys(d.raw_time, d.event, codes, d.timefix)

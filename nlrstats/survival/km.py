@@ -16,9 +16,9 @@ from scipy.stats import norm
 
 from nlrstats.results import Result
 from nlrstats.survival._data import Factor, SurvData, combine_factors, factor, prepare
-from nlrstats.survival._grid import grid_codes, grid_counts
+from nlrstats.survival._grid import grid_table
 from nlrstats.survival._km_kernels import km_arrays, km_arrays_by_value, km_arrays_grid, km_arrays_packed
-from nlrstats.survival._packed import packed_runs
+from nlrstats.survival._packed import jit_prepared, packed_runs
 
 __all__ = ["survfit", "SurvFit"]
 
@@ -65,6 +65,20 @@ def _minmin(y: np.ndarray, x: np.ndarray):
         if len(below):
             return float((xs[0] + xs[below[0]]) / 2)
     return float(xs[0])
+
+
+def _minmin_curve(surv: np.ndarray, x: np.ndarray):
+    """:func:`_minmin` of a Kaplan-Meier curve (nonincreasing, never NaN) by bisection."""
+    c = 0.5 + _TOL
+    i0 = _first_true(lambda i: surv[i] < c, len(surv))
+    if i0 == len(surv):
+        return None
+    y0 = surv[i0]
+    if abs(y0 - 0.5) < _TOL:
+        i1 = _first_true(lambda i: i > i0 and surv[i] < y0, len(surv))
+        if i1 < len(surv):
+            return float((x[i0] + x[i1]) / 2)
+    return float(x[i0])
 
 
 def _first_true(pred, n: int) -> int:
@@ -211,7 +225,7 @@ class SurvFit(Result):
             rows["strata"].append(None if self.strata == ("",) else self.strata[k])
             rows["records"].append(int(self.n[k]))
             rows["events"].append(int(self.n_event[s].sum()))
-            rows["median"].append(_minmin(self.surv[s], t))
+            rows["median"].append(_minmin_curve(self.surv[s], t))
             lo, hi = self._median_ci(s, t)
             rows["conf_low"].append(lo)
             rows["conf_high"].append(hi)
@@ -320,11 +334,15 @@ def survfit(formula: str, data, conf_type: str = "log", conf_level: float = 0.95
         codes, labels = fac.codes, fac.labels
     else:
         codes, labels = np.zeros(d.n, dtype=np.int64), ("",)
-    grid = grid_codes(d.raw_time)
-    gc = None if grid is None else grid_counts(*grid, d.event, codes, len(labels))
-    runs = packed_runs(d.raw_time, d.event, codes, d.timefix) if gc is None and len(labels) == 2 else None
+    gc = grid_table(d.raw_time, d.event, codes, len(labels))
+    jit = jit_prepared(d, codes, len(labels)) if gc is None else None
+    runs = packed_runs(d.raw_time, d.event, codes, d.timefix) \
+        if gc is None and jit is None and len(labels) == 2 else None
     if gc is not None:  # times on a decimal grid: counting sort
         ug, ut, nrisk, nev, ncen, surv, se, gsize = km_arrays_grid(*gc, len(labels))
+    elif jit is not None:  # many rows, one or two groups: compiled passes over one sort
+        from nlrstats.survival._jit import km_two
+        ug, ut, nrisk, nev, ncen, surv, se, gsize = km_two(jit)
     elif runs is not None:  # two groups: one sort of packed keys
         ug, ut, nrisk, nev, ncen, surv, se, gsize = km_arrays_packed(runs)
     elif len(labels) <= 16 and d.keys is not None:  # a pass per group beats an argsort and gathers

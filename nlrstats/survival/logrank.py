@@ -10,8 +10,8 @@ from scipy.stats import chi2
 
 from nlrstats.results import Result
 from nlrstats.survival._data import combine_factors, decode_keys, factor, prepare
-from nlrstats.survival._grid import grid_codes, grid_counts
-from nlrstats.survival._packed import merge_runs, packed_runs
+from nlrstats.survival._grid import grid_table
+from nlrstats.survival._packed import jit_prepared, merge_runs, packed_runs
 from nlrstats.survival._km_kernels import _sorted_unique_counts, group_time_order
 
 __all__ = ["survdiff", "SurvDiff"]
@@ -303,13 +303,16 @@ def survdiff(formula: str, data, rho: float = 0.0) -> SurvDiff:
         raise ValueError(f"{f.text}: there is only 1 group")
     sfac = combine_factors([factor(d.frame[v]) for v in f.strata]) if f.strata else None
     nstrat = 1 if sfac is None else len(sfac.labels)
-    grid = grid_codes(d.raw_time)
-    gc = None if grid is None else grid_counts(*grid, d.event, gfac.codes, len(gfac.labels),
-                                               None if sfac is None else sfac.codes, nstrat)
-    runs = packed_runs(d.raw_time, d.event, gfac.codes, d.timefix) \
-        if gc is None and nstrat == 1 and len(gfac.labels) == 2 else None
+    gc = grid_table(d.raw_time, d.event, gfac.codes, len(gfac.labels),
+                    None if sfac is None else sfac.codes, nstrat)
+    two = gc is None and nstrat == 1 and len(gfac.labels) == 2
+    jit = jit_prepared(d, gfac.codes, 2) if two else None
+    runs = packed_runs(d.raw_time, d.event, gfac.codes, d.timefix) if two and jit is None else None
     if gc is not None:  # times on a decimal grid: counting sort
         obs, exp, var = logrank_grid(gc[1], nstrat, len(gfac.labels), rho)
+    elif jit is not None:  # many rows: compiled passes over one sort
+        from nlrstats.survival._jit import logrank_two
+        obs, exp, var = logrank_two(jit, rho)
     elif runs is not None:  # two groups: one sort of packed keys
         obs, exp, var = logrank_packed(runs, rho)
     elif d.keys is not None and nstrat * len(gfac.labels) <= 32:
