@@ -66,8 +66,13 @@ def _frame(case, n=4000, seed=17, solo=False, all_events=False):
 
 
 @pytest.mark.parametrize("case", list(TIMES))
-@pytest.mark.parametrize("variant", ["plain", "solo", "all_events"])
+@pytest.mark.parametrize("variant", ["plain", "solo", "all_events", "one_core"])
 def test_compiled_km_and_logrank_equal_numpy(case, variant, monkeypatch):
+    import nlrstats.survival._jit as jit
+    if variant == "one_core":  # no worker thread: both groups' passes on the calling thread
+        monkeypatch.setattr(jit, "_POOL", False)
+    else:
+        assert jit._pool() is not None or len(__import__("os").sched_getaffinity(0)) == 1
     df = _frame(case, solo=variant == "solo", all_events=variant == "all_events")
     monkeypatch.setattr(sdata, "JIT_MIN_ROWS", 0)
     d = prepare("Surv(t, e) ~ g", df)
@@ -87,10 +92,10 @@ def test_compiled_paths_without_timefix(monkeypatch):
     df = _frame("near_ties")
     t, e = df["t"].to_numpy(), df["e"].to_numpy().astype(np.int8)
     g = (df["g"] == "lo").to_numpy().astype(np.int64)
-    fast = km_two(jit_keys(t, e, g, timefix=False))
+    fast = km_two(jit_keys(t, e, g, timefix=False), None)  # no timefix: never a second pass
     ref = km_arrays_packed(packed_runs(t, e, g, timefix=False))
     for a, b in zip(fast, ref):
-        assert np.array_equal(a, b)
+        assert np.array_equal(a, b)  # (values: the stratum index is int8 here, int64 there)
     assert len(np.unique(fast[1])) > len(np.unique(np.round(t, 9)))  # near-ties kept apart
 
 

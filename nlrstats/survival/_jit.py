@@ -6,7 +6,7 @@ Here the (time, group, status) keys of :mod:`._packed` are built in one pass, so
 numpy (SIMD), and each result comes from one or two passes over the sorted keys.
 
 The Kaplan-Meier arithmetic is the numpy kernels' operation for operation, so curves are
-equal to the bit (checked in ``tests/test_survival_fastpaths.py``). The log-rank sums run
+equal to the bit (checked in ``tests/test_survival_compiled.py``). The log-rank sums run
 in time order as R's ``survdiff2`` does (numpy sums pairwise: they agree to ~1e-13).
 
 R's timefix (``aeqSurv``) is applied on the fly: a unique time within the tolerance of
@@ -17,7 +17,7 @@ tolerance they used, so a pass is repeated (rarely) only when the two tolerances
 treat a gap differently.
 
 Importing this module imports numba (~0.3 s) and loads the compiled kernels from numba's
-cache (compiled once, ~2 s), so callers use it only from :data:`._packed.JIT_MIN_ROWS` rows.
+cache (compiled once, ~3 s), so callers use it only from :data:`._data.JIT_MIN_ROWS` rows.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ _TOL = math.sqrt(np.finfo(float).eps)
 _OPTS = {"cache": True, "nogil": True, "error_model": "numpy"}
 _U1 = np.uint64(1)
 _U2 = np.uint64(2)
-_NONE = np.uint64(1) << np.uint64(63)  # no key has the top bit set
+_NONE = np.uint64(1) << np.uint64(63)  # above every key >> 2: "no previous time"
 
 
 class JitKeys(NamedTuple):
@@ -68,14 +68,14 @@ def _pack(time, scale, event, group):
 def _split(keys, unscale, thr, n1):
     """Per group, the rows in time order as keys of (timefixed time, status).
 
-    Branch-free: each row is written to both outputs and only its group's position moves
-    (the groups interleave at random in time order, so a branch would mispredict). Also
-    returns the unique times' count and sum, the largest gap <= ``thr`` and the smallest
-    gap above it.
+    Group 0's keys are written over ``keys`` (row i is read before position <= i is
+    written), group 1's to a new array. Branch-free: each row is written to both and only
+    its group's position moves (the groups interleave at random in time order, so a branch
+    would mispredict). Also returns the unique times' count and sum, the largest gap <=
+    ``thr`` and the smallest gap above it.
     """
     n = len(keys)
     n0 = n - n1
-    k0 = np.empty(n0 + 1, np.uint64)
     k1 = np.empty(n1 + 1, np.uint64)
     buf = np.empty(1, np.uint64)
     fv = buf.view(np.float64)
@@ -103,11 +103,11 @@ def _split(keys, unscale, thr, n1):
             prev_tb, prev_t = tb, t
         g = np.int64((kk >> _U1) & _U1)
         v = fixed | (kk & _U1)
-        k0[p0] = v
+        keys[p0] = v  # p0 <= i: this row and those before it are read
         k1[p1] = v
         p0 += 1 - g
         p1 += g
-    return k0[:n0], k1[:n1], nuniq, total, below, above
+    return keys[:n0], k1[:n1], nuniq, total, below, above
 
 
 def _settled(thr: float, nuniq: int, total: float, below: float, above: float):
@@ -165,28 +165,74 @@ def jit_keys(time: np.ndarray, event: np.ndarray, group: np.ndarray, timefix: bo
     if m is None:
         return None
     keys, n1, total = _pack(time, math.ldexp(1.0, -m), event, group)
+    # (Sorting two halves on two cores and merging in the passes was tried: the merge's
+    # load-compare-advance chain costs what the parallel sort saves.)
     keys.sort()
-    thr = _TOL * max(1.0, total / len(keys)) if timefix else -np.inf
-    return JitKeys(keys, math.ldexp(1.0, m), thr, np.array([len(keys) - n1, n1], dtype=np.int64))
+    n = len(keys)
+    thr = _TOL * max(1.0, total / n) if timefix else -np.inf
+    return JitKeys(keys, math.ldexp(1.0, m), thr, np.array([n - n1, n1], dtype=np.int64))
 
 
-def km_two(jk: JitKeys):
-    """Kaplan-Meier arrays for groups 0 and 1 (the ``km_arrays`` layout) from :func:`jit_keys`."""
+def km_two(jk: JitKeys, remake):
+    """Kaplan-Meier arrays for groups 0 and 1 (the ``km_arrays`` layout) from :func:`jit_keys`.
+
+    The keys are overwritten (one array less to allocate and fault in); ``remake()`` gives
+    them again for the rare second pass with R's timefix tolerance. With two cores, group
+    0's pass runs on a worker thread while this thread does group 1's (the kernels release
+    the GIL; they write disjoint rows of the same arrays).
+    """
     n1 = int(jk.rows[1])
     k0, k1, *gaps = _split(jk.keys, jk.unscale, jk.thr, n1)
     exact = _settled(jk.thr, *gaps)
     if exact is not None:
+        jk = remake()
         k0, k1, *_ = _split(jk.keys, jk.unscale, exact, n1)
     n = len(jk.keys)  # rows bound the runs; untouched pages of np.empty cost nothing
-    ut, surv, se = np.empty(n), np.empty(n), np.empty(n)
-    nr, ne, nc = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64)
-    r0 = _km_group(k0, ut, nr, ne, nc, surv, se, 0)
-    m = _km_group(k1, ut, nr, ne, nc, surv, se, r0)
-    np.sqrt(se[:m], out=se[:m])
+    out = (np.empty(n), np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64),
+           np.empty(n), np.empty(n))
+    ut, nr, ne, nc, surv, se = out
+    pool = _pool() if n1 else None
+    if pool is None:
+        r0 = _km_group(k0, *out, 0)
+        m = _km_group(k1, *out, r0)
+        np.sqrt(se[:m], out=se[:m])
+    else:
+        first = pool.submit(_km_group, k0, *out, 0)
+        r0 = _count_runs(k0)
+        m = _km_group(k1, *out, r0)
+        np.sqrt(se[r0:m], out=se[r0:m])
+        if first.result() != r0:  # pragma: no cover - the count and the pass disagree
+            raise AssertionError("Kaplan-Meier: run count mismatch")
+        np.sqrt(se[:r0], out=se[:r0])
     ngroup = 2 if n1 else 1
-    ug = np.zeros(m, dtype=np.int64)
+    ug = np.zeros(m, dtype=np.int8)  # stratum index: a byte holds it (1 MB, not 8, per 10^6 rows)
     ug[r0:] = 1
     return ug, ut[:m], nr[:m], ne[:m], nc[:m], surv[:m], se[:m], jk.rows[:ngroup].copy()
+
+
+@njit(**_OPTS)
+def _count_runs(k):
+    """Number of distinct times in keys of (time, status) sorted by time."""
+    if len(k) == 0:
+        return 0
+    r = 1
+    for i in range(1, len(k)):
+        r += np.int64((k[i] >> _U1) != (k[i - 1] >> _U1))
+    return r
+
+
+_POOL = None
+
+
+def _pool():
+    """One worker thread for the second core, or None on a single core."""
+    global _POOL
+    if _POOL is None:
+        import os
+        from concurrent.futures import ThreadPoolExecutor
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nlrstats") if cores > 1 else False
+    return _POOL or None
 
 
 @njit(**_OPTS)
@@ -294,11 +340,13 @@ def two_level_codes(series):
     Returns ``(codes, second_row)``: code 0 is the first row's value, code 1 the value
     first seen at ``second_row`` (-1 when there is one value).
     """
+    import sys
+
     import polars as pl
     import pyarrow as pa
 
-    if not (hasattr(pa, "string_view") and hasattr(pl, "CompatLevel")):  # older pyarrow / polars
-        return None
+    if sys.byteorder != "little" or not (hasattr(pa, "string_view") and hasattr(pl, "CompatLevel")):
+        return None  # the view layout below is little-endian; older pyarrow / polars have no views
     arr = series.to_arrow(compat_level=pl.CompatLevel.newest())
     if isinstance(arr, pa.ChunkedArray):
         if arr.num_chunks != 1:
@@ -314,6 +362,7 @@ def two_level_codes(series):
 
 @njit(**_OPTS)
 def _grid_count(time, scale, event, group, strata, width, gw, ncode):
+    """Counts per (code, stratum, group, status); False as soon as a time is off the grid."""
     counts = np.zeros(ncode * width, np.int64)
     for i in range(len(time)):
         t = time[i]
@@ -335,6 +384,7 @@ def grid_count(time, scale, event, group, strata, ngroup, nstrat, ncode):
 
 @njit(**_OPTS)
 def _min_max(x):
+    """One pass for both ends (numpy's min and max read the array twice)."""
     lo, hi = np.inf, -np.inf
     for v in x:
         lo = min(lo, v)

@@ -1,7 +1,9 @@
 """Kaplan-Meier estimates with Greenwood standard errors, as R's ``survfit``.
 
-One stable sort by (stratum, time), then counts per unique time from run
-boundaries and products/sums per stratum; no Python loop over subjects.
+Kernels, all giving the same arrays to the bit: counting on a decimal grid
+(:mod:`._grid`); from ``JIT_MIN_ROWS`` rows and one or two groups, compiled passes over
+one sort of packed keys (:mod:`._jit`); below, numpy kernels (a value sort of packed
+keys for two groups, per-group value sorts for few groups, one argsort otherwise).
 """
 
 from __future__ import annotations
@@ -342,7 +344,7 @@ def survfit(formula: str, data, conf_type: str = "log", conf_level: float = 0.95
         ug, ut, nrisk, nev, ncen, surv, se, gsize = km_arrays_grid(*gc, len(labels))
     elif jit is not None:  # many rows, one or two groups: compiled passes over one sort
         from nlrstats.survival._jit import km_two
-        ug, ut, nrisk, nev, ncen, surv, se, gsize = km_two(jit)
+        ug, ut, nrisk, nev, ncen, surv, se, gsize = km_two(jit, lambda: jit_prepared(d, codes, len(labels)))
     elif runs is not None:  # two groups: one sort of packed keys
         ug, ut, nrisk, nev, ncen, surv, se, gsize = km_arrays_packed(runs)
     elif len(labels) <= 16 and d.keys is not None:  # a pass per group beats an argsort and gathers

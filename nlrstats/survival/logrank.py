@@ -1,4 +1,10 @@
-"""Log-rank and Harrington-Fleming G-rho tests, as R's ``survdiff``."""
+"""Log-rank and Harrington-Fleming G-rho tests, as R's ``survdiff``.
+
+Kernels: counting on a decimal grid (:mod:`._grid`); for two groups without strata,
+compiled passes from ``JIT_MIN_ROWS`` rows (:mod:`._jit`, sums in time order as R's
+``survdiff2``) or a value sort of packed keys; otherwise per-group value sorts or one
+argsort, with numpy sums.
+"""
 
 from __future__ import annotations
 
