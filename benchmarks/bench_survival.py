@@ -1,6 +1,6 @@
 """Survival at scale: nlrstats vs lifelines, statsmodels and R's survival on the same cohorts, same run.
 
-    .venv/bin/python benchmarks/bench_survival.py [--sizes 1e4,1e5,1e6] [--skip-slow] [--repeat 3]
+    .venv/bin/python benchmarks/bench_survival.py [--sizes 1e4,1e5,1e6] [--skip-slow] [--repeat 5]
 
 For each size and time resolution (continuous times, and times rounded to 2 decimals, i.e.
 heavy ties) it times three tasks on one simulated cohort:
@@ -190,7 +190,7 @@ def agree(task, ours, theirs):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="1e4,1e5,1e6")
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--skip-slow", action="store_true",
                     help="skip the lifelines and statsmodels Cox fits at sizes >= 1e6")
     ap.add_argument("--no-r", action="store_true", help="do not run R even if Rscript is on PATH")
