@@ -104,7 +104,7 @@ def test_survdiff_matches_r(case, kernels):
 
 
 @pytest.mark.parametrize("case", COX, ids=ids)
-def test_coxph_matches_r(case):
+def test_coxph_matches_r(case, kernels):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         fit = coxph(case["formula"], DATA[case["dataset"]], ties=case["ties"])

@@ -4,7 +4,9 @@ The data are sorted once by stratum and descending time; risk-set sums are
 cumulative sums read at the end of each tied-time block, death-set sums are
 differences of cumulative sums over the block. Efron's correction expands each
 death block into its d fractions k/d (k = 0..d-1) as vectors, so one iteration
-costs O(n p^2) array work with no Python loop over subjects or times.
+costs O(n p^2) array work with no Python loop over subjects or times. From
+``JIT_MIN_ROWS`` rows one compiled pass per iteration does the same
+(:mod:`._cox_jit`).
 
 The iteration reproduces R's ``coxfit6``: start at 0, Newton steps with step
 halving when the log-likelihood decreases, stop when the relative change of
@@ -17,6 +19,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+
+from nlrstats.survival import _data
 
 __all__ = ["RiskSets", "risk_sets", "cox_iter", "newton"]
 
@@ -182,6 +186,9 @@ def cox_iter(rs: RiskSets, beta: np.ndarray, want_info: bool = True):
     """
     XT = rs.XT
     p, n = XT.shape
+    if n >= _data.JIT_MIN_ROWS:  # one compiled pass instead of stacked running sums
+        from nlrstats.survival._cox_jit import cox_iter_jit
+        return cox_iter_jit(rs, beta, want_info)
     pairs = [(i, j) for i in range(p) for j in range(i + 1)] if want_info else []
     q = 1 + p + len(pairs)
     work = rs.work
