@@ -258,7 +258,7 @@ def _brute_concordance(time, event, lp, strata):
     return c, d, tx, ty, (somer + 1) / 2, math.sqrt((dfb ** 2).sum() / 4)
 
 
-@pytest.mark.parametrize("method", ["blocks", "wavelet", "chunks"])
+@pytest.mark.parametrize("method", ["blocks", "wavelet", "chunks", "compiled"])
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_concordance_matches_brute_force(seed, method):
     rng = np.random.default_rng(seed)
@@ -324,7 +324,7 @@ def test_concordance_methods_agree_beyond_one_chunk(stratified):
     event = rng.integers(0, 2, n)
     lp = rng.integers(0, 37, n) * 0.25
     strata = rng.integers(0, 3, n) if stratified else None
-    res = [concordance(time, event, lp, strata, method=m) for m in ("blocks", "wavelet", "chunks")]
+    res = [concordance(time, event, lp, strata, method=m) for m in ("blocks", "wavelet", "chunks", "compiled")]
     for r in res[1:]:
         assert (r.concordant, r.discordant, r.tied_x, r.tied_y, r.tied_xy) == \
             (res[0].concordant, res[0].discordant, res[0].tied_x, res[0].tied_y, res[0].tied_xy)

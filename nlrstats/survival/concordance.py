@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nlrstats.survival import _data
+
 __all__ = ["Concordance", "concordance"]
 
 
@@ -259,7 +261,8 @@ def concordance_sorted(t, e, lp, s=None, std_err: bool = True, method: str = "au
     Within a tied time, censorings must precede events; this is checked and repaired.
     ``method``: "blocks" (histograms per time block and lp value, used when blocks x
     distinct values is small: tied times or few covariate patterns), "wavelet"
-    (O(n log u) rank counting), or "auto".
+    (O(n log u) rank counting), "chunks" (few distinct values), "compiled" (Fenwick
+    trees, :mod:`._concordance_jit`; "auto" takes it from ``JIT_MIN_ROWS`` rows), or "auto".
     """
     n = len(t)
     e = np.asarray(e).astype(np.int64)
@@ -300,11 +303,19 @@ def concordance_sorted(t, e, lp, s=None, std_err: bool = True, method: str = "au
     blk = np.cumsum(b) - 1
     nblock = int(blk[-1]) + 1
     cells = nblock * nuniq
+    if method == "auto" and n >= _data.JIT_MIN_ROWS:
+        method = "compiled"
+    compiled = None
+    if method == "compiled":  # Fenwick trees in two compiled passes
+        from nlrstats.survival._concordance_jit import pair_counts
+        compiled = pair_counts(r, e, gbrk, sbrk, nuniq)
     # histograms cost ~10 passes over the cells, the wavelet ~25 passes over n per bit
     use_blocks = (cells <= _MAX_CELLS and cells <= n * nbits) if method == "auto" else method == "blocks"
     # few distinct lp values and many times: chunk bitmasks (O(1) per query) beat the wavelet's log u levels
     use_chunks = (_Chunks.cells(n, nuniq) <= _MAX_CHUNK_CELLS) if method == "auto" else method == "chunks"
-    if use_blocks:
+    if compiled is not None:
+        less, eq, tot = compiled[:3]
+    elif use_blocks:
         less, eq, tot, gt2b, less2b, eq2b = _block_counts(blk, ss[np.flatnonzero(b)], e, r, nblock, nuniq)
     else:
         wm = _Chunks(r, nuniq) if use_chunks else _Wavelet(r, nbits)
@@ -336,7 +347,9 @@ def concordance_sorted(t, e, lp, s=None, std_err: bool = True, method: str = "au
         return Concordance(C, D, T, tied_y, tied_xy, cidx, None)
     # 2) each subject as the later member: events i (sorted by g) with g_i > pos_j, same stratum;
     # subject j is later: concordant when the event's lp is larger (rank > r_j)
-    if use_blocks:
+    if compiled is not None:
+        conc, disc, tie = (c.astype(float) for c in compiled[3:])
+    elif use_blocks:
         conc, disc, tie = gt2b.astype(float), less2b.astype(float), eq2b.astype(float)
     else:
         # events are in position order and their tie-group starts g are nondecreasing
