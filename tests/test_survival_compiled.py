@@ -16,6 +16,7 @@ import nlrstats.survival._data as sdata
 from nlrstats.survival import survdiff, survfit
 from nlrstats.survival._data import factor, prepare
 from nlrstats.survival._packed import jit_prepared
+from tests.survival_cases import PACKED_TIMES, two_group_frame
 
 NEVER = 10 ** 12
 
@@ -42,27 +43,8 @@ def assert_close_logrank(fast, ref):
     assert fast.df == ref.df
 
 
-TIMES = {
-    "continuous": lambda rng, n: rng.exponential(10, n),
-    "ties_and_zeros": lambda rng, n: np.where(rng.random(n) < 0.05, 0.0, np.round(rng.exponential(10, n), 1)) + 1e-3,
-    # near-ties merged by timefix, within and across groups
-    "near_ties": lambda rng, n: np.round(rng.exponential(10, n), 1) + rng.choice([0.0, 1e-12, 3e-11], n) + 1e-3,
-    "below_two": lambda rng, n: rng.uniform(0, 1.9, n),  # no scaling of the packed keys
-    "huge": lambda rng, n: rng.exponential(1e12, n),
-}
-
-
-def _frame(case, n=4000, seed=17, solo=False, all_events=False):
-    rng = np.random.default_rng(seed)
-    t = TIMES[case](rng, n)
-    if case == "ties_and_zeros":
-        t[:50] = 0.0
-    g = rng.choice(["lo", "hi"], n)
-    if solo:  # a one-patient group
-        g[:] = "lo"
-        g[123] = "hi"
-    e = np.ones(n, dtype=np.int64) if all_events else rng.integers(0, 2, n)
-    return pl.DataFrame({"t": t, "e": e, "g": g})
+TIMES = PACKED_TIMES
+_frame = two_group_frame
 
 
 @pytest.mark.parametrize("case", list(TIMES))

@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 from nlrstats.survival import coxph
+from tests.survival_cases import PACKED_TIMES, two_group_frame
 
 
 def _efron_loop(time, event, X, strata, beta):
@@ -156,16 +157,6 @@ def test_grid_detection_needs_every_time_on_the_grid():
     assert grid_codes(-t) is None
 
 
-PACKED_TIMES = {
-    "continuous": lambda rng, n: rng.exponential(10, n),
-    "ties_and_zeros": lambda rng, n: np.where(rng.random(n) < 0.05, 0.0, np.round(rng.exponential(10, n), 1)) + 1e-3,
-    # near-ties merged by timefix, within and across groups
-    "near_ties": lambda rng, n: np.round(rng.exponential(10, n), 1) + rng.choice([0.0, 1e-12, 3e-11], n) + 1e-3,
-    "below_two": lambda rng, n: rng.uniform(0, 1.9, n),  # no scaling needed
-    "huge": lambda rng, n: rng.exponential(1e12, n),
-}
-
-
 @pytest.mark.parametrize("case", list(PACKED_TIMES))
 @pytest.mark.parametrize("solo", [False, True])
 def test_packed_two_group_path_equals_per_group_sorts(case, solo, monkeypatch):
@@ -175,16 +166,8 @@ def test_packed_two_group_path_equals_per_group_sorts(case, solo, monkeypatch):
     from nlrstats.survival._grid import grid_codes
     from nlrstats.survival._packed import packed_runs
 
-    rng = np.random.default_rng(17)
-    n = 4000
-    t = PACKED_TIMES[case](rng, n)
-    if case == "ties_and_zeros":
-        t[:50] = 0.0
-    g = rng.choice(["lo", "hi"], n)
-    if solo:  # a one-patient group
-        g[:] = "lo"
-        g[123] = "hi"
-    df = pl.DataFrame({"t": t, "e": rng.integers(0, 2, n), "g": g})
+    df = two_group_frame(case, solo=solo)
+    t = df["t"].to_numpy()
     assert grid_codes(t) is None
     assert packed_runs(t, df["e"].to_numpy().astype(np.int8), (df["g"] == "lo").to_numpy().astype(np.int64)) is not None
     fast_km = survfit("Surv(t, e) ~ g", df)

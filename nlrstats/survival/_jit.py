@@ -64,6 +64,21 @@ def _pack(time, scale, event, group):
     return k, n1, total
 
 
+@njit(**_OPTS, inline="always")
+def _next_time(buf, fv, tb, unscale, thr, nuniq, prev_t, below, above):
+    """The time of key bits ``tb`` (>> 2), whether it joins the previous time's timefix chain
+    (a gap <= ``thr``), and the largest joined / smallest unjoined gap so far."""
+    buf[0] = tb
+    t = fv[0] * unscale
+    gap = t - prev_t
+    chain = nuniq > 0 and gap <= thr
+    if chain:
+        below = max(below, gap)
+    elif nuniq > 0:
+        above = min(above, gap)
+    return t, chain, below, above
+
+
 @njit(**_OPTS)
 def _split(keys, unscale, thr, n1):
     """Per group, the rows in time order as keys of (timefixed time, status).
@@ -88,14 +103,8 @@ def _split(keys, unscale, thr, n1):
         kk = keys[i]
         tb = kk >> _U2
         if tb != prev_tb:
-            buf[0] = tb
-            t = fv[0] * unscale
-            gap = t - prev_t
-            if nuniq and gap <= thr:  # a near-tie: same chain, same (first) time
-                below = max(below, gap)
-            else:
-                if nuniq:
-                    above = min(above, gap)
+            t, chain, below, above = _next_time(buf, fv, tb, unscale, thr, nuniq, prev_t, below, above)
+            if not chain:  # else a near-tie: same chain, same (first) time
                 fb[0] = t
                 fixed = fbits[0] << _U1  # t >= 0: the sign bit is free
             nuniq += 1
@@ -256,14 +265,8 @@ def _logrank_pass(keys, unscale, thr, n1, rho):
             kk = keys[i]
             tb = kk >> _U2
             if tb != prev_tb:
-                buf[0] = tb
-                t = fv[0] * unscale
-                gap = t - prev_t
-                if nuniq and gap <= thr:  # a near-tie: same chain
-                    below = max(below, gap)
-                elif nuniq:
-                    above = min(above, gap)
-                    new_time = True
+                t, chain, below, above = _next_time(buf, fv, tb, unscale, thr, nuniq, prev_t, below, above)
+                new_time = nuniq > 0 and not chain
                 nuniq += 1
                 total += t
                 prev_tb, prev_t = tb, t
