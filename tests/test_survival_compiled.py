@@ -221,3 +221,24 @@ def test_compiled_cox_iteration_equals_numpy(case, stratified, ties, monkeypatch
     np.testing.assert_allclose(fast.coef, ref.coef, rtol=1e-10)
     np.testing.assert_allclose(fast.var, ref.var, rtol=1e-9)
     assert fast.loglik == pytest.approx(ref.loglik, rel=1e-12)
+
+
+def _child_km(t, e, g):
+    from nlrstats.survival._jit import jit_keys, km_two
+    return km_two(jit_keys(t, e, g), None)
+
+
+def test_compiled_km_in_a_forked_child():
+    # the worker thread of the parent does not exist in a child made by fork: the child
+    # must start its own, or the group-0 pass would wait forever. (numpy arrays only:
+    # polars itself may deadlock in a forked child, as its documentation warns.)
+    import multiprocessing as mp
+    from nlrstats.survival._jit import _pool
+    rng = np.random.default_rng(2)
+    t, e, g = rng.exponential(5, 6000), rng.integers(0, 2, 6000).astype(np.int8), rng.integers(0, 2, 6000)
+    parent = _child_km(t, e, g)
+    assert _pool() is not None or len(__import__("os").sched_getaffinity(0)) == 1  # the parent's pool exists
+    with mp.get_context("fork").Pool(1) as pool:
+        child = pool.apply_async(_child_km, (t, e, g)).get(timeout=60)
+    for a, b in zip(child, parent):
+        assert np.array_equal(a, b)

@@ -230,18 +230,25 @@ def _count_runs(k):
     return r
 
 
-_POOL = None
+_POOL = None  # (process id, executor or False)
 
 
 def _pool():
-    """One worker thread for the second core, or None on a single core."""
+    """One worker thread for the second core, or None on a single core.
+
+    Made per process: a child made by fork has the parent's executor object but not its
+    thread, and would wait forever on it.
+    """
     global _POOL
-    if _POOL is None:
-        import os
+    import os
+    if _POOL is False:  # switched off (tests of the one-core path)
+        return None
+    if _POOL is None or _POOL[0] != os.getpid():
         from concurrent.futures import ThreadPoolExecutor
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nlrstats") if cores > 1 else False
-    return _POOL or None
+        _POOL = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="nlrstats") if cores > 1
+                 else False)
+    return _POOL[1] or None
 
 
 @njit(**_OPTS)
