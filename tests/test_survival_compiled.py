@@ -3,7 +3,9 @@
 Each test runs the same call twice: with ``JIT_MIN_ROWS`` at 0 (every call takes the
 compiled path) and at a value no data set reaches (numpy paths only). Kaplan-Meier curves
 and grid counts must be equal to the bit, log-rank sums (time-ordered vs pairwise) to
-1e-12. The R fixtures are also run on the compiled path (tests/test_survival_r.py).
+1e-12, the Cox iteration to 1e-11. The concordance counts are checked by brute force in
+tests/test_survival_behaviour.py, and the R fixtures run on both kernels
+(tests/test_survival_r.py).
 """
 
 from __future__ import annotations
