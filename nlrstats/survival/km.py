@@ -69,16 +69,19 @@ def _minmin(y: np.ndarray, x: np.ndarray):
     return float(xs[0])
 
 
-def _minmin_curve(surv: np.ndarray, x: np.ndarray):
-    """:func:`_minmin` of a Kaplan-Meier curve (nonincreasing, never NaN) by bisection."""
+def _minmin_bisect(y, n: int, x: np.ndarray):
+    """:func:`_minmin` of a curve that is nonincreasing and not NaN on [0, n), by bisection.
+
+    ``y(i)`` gives the curve's value at i, so a band need not be formed over all times.
+    """
     c = 0.5 + _TOL
-    i0 = _first_true(lambda i: surv[i] < c, len(surv))
-    if i0 == len(surv):
+    i0 = _first_true(lambda i: y(i) < c, n)
+    if i0 == n:
         return None
-    y0 = surv[i0]
+    y0 = y(i0)
     if abs(y0 - 0.5) < _TOL:
-        i1 = _first_true(lambda i: i > i0 and surv[i] < y0, len(surv))
-        if i1 < len(surv):
+        i1 = _first_true(lambda i: i > i0 and y(i) < y0, n)
+        if i1 < n:
             return float((x[i0] + x[i1]) / 2)
     return float(x[i0])
 
@@ -171,22 +174,9 @@ class SurvFit(Result):
         surv, se = self.surv[s], self.std_err[s]
         band = lambda i, j: _confint(surv[i:j], se[i:j], "log", self.conf_level)  # noqa: E731
         npos = _first_true(lambda i: surv[i] <= 0, len(surv))  # S > 0 before npos
-        c = 0.5 + _TOL
-
-        def lower_at(i):
-            return band(i, i + 1)[0][0]
-        i0 = _first_true(lambda i: lower_at(i) < c, npos)
-        if i0 == npos:
-            lo = None
-        else:
-            y0 = lower_at(i0)
-            lo = float(t[i0])
-            if abs(y0 - 0.5) < _TOL:
-                i1 = _first_true(lambda i: i > i0 and lower_at(i) < y0, npos)
-                if i1 < npos:
-                    lo = float((t[i0] + t[i1]) / 2)
+        lo = _minmin_bisect(lambda i: band(i, i + 1)[0][0], npos, t)
         # upper >= S up to rounding: start where S is below the threshold with a margin
-        start = _first_true(lambda i: surv[i] < c * (1 + 1e-9), npos)
+        start = _first_true(lambda i: surv[i] < (0.5 + _TOL) * (1 + 1e-9), npos)
         hi = _minmin_scan(lambda i, j: band(i, j)[1], start, npos, t)
         return lo, hi
 
@@ -227,7 +217,7 @@ class SurvFit(Result):
             rows["strata"].append(None if self.strata == ("",) else self.strata[k])
             rows["records"].append(int(self.n[k]))
             rows["events"].append(int(self.n_event[s].sum()))
-            rows["median"].append(_minmin_curve(self.surv[s], t))
+            rows["median"].append(_minmin_bisect(self.surv[s].__getitem__, len(t), t))  # S is never NaN
             lo, hi = self._median_ci(s, t)
             rows["conf_low"].append(lo)
             rows["conf_high"].append(hi)
