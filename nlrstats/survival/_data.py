@@ -244,6 +244,11 @@ class SurvData:
         return len(self.raw_time)
 
     @cached_property
+    def time_range(self):
+        """(min, max) of the raw times, read once for the kernels that check or scale them."""
+        return min_max(self.raw_time)
+
+    @cached_property
     def keys(self):
         return time_event_keys(self.raw_time, self.event)
 

@@ -29,11 +29,12 @@ def _grid_scale(time: np.ndarray):
 
 
 def grid_table(time: np.ndarray, event: np.ndarray, group: np.ndarray, ngroup: int,
-               strata: np.ndarray | None = None, nstrat: int = 1):
+               strata: np.ndarray | None = None, nstrat: int = 1, bounds=None):
     """Unique times and counts of shape (times, strata, groups, 2 = censored/event), or None.
 
     From :data:`._data.JIT_MIN_ROWS` rows one compiled pass codes, checks and counts
     (:func:`._jit.grid_count`); below, :func:`grid_codes` and :func:`grid_counts`.
+    ``bounds``: (min, max) of ``time`` when the caller has them.
     """
     n = len(time)
     if n == 0:
@@ -41,7 +42,7 @@ def grid_table(time: np.ndarray, event: np.ndarray, group: np.ndarray, ngroup: i
     if n < _data.JIT_MIN_ROWS:
         grid = grid_codes(time)
         return None if grid is None else grid_counts(*grid, event, group, ngroup, strata, nstrat)
-    tmin, tmax = _data.min_max(time)
+    tmin, tmax = _data.min_max(time) if bounds is None else bounds
     scale = None if tmin < 0 else _grid_scale(time)
     if scale is None:
         return None

@@ -166,11 +166,14 @@ def _km_group(k, ut, nr, ne, nc, surv, se, off):
     return p
 
 
-def jit_keys(time: np.ndarray, event: np.ndarray, group: np.ndarray, timefix: bool = True):
-    """Sort packed (time, group 0/1, status) keys; None when the times cannot be packed."""
+def jit_keys(time: np.ndarray, event: np.ndarray, group: np.ndarray, timefix: bool = True, bounds=None):
+    """Sort packed (time, group 0/1, status) keys; None when the times cannot be packed.
+
+    ``bounds``: (min, max) of ``time`` when the caller has them.
+    """
     from nlrstats.survival._packed import pack_exponent
 
-    m = pack_exponent(time)
+    m = pack_exponent(time, bounds)
     if m is None:
         return None
     keys, n1, total = _pack(time, math.ldexp(1.0, -m), event, group)
@@ -207,7 +210,7 @@ def km_two(jk: JitKeys, remake):
         np.sqrt(se[:m], out=se[:m])
     else:
         first = pool.submit(_km_group, k0, *out, 0)
-        r0 = _count_runs(k0)
+        r0 = _count_runs(k0)  # where group 1's rows start, before group 0's pass has ended
         m = _km_group(k1, *out, r0)
         np.sqrt(se[r0:m], out=se[r0:m])
         if first.result() != r0:  # pragma: no cover - the count and the pass disagree
@@ -393,15 +396,11 @@ def grid_count(time, scale, event, group, strata, ngroup, nstrat, ncode):
 
 
 @njit(**_OPTS)
-def _min_max(x):
-    """One pass for both ends (numpy's min and max read the array twice)."""
+def min_max(x):
+    """Smallest and largest of a float array (finite values) in one pass (numpy's min and
+    max read the array twice)."""
     lo, hi = np.inf, -np.inf
     for v in x:
         lo = min(lo, v)
         hi = max(hi, v)
     return lo, hi
-
-
-def min_max(x: np.ndarray):
-    """Smallest and largest of a float array (finite values) in one pass."""
-    return _min_max(x)

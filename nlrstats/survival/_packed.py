@@ -20,15 +20,15 @@ from nlrstats.survival._data import _timefix_map, apply_fix
 __all__ = ["jit_prepared", "pack_exponent", "packed_runs"]
 
 
-def pack_exponent(time: np.ndarray):
+def pack_exponent(time: np.ndarray, bounds=None):
     """m such that ``time * 2^-m`` is below 2 and exact for every time, or None.
 
     None for no rows, a negative time, or times so small that the scaling would make
-    them subnormal (inexact).
+    them subnormal (inexact). ``bounds``: (min, max) of ``time`` when already known.
     """
     if len(time) == 0:
         return None
-    tmin, tmax = _data.min_max(time)
+    tmin, tmax = _data.min_max(time) if bounds is None else bounds
     if tmin < 0:
         return None
     m = max(0, math.frexp(tmax)[1] - 1)  # tmax * 2^-m < 2
@@ -117,4 +117,4 @@ def jit_prepared(d, codes: np.ndarray, ngroup: int):
     if ngroup > 2 or d.n < _data.JIT_MIN_ROWS:
         return None
     from nlrstats.survival._jit import jit_keys
-    return jit_keys(d.raw_time, d.event, codes, d.timefix)
+    return jit_keys(d.raw_time, d.event, codes, d.timefix, d.time_range)

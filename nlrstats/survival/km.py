@@ -326,7 +326,7 @@ def survfit(formula: str, data, conf_type: str = "log", conf_level: float = 0.95
         codes, labels = fac.codes, fac.labels
     else:
         codes, labels = np.zeros(d.n, dtype=np.int64), ("",)
-    gc = grid_table(d.raw_time, d.event, codes, len(labels))
+    gc = grid_table(d.raw_time, d.event, codes, len(labels), bounds=d.time_range)
     jit = jit_prepared(d, codes, len(labels)) if gc is None else None
     runs = packed_runs(d.raw_time, d.event, codes, d.timefix) \
         if gc is None and jit is None and len(labels) == 2 else None

@@ -310,7 +310,7 @@ def survdiff(formula: str, data, rho: float = 0.0) -> SurvDiff:
     sfac = combine_factors([factor(d.frame[v]) for v in f.strata]) if f.strata else None
     nstrat = 1 if sfac is None else len(sfac.labels)
     gc = grid_table(d.raw_time, d.event, gfac.codes, len(gfac.labels),
-                    None if sfac is None else sfac.codes, nstrat)
+                    None if sfac is None else sfac.codes, nstrat, bounds=d.time_range)
     two = gc is None and nstrat == 1 and len(gfac.labels) == 2
     jit = jit_prepared(d, gfac.codes, 2) if two else None
     runs = packed_runs(d.raw_time, d.event, gfac.codes, d.timefix) if two and jit is None else None
