@@ -1,4 +1,4 @@
-"""Cut-point analysis at scale: nlrstats.cutpoint vs R maxstat / pROC in the same run.
+"""Cut-point analysis at scale: nlrstats.stats.cutpoint vs R maxstat / pROC in the same run.
 
     .venv/bin/python benchmarks/bench_cutpoint.py [--n 100000] [--repeat 3] [--boot-B 1000] [--boot-n 500]
 
@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from nlrstats.cutpoint import bootstrap_cutpoint, maxstat, roc
+from nlrstats.stats.cutpoint import bootstrap_cutpoint, maxstat, roc
 
 
 def make(n: int, seed: int = 8) -> pl.DataFrame:

@@ -70,7 +70,7 @@ def best_of(fn, repeat):
 
 # --- nlrstats --------------------------------------------------------------------------
 def run_nlrstats(df, repeat):
-    from nlrstats.survival import coxph, survdiff, survfit
+    from nlrstats.stats.survival import coxph, survdiff, survfit
 
     res = {}
     t, med = best_of(lambda: survfit(FORMULA_KM, df).median(), repeat)

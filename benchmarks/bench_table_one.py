@@ -26,7 +26,7 @@ VARIABLES = ["age", "sex", "ecog", "distant_metastasis", "tumor_size_cm", "wbc",
 
 def make_data(n: int, seed: int) -> pl.DataFrame:
     try:
-        from nlrstats.simulate import simulate_cohort
+        from nlrstats.data.simulate import simulate_cohort
 
         df = simulate_cohort(n, seed=seed)
     except ImportError:  # the simulator has not landed: a schema-shaped frame from numpy
@@ -63,9 +63,9 @@ def main() -> None:
     ap.add_argument("--skip-tableone", action="store_true")
     args = ap.parse_args()
 
-    from nlrstats.htest.rank import wilcox_from_counts
-    from nlrstats.summary import summarize
-    from nlrstats.summary_stats import counts_matrix
+    from nlrstats.stats.htest.rank import wilcox_from_counts
+    from nlrstats.study.table_one import summarize
+    from nlrstats.study.table_one_stats import counts_matrix
 
     df = make_data(args.n, args.seed)
     n_dist = df.select(pl.col(CONTINUOUS).n_unique()).row(0)

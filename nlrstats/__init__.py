@@ -13,14 +13,14 @@ from importlib import import_module
 __version__ = "0.1.0"
 
 _VERBS = {
-    "load_cohort": "nlrstats.cohort", "cohort_from_frame": "nlrstats.cohort",
-    "simulate_cohort": "nlrstats.simulate", "analyze": "nlrstats.study",
-    "survfit": "nlrstats.survival", "survdiff": "nlrstats.survival", "coxph": "nlrstats.survival",
-    "cox_zph": "nlrstats.survival",
-    "binom_test": "nlrstats.htest", "fisher_test": "nlrstats.htest", "chisq_test": "nlrstats.htest",
-    "wilcox_test": "nlrstats.htest", "kruskal_test": "nlrstats.htest", "t_test": "nlrstats.htest",
-    "response_by_group": "nlrstats.response", "summarize": "nlrstats.summary", "nlr_dynamics": "nlrstats.dynamics",
-    "maxstat": "nlrstats.cutpoint", "roc": "nlrstats.cutpoint", "roc_test": "nlrstats.cutpoint",
+    "load_cohort": "nlrstats.data.cohort", "cohort_from_frame": "nlrstats.data.cohort",
+    "simulate_cohort": "nlrstats.data.simulate", "analyze": "nlrstats.study.analyze",
+    "survfit": "nlrstats.stats.survival", "survdiff": "nlrstats.stats.survival", "coxph": "nlrstats.stats.survival",
+    "cox_zph": "nlrstats.stats.survival",
+    "binom_test": "nlrstats.stats.htest", "fisher_test": "nlrstats.stats.htest", "chisq_test": "nlrstats.stats.htest",
+    "wilcox_test": "nlrstats.stats.htest", "kruskal_test": "nlrstats.stats.htest", "t_test": "nlrstats.stats.htest",
+    "response_by_group": "nlrstats.study.response", "summarize": "nlrstats.study.table_one", "nlr_dynamics": "nlrstats.study.dynamics",
+    "maxstat": "nlrstats.stats.cutpoint", "roc": "nlrstats.stats.cutpoint", "roc_test": "nlrstats.stats.cutpoint",
 }
 
 __all__ = ["__version__", *_VERBS]

@@ -22,12 +22,12 @@ def _print_frame(frame: pl.DataFrame) -> None:
 
 
 def _load(args):
-    from .cohort import load_cohort
+    from nlrstats.data.cohort import load_cohort
     return load_cohort(args.data, mapping=args.mapping, cutoff=getattr(args, "cutoff", 8.0))
 
 
 def _cmd_validate(args) -> int:
-    from .cohort import ANALYSES
+    from nlrstats.data.cohort import ANALYSES
     cohort = _load(args)
     print(f"{cohort.source}: valid — {cohort.n} patients")
     print("Checks passed: required columns present; patient_id unique and non-empty; numbers numeric; "
@@ -46,7 +46,7 @@ def _cmd_validate(args) -> int:
 
 
 def _cmd_simulate(args) -> int:
-    from .simulate import simulate_cohort, write_cohort, write_foreign_cohort
+    from nlrstats.data.simulate import simulate_cohort, write_cohort, write_foreign_cohort
     frame = simulate_cohort(args.n, seed=args.seed, pfs_hr=args.pfs_hr, os_hr=args.os_hr,
                             missing_d14=args.missing_d14)
     if args.foreign_mapping:
@@ -58,13 +58,13 @@ def _cmd_simulate(args) -> int:
 
 
 def _cmd_dictionary(args) -> int:
-    from .schema import data_dictionary
+    from nlrstats.data.schema import data_dictionary
     _print_frame(data_dictionary())
     return 0
 
 
 def _cmd_analyze(args) -> int:
-    from .study import analyze
+    from nlrstats.study.analyze import analyze
     cohort = _load(args)
     results = analyze(cohort, cutoff=args.cutoff, bootstrap=args.bootstrap)
     text = results.to_json(indent=2)
@@ -78,8 +78,20 @@ def _cmd_analyze(args) -> int:
     return 0
 
 
+def _check_render_data(params: dict) -> None:
+    """Check the cohort file of a render before any kernel starts, so a bad file fails fast with its problems."""
+    if params.get("data") is None:
+        return
+    from nlrstats.data.cohort import CohortError, MappingError, load_cohort
+    from nlrstats.render.errors import RenderError
+    try:
+        load_cohort(params["data"], mapping=params.get("mapping"), cutoff=float(params.get("cutoff", 8.0)))
+    except (CohortError, MappingError, FileNotFoundError) as exc:
+        raise RenderError(f"the data cannot be used, nothing was rendered:\n{exc}") from None
+
+
 def _build_parser() -> argparse.ArgumentParser:
-    from . import __version__
+    from nlrstats import __version__
     parser = argparse.ArgumentParser(prog="nlrstats", description="NLR studies with R's numbers.")
     parser.add_argument("--version", action="version", version=f"nlrstats {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -115,17 +127,17 @@ def _build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_analyze)
 
     try:
-        from .render.cli import add_render_parser
+        from nlrstats.render.cli import add_render_parser
     except ImportError:  # the render extra is not installed
         add_render_parser = None
     if add_render_parser is not None:
-        add_render_parser(sub)
+        add_render_parser(sub, preflight=_check_render_data)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``nlrstats`` console script."""
-    from .cohort import CohortError, MappingError
+    from nlrstats.data.cohort import CohortError, MappingError
     parser = _build_parser()
     args = parser.parse_args(argv)
     try:

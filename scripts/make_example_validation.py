@@ -8,13 +8,14 @@ users' own mapping files. Deterministic: python scripts/make_example_validation.
 
 from pathlib import Path
 
-from nlrstats.simulate import simulate_cohort, write_foreign_cohort
+from nlrstats.data.simulate import simulate_cohort, write_foreign_cohort
 
 ROOT = Path(__file__).resolve().parents[1]
+BUNDLED = ROOT / "nlrstats" / "data" / "bundled"
 
 
-def main(data: Path = ROOT / "data" / "example_validation.csv",
-         mapping: Path = ROOT / "data" / "example_validation.toml") -> tuple[Path, Path]:
+def main(data: Path = BUNDLED / "example_validation.csv",
+         mapping: Path = BUNDLED / "example_validation.toml") -> tuple[Path, Path]:
     frame = simulate_cohort(120, seed=2024, missing_d14=0.08, pfs_hr=2.2, os_hr=2.0)
     return write_foreign_cohort(frame, data, mapping)
 

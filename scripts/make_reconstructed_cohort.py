@@ -54,7 +54,7 @@ def rows():
                "" if pct is None else f"{pct:.1f}", f"{pfs:.1f}", pfs_ev, f"{os_:.1f}", os_ev]
 
 
-def main(out: Path = Path(__file__).resolve().parents[1] / "data" / "fukuda2020_reconstructed.csv") -> Path:
+def main(out: Path = Path(__file__).resolve().parents[1] / "nlrstats" / "data" / "bundled" / "fukuda2020_reconstructed.csv") -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")

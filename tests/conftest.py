@@ -22,5 +22,5 @@ def bundled_path() -> Path:
 
 @pytest.fixture(scope="session")
 def bundled(bundled_path):
-    from nlrstats.cohort import load_cohort
+    from nlrstats.data.cohort import load_cohort
     return load_cohort(bundled_path)

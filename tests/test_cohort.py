@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nlrstats.cohort import CohortError, MappingError, cohort_from_frame, load_cohort
-from nlrstats.mapping import read_mapping
-from nlrstats.schema import data_dictionary
+from nlrstats.data.cohort import CohortError, MappingError, cohort_from_frame, load_cohort
+from nlrstats.data.mapping import read_mapping
+from nlrstats.data.schema import data_dictionary
 
 GOOD = {
     "patient_id": ["P1", "P2", "P3"],
@@ -126,7 +126,7 @@ def test_missing_values_kept_and_reported_in_flow(tmp_path):
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet", ".xlsx"])
 def test_round_trip_formats(tmp_path, bundled, suffix):
-    from nlrstats.simulate import write_cohort
+    from nlrstats.data.simulate import write_cohort
     canon = bundled.data.select([c for c in bundled.data.columns if c in GOOD or c in (
         "age", "sex", "ecog", "distant_metastasis", "wbc", "best_pct_change", "neutrophils_d14", "lymphocytes_d14")])
     path = write_cohort(canon, tmp_path / f"cohort{suffix}")
@@ -175,7 +175,7 @@ def test_mapping_errors_name_the_key(tmp_path):
 
 
 def test_foreign_export_reads_back_to_same_cohort(tmp_path):
-    from nlrstats.simulate import simulate_cohort, write_foreign_cohort
+    from nlrstats.data.simulate import simulate_cohort, write_foreign_cohort
     frame = simulate_cohort(300, seed=5, missing_d14=0.1)
     data, mapping = write_foreign_cohort(frame, tmp_path / "h.csv", tmp_path / "h.toml")
     foreign = load_cohort(data, mapping)

@@ -1,4 +1,4 @@
-"""bootstrap_cutpoint: binary-Cox kernel vs R coxph fixtures and nlrstats.survival.coxph, batched scan vs
+"""bootstrap_cutpoint: binary-Cox kernel vs R coxph fixtures and nlrstats.stats.survival.coxph, batched scan vs
 maxstat, reproducibility, optimism as defined by hand."""
 
 import json
@@ -9,9 +9,9 @@ import numpy as np
 import polars as pl
 import pytest
 
-from nlrstats.cutpoint import bootstrap_cutpoint, maxstat
-from nlrstats.cutpoint._batch import cox_binary, cox_binary_batch, scan_batch
-from nlrstats.survival import coxph
+from nlrstats.stats.cutpoint import bootstrap_cutpoint, maxstat
+from nlrstats.stats.cutpoint._batch import cox_binary, cox_binary_batch, scan_batch
+from nlrstats.stats.survival import coxph
 
 FIX = Path(__file__).parent / "fixtures"
 MS = json.loads((FIX / "cutpoint_maxstat.json").read_text())

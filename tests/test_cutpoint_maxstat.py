@@ -9,9 +9,9 @@ import polars as pl
 import pytest
 from scipy import stats as sps
 
-from nlrstats.cutpoint import logrank_scores, maxstat
-from nlrstats.cutpoint import _pvalues as pv
-from nlrstats.formula import FormulaError
+from nlrstats.stats.cutpoint import logrank_scores, maxstat
+from nlrstats.stats.cutpoint import _pvalues as pv
+from nlrstats.stats.formula import FormulaError
 
 FIX = Path(__file__).parent / "fixtures"
 MS = json.loads((FIX / "cutpoint_maxstat.json").read_text())
@@ -177,8 +177,8 @@ def test_missing_rows_counted_and_bad_input_named():
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_two_group_logrank_equals_nlrstats_survdiff(seed):
-    from nlrstats.cutpoint.maxstat import logrank_two_groups
-    from nlrstats.survival import survdiff
+    from nlrstats.stats.cutpoint.maxstat import logrank_two_groups
+    from nlrstats.stats.survival import survdiff
     rng = np.random.default_rng(seed)
     n = 80
     t = np.round(rng.exponential(5, n), 0) + 1   # heavy ties
@@ -191,7 +191,7 @@ def test_two_group_logrank_equals_nlrstats_survdiff(seed):
 
 
 def test_reconstructed_cohort_through_load_cohort():
-    from nlrstats.cohort import load_cohort
+    from nlrstats.data.cohort import load_cohort
     d = load_cohort(Path(__file__).parents[1] / "data" / "fukuda2020_reconstructed.csv").data
     for ep in ("pfs", "os"):
         c = CASES[f"fukuda_{ep}"]

@@ -7,7 +7,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from nlrstats.cutpoint import landmark_outcome, roc, roc_test
+from nlrstats.stats.cutpoint import landmark_outcome, roc, roc_test
 
 FIX = Path(__file__).parent / "fixtures"
 RF = json.loads((FIX / "cutpoint_roc.json").read_text())

@@ -1,4 +1,4 @@
-"""nlrstats.dynamics: NLR change vs response, against R (htest_dynamics.json) and by hand."""
+"""nlrstats.study.dynamics: NLR change vs response, against R (htest_dynamics.json) and by hand."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from nlrstats.dynamics import nlr_dynamics
+from nlrstats.study.dynamics import nlr_dynamics
 
 ROOT = Path(__file__).parent.parent
 FIX = json.loads((Path(__file__).parent / "fixtures" / "htest_dynamics.json").read_text())

@@ -1,4 +1,4 @@
-"""nlrstats.htest against R's stats (fixtures from tests/r/htest_fixtures.R) and hand-derivable cases."""
+"""nlrstats.stats.htest against R's stats (fixtures from tests/r/htest_fixtures.R) and hand-derivable cases."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nlrstats.htest import (
+from nlrstats.stats.htest import (
     FisherTableTooLarge, HTest, binom_test, chisq_test, fisher_test, kruskal_test, t_test, wilcox_test,
 )
 
@@ -291,8 +291,8 @@ _samples = st.lists(st.integers(min_value=0, max_value=12), min_size=1, max_size
 @settings(max_examples=60, deadline=None)
 @given(_samples, _samples, st.booleans())
 def test_wilcox_from_counts_equals_raw(x, y, correct):
-    from nlrstats.htest.rank import wilcox_from_counts
-    from nlrstats.summary_stats import counts_matrix
+    from nlrstats.stats.htest.rank import wilcox_from_counts
+    from nlrstats.study.table_one_stats import counts_matrix
 
     vals = np.array(x + y, dtype=float)
     codes = np.array([0] * len(x) + [1] * len(y))

@@ -14,8 +14,8 @@ import matplotlib.pyplot as plt
 import polars as pl
 import pytest
 
-from nlrstats.cohort import load_cohort
-from nlrstats.plots import (
+from nlrstats.data.cohort import load_cohort
+from nlrstats.present.plots import (
     RESPONSE_COLOURS,
     cutpoint_plot,
     forest_plot,
@@ -290,7 +290,7 @@ def test_cutpoint_marks_chosen_and_published():
 
 
 def test_forest_groups_rows_by_label_and_keeps_not_estimable():
-    # As nlrstats.study.hazard_ratio_frame orders them: cohort by cohort, endpoint within.
+    # As nlrstats.study.analyze.hazard_ratio_frame orders them: cohort by cohort, endpoint within.
     frame = pl.DataFrame(
         {
             "label": ["PFS", "OS", "PFS", "OS"],
@@ -319,7 +319,7 @@ def test_forest_groups_rows_by_label_and_keeps_not_estimable():
 
 
 def test_cutpoint_with_real_maxstat(cohort):
-    from nlrstats.cutpoint import maxstat
+    from nlrstats.stats.cutpoint import maxstat
 
     m = maxstat("Surv(os_months, os_event) ~ nlr_d0", cohort, pmethod="Lau94")
     p = cutpoint_plot(m)
@@ -332,7 +332,7 @@ def test_cutpoint_with_real_maxstat(cohort):
 
 
 def test_roc_with_real_rocresult(cohort):
-    from nlrstats.cutpoint.roc import roc
+    from nlrstats.stats.cutpoint.roc import roc
 
     r = roc("disease_control", "nlr_d0", data=cohort)
     p = roc_plot(r)
@@ -352,7 +352,7 @@ def test_roc_with_real_rocresult(cohort):
 
 def test_captions_count_without_naming_when_ids_hidden():
     import polars as pl
-    from nlrstats.plots import nlr_trajectory_plot, waterfall_plot
+    from nlrstats.present.plots import nlr_trajectory_plot, waterfall_plot
     df = pl.DataFrame({"patient_id": ["P1", "P2", "P3"], "best_pct_change": [10.0, None, -40.0],
                        "nlr_group": ["NLR < 8", "NLR ≥ 8", "NLR < 8"], "nlr_d0": [3.0, 9.0, 4.0],
                        "nlr_d14": [2.0, None, 5.0], "best_response": ["PR", "PD", "SD"]})

@@ -12,10 +12,10 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from nlrstats.cohort import load_cohort
-from nlrstats.plots import km_plot, step_band, strata_labels
-from nlrstats.plots.km import RISK_PANEL, SURVIVAL_PANEL
-from nlrstats.survival import coxph, survdiff, survfit
+from nlrstats.data.cohort import load_cohort
+from nlrstats.present.plots import km_plot, step_band, strata_labels
+from nlrstats.present.plots.km import RISK_PANEL, SURVIVAL_PANEL
+from nlrstats.stats.survival import coxph, survdiff, survfit
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "fukuda2020_reconstructed.csv"
 

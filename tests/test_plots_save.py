@@ -13,9 +13,9 @@ import matplotlib.image as mpimg
 import polars as pl
 import pytest
 
-from nlrstats.cohort import load_cohort
-from nlrstats.plots import figure_size, km_plot, save_figure, theme_journal, waterfall_plot
-from nlrstats.survival import survfit
+from nlrstats.data.cohort import load_cohort
+from nlrstats.present.plots import figure_size, km_plot, save_figure, theme_journal, waterfall_plot
+from nlrstats.stats.survival import survfit
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "fukuda2020_reconstructed.csv"
 

@@ -43,7 +43,7 @@ def test_cli_validate_exit_codes(tmp_path, bundled_path):
 
 
 def test_data_readme_lists_every_schema_column(root):
-    from nlrstats.schema import SCHEMA
+    from nlrstats.data.schema import SCHEMA
     text = (root / "data" / "README.md").read_text()
     assert "synthetic" in text and "not the real patients" in text
     for spec in SCHEMA:

@@ -11,12 +11,12 @@ import re
 import polars as pl
 import pytest
 
-from nlrstats.cohort import load_cohort
-from nlrstats.narrative import median_text, p_text, rate_text
+from nlrstats.data.cohort import load_cohort
+from nlrstats.present.narrative import median_text, p_text, rate_text
 from nlrstats.render import render_document
 from nlrstats.render.browser import check_html
-from nlrstats.simulate import simulate_cohort, write_foreign_cohort
-from nlrstats.study import analyze
+from nlrstats.data.simulate import simulate_cohort, write_foreign_cohort
+from nlrstats.study.analyze import analyze
 
 pytestmark = pytest.mark.browser
 

@@ -1,4 +1,4 @@
-"""nlrstats.response: counts, ORR/DCR with Clopper-Pearson CIs and Fisher tests (hand-derivable values)."""
+"""nlrstats.study.response: counts, ORR/DCR with Clopper-Pearson CIs and Fisher tests (hand-derivable values)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import math
 import polars as pl
 import pytest
 
-from nlrstats.htest import binom_test, fisher_test
-from nlrstats.response import RESPONSE_LEVELS, response_by_group
+from nlrstats.stats.htest import binom_test, fisher_test
+from nlrstats.study.response import RESPONSE_LEVELS, response_by_group
 
 
 def seed_frame():

@@ -4,8 +4,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from nlrstats.cohort import cohort_from_frame
-from nlrstats.simulate import simulate_cohort
+from nlrstats.data.cohort import cohort_from_frame
+from nlrstats.data.simulate import simulate_cohort
 
 
 def test_reproducible_and_valid():

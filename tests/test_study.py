@@ -7,10 +7,10 @@ import sys
 import polars as pl
 import pytest
 
-from nlrstats.cohort import cohort_from_frame
-from nlrstats.published import PUBLISHED, compare_published
-from nlrstats.simulate import simulate_cohort
-from nlrstats.study import analyze
+from nlrstats.data.cohort import cohort_from_frame
+from nlrstats.study.published import PUBLISHED, compare_published
+from nlrstats.data.simulate import simulate_cohort
+from nlrstats.study.analyze import analyze
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +94,7 @@ def test_cli_analyze_json(bundled_path):
 
 
 def test_narrative_phrases(results):
-    from nlrstats.narrative import hr_text, median_text, p_text, rate_text
+    from nlrstats.present.narrative import hr_text, median_text, p_text, rate_text
     d = results.to_dict()
     # Clopper-Pearson for 8/9, R: binom.test(8, 9)$conf.int = 0.5175035 0.9971909
     assert rate_text(d["response"]["dcr"]["low"]) == "8/9 (88.9%; 95% CI 51.8–99.7%)"
@@ -108,8 +108,8 @@ def test_narrative_phrases(results):
 
 
 def test_side_by_side_and_hazard_ratio_frame(results):
-    from nlrstats.published import side_by_side
-    from nlrstats.study import hazard_ratio_frame
+    from nlrstats.study.published import side_by_side
+    from nlrstats.study.analyze import hazard_ratio_frame
     frame = side_by_side({"A": results, "B": results.to_dict()})
     assert frame.columns == ["quantity", "published", "A", "B"]
     row = frame.filter(pl.col("quantity") == "Disease control, p (Fisher)").row(0, named=True)

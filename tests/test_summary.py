@@ -1,4 +1,4 @@
-"""nlrstats.summary.summarize against R (tests/r/htest_fixtures.R -> htest_summary.json) and by hand."""
+"""nlrstats.study.table_one.summarize against R (tests/r/htest_fixtures.R -> htest_summary.json) and by hand."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from nlrstats.htest import FisherTableTooLarge
-from nlrstats.summary import TableOne, summarize
+from nlrstats.stats.htest import FisherTableTooLarge
+from nlrstats.study.table_one import TableOne, summarize
 
 FIX = json.loads((Path(__file__).parent / "fixtures" / "htest_summary.json").read_text())
 DATA = pl.DataFrame(FIX["data"]).with_columns(pl.col("age").cast(pl.Int64), pl.col("ecog").cast(pl.Int64))

@@ -1,4 +1,4 @@
-"""Defined behaviour of nlrstats.survival: edge cases, errors, input types, Firth, concordance."""
+"""Defined behaviour of nlrstats.stats.survival: edge cases, errors, input types, Firth, concordance."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from nlrstats.formula import FormulaError
-from nlrstats.results import json_safe
-from nlrstats.survival import MonotoneLikelihoodWarning, cox_zph, coxph, survdiff, survfit
-from nlrstats.survival.concordance import concordance
+from nlrstats.stats.formula import FormulaError
+from nlrstats.stats.result import json_safe
+from nlrstats.stats.survival import MonotoneLikelihoodWarning, cox_zph, coxph, survdiff, survfit
+from nlrstats.stats.survival.concordance import concordance
 
 FIX = Path(__file__).parent / "fixtures"
 LOW, HIGH = "NLR < 8", "NLR \u2265 8"
@@ -126,8 +126,8 @@ def test_firth_gives_finite_estimate_under_monotone_likelihood():
 
 
 def test_firth_penalised_loglik_is_maximised():
-    from nlrstats.survival._coxfit import risk_sets
-    from nlrstats.survival.firth import penalized_loglik
+    from nlrstats.stats.survival._coxfit import risk_sets
+    from nlrstats.stats.survival.firth import penalized_loglik
     from scipy.optimize import minimize
 
     nlr = pl.read_csv(FIX / "survival_nlr13.csv")

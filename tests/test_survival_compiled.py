@@ -14,10 +14,10 @@ import numpy as np
 import polars as pl
 import pytest
 
-import nlrstats.survival._data as sdata
-from nlrstats.survival import survdiff, survfit
-from nlrstats.survival._data import factor, prepare
-from nlrstats.survival._packed import jit_prepared
+import nlrstats.stats.survival._data as sdata
+from nlrstats.stats.survival import survdiff, survfit
+from nlrstats.stats.survival._data import factor, prepare
+from nlrstats.stats.survival._packed import jit_prepared
 from tests.survival_cases import PACKED_TIMES, two_group_frame
 
 NEVER = 10 ** 12
@@ -52,7 +52,7 @@ _frame = two_group_frame
 @pytest.mark.parametrize("case", list(TIMES))
 @pytest.mark.parametrize("variant", ["plain", "solo", "all_events", "one_core"])
 def test_compiled_km_and_logrank_equal_numpy(case, variant, monkeypatch):
-    import nlrstats.survival._jit as jit
+    import nlrstats.stats.survival._jit as jit
     if variant == "one_core":  # no worker thread: both groups' passes on the calling thread
         monkeypatch.setattr(jit, "_POOL", False)
     else:
@@ -70,9 +70,9 @@ def test_compiled_km_and_logrank_equal_numpy(case, variant, monkeypatch):
 
 
 def test_compiled_paths_without_timefix(monkeypatch):
-    from nlrstats.survival._jit import jit_keys, km_two
-    from nlrstats.survival._km_kernels import km_arrays_packed
-    from nlrstats.survival._packed import packed_runs
+    from nlrstats.stats.survival._jit import jit_keys, km_two
+    from nlrstats.stats.survival._km_kernels import km_arrays_packed
+    from nlrstats.stats.survival._packed import packed_runs
     df = _frame("near_ties")
     t, e = df["t"].to_numpy(), df["e"].to_numpy().astype(np.int8)
     g = (df["g"] == "lo").to_numpy().astype(np.int64)
@@ -87,7 +87,7 @@ def test_compiled_paths_without_timefix(monkeypatch):
 def test_timefix_tolerance_from_unique_times_is_settled(direction, monkeypatch):
     # The passes start from sqrt(eps) * mean of all rows; R's tolerance uses the mean of the
     # unique times. A gap between the two tolerances must be treated as R treats it.
-    from nlrstats.survival._jit import _TOL
+    from nlrstats.stats.survival._jit import _TOL
     base = np.arange(1.0, 41.0)
     if direction == "mean_of_rows_above":
         heavy = np.full(20000, 500.0)  # many rows at one late time pull the row mean up
@@ -136,7 +136,7 @@ def test_compiled_grid_counts_equal_numpy(case, ngroup, monkeypatch):
 
 
 def test_compiled_grid_count_rejects_a_time_off_the_grid():
-    from nlrstats.survival._grid import grid_table
+    from nlrstats.stats.survival._grid import grid_table
     rng = np.random.default_rng(1)
     t = np.round(rng.exponential(5, 5000), 2)
     e = rng.integers(0, 2, 5000).astype(np.int8)
@@ -182,7 +182,7 @@ def test_string_codes_from_arrow_views(case, monkeypatch):
 def test_string_codes_with_nulls_fall_back(monkeypatch):
     s = pl.Series("g", ["a", None, "b", "a"])
     monkeypatch.setattr(sdata, "JIT_MIN_ROWS", 0)
-    from nlrstats.survival._jit import two_level_codes
+    from nlrstats.stats.survival._jit import two_level_codes
     assert two_level_codes(s) is None
     assert two_level_codes(pl.Series("g", ["a", "b", "c"])) is None
     codes, second = two_level_codes(pl.Series("g", ["q", "q", "p", "q"]))
@@ -201,9 +201,9 @@ COX_TIMES = {
 @pytest.mark.parametrize("stratified", [False, True])
 @pytest.mark.parametrize("case", list(COX_TIMES))
 def test_compiled_cox_iteration_equals_numpy(case, stratified, ties, monkeypatch):
-    from nlrstats.survival import coxph
-    from nlrstats.survival._coxfit import cox_iter
-    from nlrstats.survival._cox_jit import cox_iter_jit
+    from nlrstats.stats.survival import coxph
+    from nlrstats.stats.survival._coxfit import cox_iter
+    from nlrstats.stats.survival._cox_jit import cox_iter_jit
     rng = np.random.default_rng(3)
     n = 1500
     df = pl.DataFrame({"t": COX_TIMES[case](rng, n), "e": rng.integers(0, 2, n), "g": rng.choice(["a", "b"], n),
@@ -226,7 +226,7 @@ def test_compiled_cox_iteration_equals_numpy(case, stratified, ties, monkeypatch
 
 
 def _child_km(t, e, g):
-    from nlrstats.survival._jit import jit_keys, km_two
+    from nlrstats.stats.survival._jit import jit_keys, km_two
     return km_two(jit_keys(t, e, g), None)
 
 
@@ -235,7 +235,7 @@ def test_compiled_km_in_a_forked_child():
     # must start its own, or the group-0 pass would wait forever. (numpy arrays only:
     # polars itself may deadlock in a forked child, as its documentation warns.)
     import multiprocessing as mp
-    from nlrstats.survival._jit import _pool
+    from nlrstats.stats.survival._jit import _pool
     rng = np.random.default_rng(2)
     t, e, g = rng.exponential(5, 6000), rng.integers(0, 2, 6000).astype(np.int8), rng.integers(0, 2, 6000)
     parent = _child_km(t, e, g)

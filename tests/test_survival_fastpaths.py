@@ -12,7 +12,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from nlrstats.survival import coxph
+from nlrstats.stats.survival import coxph
 from tests.survival_cases import PACKED_TIMES, two_group_frame
 
 
@@ -90,7 +90,7 @@ KM_CASES = {
 @pytest.mark.parametrize("events", ["mixed", "all"])
 def test_median_ci_search_equals_full_band(case, events):
     # the median CI located by bisection / chunked scan equals _minmin over the full band
-    from nlrstats.survival import survfit
+    from nlrstats.stats.survival import survfit
     rng = np.random.default_rng(11)
     n = 6000
     t = KM_CASES[case](rng, n)
@@ -122,10 +122,10 @@ def _grid_frame(case, ngroup, seed=5, n=3000):
 @pytest.mark.parametrize("ngroup", [2, 5, 24])
 @pytest.mark.parametrize("case", list(GRID_TIMES))
 def test_grid_counting_paths_equal_sorting_paths(case, ngroup, monkeypatch):
-    import nlrstats.survival.km as km
-    import nlrstats.survival.logrank as lr
-    from nlrstats.survival import survdiff, survfit
-    from nlrstats.survival._grid import grid_codes
+    import nlrstats.stats.survival.km as km
+    import nlrstats.stats.survival.logrank as lr
+    from nlrstats.stats.survival import survdiff, survfit
+    from nlrstats.stats.survival._grid import grid_codes
 
     df = _grid_frame(case, ngroup)
     # one-patient groups too
@@ -148,7 +148,7 @@ def test_grid_counting_paths_equal_sorting_paths(case, ngroup, monkeypatch):
 
 
 def test_grid_detection_needs_every_time_on_the_grid():
-    from nlrstats.survival._grid import grid_codes
+    from nlrstats.stats.survival._grid import grid_codes
     t = np.round(np.random.default_rng(1).exponential(5, 5000), 2)
     codes, scale, _ = grid_codes(t)
     assert scale == 100.0 and (codes / scale == t).all()
@@ -160,11 +160,11 @@ def test_grid_detection_needs_every_time_on_the_grid():
 @pytest.mark.parametrize("case", list(PACKED_TIMES))
 @pytest.mark.parametrize("solo", [False, True])
 def test_packed_two_group_path_equals_per_group_sorts(case, solo, monkeypatch):
-    import nlrstats.survival.km as km
-    import nlrstats.survival.logrank as lr
-    from nlrstats.survival import survdiff, survfit
-    from nlrstats.survival._grid import grid_codes
-    from nlrstats.survival._packed import packed_runs
+    import nlrstats.stats.survival.km as km
+    import nlrstats.stats.survival.logrank as lr
+    from nlrstats.stats.survival import survdiff, survfit
+    from nlrstats.stats.survival._grid import grid_codes
+    from nlrstats.stats.survival._packed import packed_runs
 
     df = two_group_frame(case, solo=solo)
     t = df["t"].to_numpy()
@@ -185,7 +185,7 @@ def test_packed_two_group_path_equals_per_group_sorts(case, solo, monkeypatch):
 
 
 def test_packed_keys_refuse_negative_and_subnormal_scaling():
-    from nlrstats.survival._packed import packed_runs
+    from nlrstats.stats.survival._packed import packed_runs
     e = np.array([1, 0, 1], dtype=np.int8)
     g = np.array([0, 1, 1])
     assert packed_runs(np.array([-1.0, 2.0, 3.0]), e, g) is None
@@ -197,7 +197,7 @@ def test_packed_keys_refuse_negative_and_subnormal_scaling():
 
 @pytest.mark.parametrize("kind", ["lattice", "random", "clustered", "two", "one"])
 def test_table_rank_equals_binary_search(kind):
-    from nlrstats.survival.concordance import _dense_rank
+    from nlrstats.stats.survival.concordance import _dense_rank
     rng = np.random.default_rng(2)
     base = {"lattice": np.arange(-40, 120) * 0.02 + 0.7 * (np.arange(160) % 2),
             "random": rng.normal(size=300),
@@ -212,8 +212,8 @@ def test_table_rank_equals_binary_search(kind):
 
 
 def test_bad_time_and_event_name_column_and_original_row():
-    from nlrstats.formula import FormulaError
-    from nlrstats.survival import survfit
+    from nlrstats.stats.formula import FormulaError
+    from nlrstats.stats.survival import survfit
     d = pl.DataFrame({"t": [1.0, None, 3.0, np.inf], "e": [1, 0, 1, 0], "g": ["a", "b", "a", "b"]})
     with pytest.raises(FormulaError, match=r"time column 't' has a non-finite value at row 3"):
         survfit("Surv(t, e) ~ g", d)

@@ -1,4 +1,4 @@
-"""nlrstats.survival against R's survival 3.5 (fixtures from tests/r/survival_fixtures.R)."""
+"""nlrstats.stats.survival against R's survival 3.5 (fixtures from tests/r/survival_fixtures.R)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from nlrstats.survival import coxph, survdiff, survfit
+from nlrstats.stats.survival import coxph, survdiff, survfit
 
 FIX = Path(__file__).parent / "fixtures"
 CASES = json.loads((FIX / "survival_fixtures.json").read_text(encoding="utf-8"))
@@ -57,7 +57,7 @@ COX = [c for c in CASES if c["call"] == "coxph"]
 @pytest.fixture(params=["numpy", "compiled"])
 def kernels(request, monkeypatch):
     """Run a test on the numpy kernels and again on the compiled ones (used from JIT_MIN_ROWS rows)."""
-    import nlrstats.survival._data as sdata
+    import nlrstats.stats.survival._data as sdata
     monkeypatch.setattr(sdata, "JIT_MIN_ROWS", 0 if request.param == "compiled" else 10 ** 12)
     return request.param
 
@@ -125,7 +125,7 @@ def test_coxph_matches_r(case, kernels):
 
 @pytest.mark.parametrize("case", [c for c in COX if "zph" in c], ids=ids)
 def test_cox_zph_matches_r(case):
-    from nlrstats.survival import cox_zph
+    from nlrstats.stats.survival import cox_zph
     fit = coxph(case["formula"], DATA[case["dataset"]], ties=case["ties"])
     z = cox_zph(fit).tidy()
     r = case["zph"]

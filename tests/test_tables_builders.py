@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 import polars as pl
 import pytest
 
-from nlrstats.tables import (as_html, as_html_block, as_latex, external_references, gt_cox, gt_flow,
+from nlrstats.present.tables import (as_html, as_html_block, as_latex, external_references, gt_cox, gt_flow,
                              gt_published_vs_reproduced, gt_response, gt_survival, gt_table_one)
 
 XSS = "<script>alert(1)</script>"
@@ -93,19 +93,19 @@ def cohort(bundled):
 
 @pytest.fixture(scope="module")
 def t1(cohort):
-    from nlrstats.summary import summarize
+    from nlrstats.study.table_one import summarize
     return summarize(cohort)
 
 
 @pytest.fixture(scope="module")
 def resp(cohort):
-    from nlrstats.response import response_by_group
+    from nlrstats.study.response import response_by_group
     return response_by_group(cohort)
 
 
 @pytest.fixture(scope="module")
 def surv(cohort):
-    from nlrstats.survival import survdiff, survfit
+    from nlrstats.stats.survival import survdiff, survfit
     d = cohort.data
     f = {e: f"Surv({e}_months, {e}_event) ~ nlr_group" for e in ("pfs", "os")}
     return {e: survfit(x, d) for e, x in f.items()}, {e: survdiff(x, d) for e, x in f.items()}
@@ -146,9 +146,9 @@ def test_table_one_values_and_p_formatting(t1):
 
 
 def test_table_one_p_below_threshold_reads_less_than(cohort):
-    from nlrstats.cohort import cohort_from_frame
-    from nlrstats.simulate import simulate_cohort
-    from nlrstats.summary import summarize
+    from nlrstats.data.cohort import cohort_from_frame
+    from nlrstats.data.simulate import simulate_cohort
+    from nlrstats.study.table_one import summarize
     big = cohort_from_frame(simulate_cohort(300, seed=3), source="simulated")
     t = summarize(big)
     assert t.tests().filter(pl.col("variable") == "nlr_d0")["p_value"][0] < 1e-30
@@ -158,7 +158,7 @@ def test_table_one_p_below_threshold_reads_less_than(cohort):
 
 
 def test_table_one_missing_values_get_an_unknown_row_and_labels_are_escaped(cohort):
-    from nlrstats.summary import summarize
+    from nlrstats.study.table_one import summarize
     d = cohort.data.with_columns(
         sex=pl.when(pl.col("patient_id") == "ATC01").then(pl.lit(XSS))
         .when(pl.col("patient_id") == "ATC02").then(None).otherwise(pl.col("sex")),
@@ -196,7 +196,7 @@ def test_response_dcr_p_is_0_052_and_exact_ci(resp):
 
 
 def test_response_missing_response_is_its_own_row(cohort):
-    from nlrstats.response import response_by_group
+    from nlrstats.study.response import response_by_group
     d = cohort.data.with_columns(best_response=pl.when(pl.col("patient_id") == "ATC01").then(None)
                                  .otherwise(pl.col("best_response")))
     p = cells(gt_response(response_by_group(d)))
@@ -222,7 +222,7 @@ def test_survival_medians_events_logrank(surv):
 
 
 def test_survival_time_beyond_follow_up_is_marked(cohort):
-    from nlrstats.survival import survfit
+    from nlrstats.stats.survival import survfit
     fit = survfit("Surv(os_months, os_event) ~ nlr_group", cohort.data)
     p = cells(gt_survival([fit], times=(6, 120)))
     low = [r for r in p.body if r[0][0] == "NLR < 8"][0]
@@ -231,7 +231,7 @@ def test_survival_time_beyond_follow_up_is_marked(cohort):
 
 
 def test_survival_and_cox_show_patients_excluded_for_missing_data(cohort):
-    from nlrstats.survival import coxph, survdiff, survfit
+    from nlrstats.stats.survival import coxph, survdiff, survfit
     d = cohort.data.with_columns(
         os_months=pl.when(pl.col("patient_id") == "ATC01").then(None).otherwise(pl.col("os_months")),
         nlr_group=pl.when(pl.col("patient_id") == "ATC02").then(pl.lit(XSS))
@@ -251,7 +251,7 @@ def test_survival_and_cox_show_patients_excluded_for_missing_data(cohort):
 # ---------------------------------------------------------------- Cox
 
 def test_cox_univariable_and_multivariable_side_by_side(cohort):
-    from nlrstats.survival import coxph
+    from nlrstats.stats.survival import coxph
     d = cohort.data
     uni = [coxph(f"Surv(os_months, os_event) ~ {v}", d) for v in ("nlr_group", "age")]
     multi = coxph("Surv(os_months, os_event) ~ nlr_group + age", d)
@@ -271,7 +271,7 @@ def test_cox_univariable_and_multivariable_side_by_side(cohort):
 
 
 def test_cox_monotone_hr_is_infinite_with_firth_footnote(cohort):
-    from nlrstats.survival import coxph
+    from nlrstats.stats.survival import coxph
     d = cohort.data.with_columns(died=pl.col("os_event") == 1)  # no events among died == False
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

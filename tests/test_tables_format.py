@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from nlrstats.tables.format import (format_ci, format_estimate_ci, format_median_ci, format_n_pct,
+from nlrstats.present.format import (format_ci, format_estimate_ci, format_median_ci, format_n_pct,
                                     format_number, format_p, format_pct, group_header, strata_label)
 
 

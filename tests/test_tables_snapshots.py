@@ -27,11 +27,11 @@ def normalise(html: str) -> str:
 
 def build_tables(cohort) -> dict:
     """Every builder on one cohort, as the report uses them."""
-    from nlrstats.response import response_by_group
-    from nlrstats.study import analyze
-    from nlrstats.summary import summarize
-    from nlrstats.survival import coxph, survdiff, survfit
-    from nlrstats.tables import (gt_cox, gt_flow, gt_published_vs_reproduced, gt_response, gt_survival,
+    from nlrstats.study.response import response_by_group
+    from nlrstats.study.analyze import analyze
+    from nlrstats.study.table_one import summarize
+    from nlrstats.stats.survival import coxph, survdiff, survfit
+    from nlrstats.present.tables import (gt_cox, gt_flow, gt_published_vs_reproduced, gt_response, gt_survival,
                                  gt_table_one)
 
     d, src = cohort.data, cohort.source
@@ -63,7 +63,7 @@ NAMES = ["flow", "table_one", "table_one_journal", "response", "survival", "cox"
 
 @pytest.mark.parametrize("name", NAMES)
 def test_snapshot(tables, name):
-    from nlrstats.tables import as_html
+    from nlrstats.present.tables import as_html
 
     html = normalise(as_html(tables[name]))
     path = SNAPSHOTS / f"{name}.html"
@@ -78,7 +78,7 @@ def test_snapshot(tables, name):
 
 
 def test_normalise_replaces_every_occurrence_of_the_random_id(tables):
-    from nlrstats.tables import as_html
+    from nlrstats.present.tables import as_html
 
     a, b = as_html(tables["flow"]), as_html(tables["flow"])
     assert a != b  # great_tables draws a new id per render ...

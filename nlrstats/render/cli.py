@@ -15,7 +15,7 @@ import datetime
 import glob
 import sys
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import yaml
 
@@ -32,12 +32,16 @@ without REPORT every document in _quarto.yml's project.render list is rendered.
 """
 
 
-def add_render_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Add ``render`` to an argparse subparsers object; the parser's default ``func`` is :func:`run_render`."""
+def add_render_parser(subparsers: Any, preflight: Callable[[dict], None] | None = None) -> argparse.ArgumentParser:
+    """Add ``render`` to an argparse subparsers object; the parser's default ``func`` is :func:`run_render`.
+
+    ``preflight(params)`` runs before any document starts and raises :class:`RenderError` to stop the
+    render: the caller (nlrstats' CLI) checks the cohort file there, so this package needs no domain import.
+    """
     p = subparsers.add_parser("render", help="render the Quarto reports (HTML, DOCX, PDF)", description=_DESCRIPTION,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_arguments(p)
-    p.set_defaults(func=run_render)
+    p.set_defaults(func=run_render, preflight=preflight)
     return p
 
 
@@ -154,17 +158,6 @@ def _params_from_args(args: argparse.Namespace, cwd: Path) -> dict[str, Any]:
     return params
 
 
-def _validate_data(params: dict) -> None:
-    """Check a cohort file before any kernel starts, so a bad file fails fast with its problem list."""
-    if params.get("data") is None:
-        return
-    from nlrstats.cohort import CohortError, MappingError, load_cohort
-    try:
-        load_cohort(params["data"], mapping=params.get("mapping"), cutoff=float(params.get("cutoff", 8.0)))
-    except (CohortError, MappingError, FileNotFoundError) as exc:
-        raise RenderError(f"the data cannot be used, nothing was rendered:\n{exc}") from None
-
-
 def run_render(args: argparse.Namespace) -> int:
     """Render the reports named in ``args``; 0 on success, 1 with the error on stderr otherwise."""
     from nlrstats.render.document import render_document
@@ -173,7 +166,9 @@ def run_render(args: argparse.Namespace) -> int:
     try:
         reports = resolve_reports(args.reports, cwd)
         params = _params_from_args(args, cwd)
-        _validate_data(params)
+        preflight = getattr(args, "preflight", None)
+        if preflight is not None:
+            preflight(params)
         output_dir = (cwd / args.output_dir).resolve() if args.output_dir else "_output"
         for report in reports:
             out = render_document(report, params=params, to=args.to, engine=args.engine,

@@ -1,4 +1,4 @@
-# Golden values for nlrstats.cutpoint: R maxstat 0.7-25 (maxstat.test, smethod = "LogRank"),
+# Golden values for nlrstats.stats.cutpoint: R maxstat 0.7-25 (maxstat.test, smethod = "LogRank"),
 # survival 3.5 (survdiff / coxph at the chosen cut) and pROC 1.18 (roc, ci.auc DeLong, coords, roc.test).
 #
 # Run from the repository root:  Rscript tests/r/cutpoint_fixtures.R

@@ -1,4 +1,4 @@
-# Golden values for nlrstats.htest from R's stats package.
+# Golden values for nlrstats.stats.htest from R's stats package.
 # Run from the repository root:  Rscript tests/r/htest_fixtures.R
 # Writes tests/fixtures/htest_<test>.json; the Python tests read these files and never call R.
 suppressPackageStartupMessages(library(jsonlite))

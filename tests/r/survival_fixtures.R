@@ -1,4 +1,4 @@
-# Golden values for nlrstats.survival from R's survival package (3.5).
+# Golden values for nlrstats.stats.survival from R's survival package (3.5).
 # Run from the repository root:  Rscript tests/r/survival_fixtures.R
 # Writes the data sets to tests/fixtures/survival_<name>.csv and R's results to
 # tests/fixtures/survival_fixtures.json; the Python tests read these files and never call R.

@@ -1,0 +1,70 @@
+"""Patient flow table: patients in, excluded with reason, analysed, per analysis."""
+
+from __future__ import annotations
+
+import polars as pl
+from great_tables import GT
+
+from nlrstats.present.tables._common import check_columns, finish, source_of
+from nlrstats.present.format import MISSING
+
+__all__ = ["gt_flow", "ANALYSIS_NAMES"]
+
+ANALYSIS_NAMES = {
+    "baseline_nlr": "Baseline NLR",
+    "nlr_change": "NLR change by day 14",
+    "pfs": "Progression-free survival",
+    "os": "Overall survival",
+    "response": "Best overall response",
+}
+
+_FLOW_COLUMNS = ("analysis", "n_in", "excluded", "reason", "n_analysed")
+
+
+def gt_flow(flow, *, source: str | None = None, title: str | None = "Patients per analysis",
+            names: dict[str, str] | None = None, theme: str = "default", font=None) -> GT:
+    """Patient flow: for each analysis the patients in, excluded (with the reason) and analysed.
+
+    Parameters
+    ----------
+    flow : a :class:`~nlrstats.data.cohort.Cohort` (its ``.flow`` and ``.source`` are used) or a polars frame
+        with columns analysis, n_in, excluded, reason, n_analysed (``Cohort.flow``).
+    source : data-set name for the source note (default: the Cohort's ``.source``).
+    title : table title (``None`` for none).
+    names : display names for analyses, merged over :data:`ANALYSIS_NAMES`; unknown analyses show
+        their code as given.
+    theme, font : see :func:`nlrstats.present.tables.apply_theme`.
+
+    Notes
+    -----
+    An analysis without exclusions shows "—" as reason. The counts are checked:
+    n_in - excluded must equal n_analysed in every row.
+    """
+    source = source_of(flow, source)
+    frame = flow.flow if hasattr(flow, "flow") and not isinstance(flow, pl.DataFrame) else flow
+    frame = check_columns(frame, _FLOW_COLUMNS, "flow")
+    labels = {**ANALYSIS_NAMES, **(names or {})}
+    rows = []
+    for i, r in enumerate(frame.iter_rows(named=True)):
+        n_in, ex, n_an = r["n_in"], r["excluded"], r["n_analysed"]
+        if None in (n_in, ex, n_an) or n_in - ex != n_an:
+            raise ValueError(f"flow row {i} ({r['analysis']}): n_in ({n_in}) - excluded ({ex}) "
+                             f"!= n_analysed ({n_an})")
+        reason = r["reason"]
+        rows.append({
+            "analysis": labels.get(r["analysis"], str(r["analysis"])),
+            "n_in": str(n_in),
+            "excluded": str(ex),
+            "reason": reason if reason else MISSING,
+            "n_analysed": str(n_an),
+        })
+    body = pl.DataFrame(rows, schema={c: pl.String for c in _FLOW_COLUMNS})
+    gt = (
+        GT(body, rowname_col="analysis")
+        .tab_stubhead("Analysis")
+        .cols_label(n_in="Patients", excluded="Excluded", reason="Reason for exclusion",
+                    n_analysed="Analysed")
+        .cols_align("right", columns=["n_in", "excluded", "n_analysed"])
+        .cols_align("left", columns=["reason"])
+    )
+    return finish(gt, source=source, theme=theme, font=font, title=title)

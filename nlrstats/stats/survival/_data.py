@@ -1,0 +1,336 @@
+"""Turn a formula and a data frame into numpy arrays the survival kernels use.
+
+R's conventions are kept: rows with a missing value in any formula column are
+dropped (``na.omit``) and counted; times that differ by less than
+``sqrt(.Machine$double.eps)`` are merged as R's ``aeqSurv`` (``timefix = TRUE``)
+does; factor levels are sorted as R's ``factor()`` sorts them unless the column
+is a polars ``Enum``, whose declared order is kept.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import polars as pl
+
+from nlrstats.stats.formula import FormulaError, SurvFormula, parse_surv_formula
+
+__all__ = ["SurvData", "Factor", "prepare", "as_polars", "factor", "combine_factors", "r_format"]
+
+_TOL = math.sqrt(np.finfo(float).eps)
+
+# From this many rows the compiled kernels of ._jit pay for importing numba (~0.3 s, once).
+JIT_MIN_ROWS = 50_000
+
+
+def min_max(x: np.ndarray):
+    """Smallest and largest value of a float array: one compiled pass for long arrays."""
+    if len(x) >= JIT_MIN_ROWS:
+        from nlrstats.stats.survival._jit import min_max as jit_min_max
+        return jit_min_max(x)
+    return (float(x.min()), float(x.max())) if len(x) else (np.inf, -np.inf)
+
+
+def as_polars(data) -> pl.DataFrame:
+    """Accept a polars DataFrame/LazyFrame or a pandas DataFrame."""
+    if isinstance(data, pl.DataFrame):
+        return data
+    if isinstance(data, pl.LazyFrame):
+        return data.collect()
+    mod = type(data).__module__
+    if mod.startswith("pandas"):
+        return pl.from_pandas(data)
+    raise TypeError(f"data must be a polars or pandas DataFrame, got {type(data).__name__}")
+
+
+def r_format(value) -> str:
+    """Format a level as R's ``as.character`` does (15 significant digits, TRUE/FALSE, 1e+05)."""
+    if isinstance(value, (bool, np.bool_)):
+        return "TRUE" if value else "FALSE"
+    if not isinstance(value, (int, float, np.integer, np.floating)):
+        return str(value)
+    x = float(f"{float(value):.15g}")
+    if not math.isfinite(x):
+        return {math.inf: "Inf", -math.inf: "-Inf"}.get(x, "NaN")
+    fixed = np.format_float_positional(x, trim="-")
+    mant, _, exp = f"{x:.14e}".partition("e")
+    mant = mant.rstrip("0").rstrip(".")
+    e = int(exp)
+    sci = f"{mant}e{'+' if e >= 0 else '-'}{abs(e):02d}"
+    # R prefers fixed notation unless it is wider than scientific (scipen = 0).
+    return sci if len(fixed) > len(sci) else fixed
+
+
+@dataclass(frozen=True, eq=False)  # holds arrays: identity equality
+class Factor:
+    """Integer codes 0..k-1 with level labels in R's order."""
+
+    name: str
+    codes: np.ndarray
+    levels: tuple  # original values
+    labels: tuple[str, ...]  # as R prints them
+
+
+def factor(series: pl.Series) -> Factor:
+    """Code a column as R's ``factor()`` would: sorted levels (Enum: declared order), only levels present.
+
+    Coding runs in polars (Enum physical codes), with no Python loop over rows.
+    """
+    dt = series.dtype
+    name = series.name
+    if isinstance(dt, pl.Enum):
+        cats = dt.categories.to_list()
+        phys = series.to_physical().to_numpy().astype(np.int64)
+        used = np.bincount(phys, minlength=len(cats)) > 0
+        remap = np.cumsum(used) - 1
+        levels = [c for c, u in zip(cats, used) if u]
+        codes = remap[phys]
+    elif dt == pl.Boolean:
+        vals = series.to_numpy().astype(np.int64)
+        used = np.bincount(vals, minlength=2) > 0
+        levels = [v for v, u in zip((False, True), used) if u]
+        codes = (np.cumsum(used) - 1)[vals]
+    elif dt == pl.String or isinstance(dt, pl.Categorical):
+        s = series.cast(pl.String)
+        levels = codes = None
+        if len(s) >= JIT_MIN_ROWS and dt == pl.String:
+            from nlrstats.stats.survival._jit import two_level_codes
+            two = two_level_codes(s)
+            if two is not None:
+                codes, second = two
+                levels = [s[0]] if second < 0 else sorted([s[0], s[second]])
+                if len(levels) == 2 and levels[0] != s[0]:
+                    np.subtract(1, codes, out=codes)
+        if levels is None and len(s) and s.null_count() == 0:
+            # one or two levels (the usual grouping): two comparisons beat hashing every string
+            first = s[0]
+            is_first = s == first
+            if is_first.all():
+                levels, codes = [first], np.zeros(len(s), dtype=np.int64)
+            else:
+                second = s[is_first.arg_min()]
+                is_second = s == second
+                if (is_first | is_second).all():
+                    levels = sorted([first, second])
+                    codes = (is_first if levels[1] == first else is_second).cast(pl.Int64).to_numpy()
+        if levels is None:
+            levels = sorted(s.unique().to_list())
+            if len(levels) == 2:
+                codes = (s == levels[1]).to_numpy().astype(np.int64)
+            else:
+                codes = s.cast(pl.Enum(levels)).to_physical().to_numpy().astype(np.int64)
+    elif dt.is_numeric():
+        uniq, codes = np.unique(series.to_numpy(), return_inverse=True)
+        levels = uniq.tolist()
+    else:
+        raise FormulaError(f"column '{name}' has type {dt}, which cannot be used as a grouping variable")
+    labels = tuple(r_format(v) for v in levels)
+    return Factor(name, np.asarray(codes, dtype=np.int64), tuple(levels), labels)
+
+
+def combine_factors(factors: list[Factor], label_prefixes: list[str] | None = None) -> Factor:
+    """Interaction of factors as R's ``strata()``: first factor varies slowest, only combinations present.
+
+    Labels are ``"a=x, b=y"`` as in ``survfit`` output.
+    """
+    prefixes = label_prefixes or [f.name for f in factors]
+    n = len(factors[0].codes) if factors else 0
+    if not factors:
+        return Factor("", np.zeros(n, dtype=np.int64), ("",), ("",))
+    if len(factors) == 1:
+        f = factors[0]
+        return Factor(f.name, f.codes, tuple((v,) for v in f.levels),
+                      tuple(f"{prefixes[0]}={lb}" for lb in f.labels))
+    key = np.zeros(n, dtype=np.int64)
+    for f in factors:
+        key = key * len(f.levels) + f.codes
+    present, codes = np.unique(key, return_inverse=True)
+    labels = []
+    levels = []
+    for k in present.tolist():
+        parts = []
+        combo = []
+        for f, pre in zip(reversed(factors), reversed(prefixes)):
+            k, c = divmod(k, len(f.levels))
+            parts.append(f"{pre}={f.labels[c]}")
+            combo.append(f.levels[c])
+        labels.append(", ".join(reversed(parts)))
+        levels.append(tuple(reversed(combo)))
+    return Factor(",".join(f.name for f in factors), codes.astype(np.int64), tuple(levels), tuple(labels))
+
+
+def _timefix_map(st: np.ndarray):
+    """Near-equal times as R's ``aeqSurv`` (``timefix = TRUE``), from the sorted times.
+
+    Unique times closer than sqrt(machine eps) (absolutely, or relative to the mean
+    absolute unique time) form chains that take their smallest value, as R's
+    ``findInterval`` on the cuts. Returns ``(old, new)`` for the values that move, or
+    None; the chain bookkeeping runs on the (few) tied positions only.
+    """
+    if len(st) < 2:
+        return None
+    brk = np.empty(len(st), dtype=bool)
+    brk[0] = True
+    np.not_equal(st[1:], st[:-1], out=brk[1:])
+    u = st if brk.all() else st[brk]
+    if len(u) < 2:
+        return None
+    du = np.diff(u)
+    mean_abs = float(np.mean(u)) if u[0] >= 0 else float(np.mean(np.abs(u)))  # sorted: all >= 0
+    thr = _TOL * max(1.0, mean_abs)  # dy <= tol or dy / mean|y| <= tol
+    idx = np.flatnonzero(du <= thr)
+    if not len(idx):
+        return None
+    newchain = np.concatenate(([True], idx[1:] != idx[:-1] + 1))
+    first = np.maximum.accumulate(np.where(newchain, idx, 0))
+    return u[idx + 1], u[first]
+
+
+def apply_fix(st: np.ndarray, fix) -> np.ndarray:
+    """Apply a :func:`_timefix_map` result to an ascending array of times (stays sorted)."""
+    if fix is None:
+        return st
+    old, new = fix
+    lo = np.searchsorted(st, old, side="left")
+    cnt = np.searchsorted(st, old, side="right") - lo
+    if not cnt.any():
+        return st
+    rep = np.repeat(np.arange(len(old)), cnt)
+    pos = lo[rep] + np.arange(len(rep)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    out = st.copy()
+    out[pos] = new[rep]
+    return out
+
+
+def time_event_keys(time: np.ndarray, event: np.ndarray):
+    """uint64 keys that sort as (time, event) for non-negative times: the float's bits, shifted, | event.
+
+    The bit pattern of a non-negative double is monotone in its value and its sign bit is 0,
+    so one value sort (SIMD, no argsort) orders times with censorings before events. None if
+    a time is negative.
+    """
+    if len(time) and time.min() < 0:
+        return None
+    bits = (time + 0.0).view(np.uint64)  # + 0.0 turns -0.0 into 0.0
+    return (bits << np.uint64(1)) | event.astype(np.uint64)
+
+
+def decode_keys(keys: np.ndarray):
+    """Times (float64) and events (int64) back from sorted keys."""
+    return (keys >> np.uint64(1)).view(np.float64), (keys & np.uint64(1)).astype(np.int64)
+
+
+@dataclass(frozen=True, eq=False)  # holds arrays: identity equality
+class SurvData:
+    """Complete-case survival data extracted from a frame.
+
+    ``raw_time`` is the time column as given; ``time`` applies R's timefix (computed on
+    first use, like the argsort ``order``), and kernels that sort values themselves fix
+    their sorted arrays with :meth:`fix_sorted`.
+    """
+
+    formula: SurvFormula
+    frame: pl.DataFrame  # complete cases, formula columns only
+    raw_time: np.ndarray
+    event: np.ndarray  # int8 0/1
+    n_missing: int
+    timefix: bool = True
+
+    @property
+    def n(self) -> int:
+        return len(self.raw_time)
+
+    @cached_property
+    def time_range(self):
+        """(min, max) of the raw times, read once for the kernels that check or scale them."""
+        return min_max(self.raw_time)
+
+    @cached_property
+    def keys(self):
+        return time_event_keys(self.raw_time, self.event)
+
+    @cached_property
+    def sorted_keys(self):
+        return None if self.keys is None else np.sort(self.keys)
+
+    @cached_property
+    def fix(self):
+        if not self.timefix:
+            return None
+        st = decode_keys(self.sorted_keys)[0] if self.sorted_keys is not None else np.sort(self.raw_time)
+        return _timefix_map(st)
+
+    def fix_sorted(self, st: np.ndarray) -> np.ndarray:
+        """Apply the timefix to an ascending array of these times (stays sorted)."""
+        return apply_fix(st, self.fix)
+
+    @cached_property
+    def order(self) -> np.ndarray:
+        """Ascending argsort of time; at equal times events come before censorings.
+
+        Reversed, it is the (descending time, censorings first) order that the Cox risk
+        sets and the concordance counts need. Timefix keeps the order.
+        """
+        if self.keys is None:
+            return np.lexsort((1 - self.event, self.raw_time))
+        return np.argsort(self.keys ^ np.uint64(1))
+
+    @cached_property
+    def sorted_time(self) -> np.ndarray:
+        """Timefixed times in ``order``."""
+        return self.fix_sorted(self.raw_time[self.order])
+
+    @cached_property
+    def time(self) -> np.ndarray:
+        if self.fix is None:
+            return self.raw_time
+        out = np.empty_like(self.raw_time)
+        out[self.order] = self.sorted_time
+        return out
+
+
+def prepare(formula: str | SurvFormula, data, timefix: bool = True) -> SurvData:
+    """Parse and check the formula, drop incomplete rows (counted), validate time and event."""
+    f = parse_surv_formula(formula) if isinstance(formula, str) else formula
+    df = as_polars(data)
+    f.check(df)
+    cols = list(dict.fromkeys(f.columns))
+    sub = df.select(cols)
+    for c in cols:
+        dt = sub.schema[c]
+        if not (dt.is_numeric() or dt in (pl.Boolean, pl.String) or isinstance(dt, (pl.Enum, pl.Categorical))):
+            raise FormulaError(f"{f.text}: column '{c}' has type {dt}; covariates must be numeric, "
+                               "boolean or string/categorical")
+    rows = None  # original row numbers of the complete cases, for error messages
+    # NaN is R's NA too: treat it as missing, as na.omit does.
+    checks = [pl.col(c).is_null() | pl.col(c).is_nan() if sub.schema[c].is_float() else pl.col(c).is_null()
+              for c in cols if sub[c].null_count() or (sub.schema[c].is_float() and sub[c].is_nan().any())]
+    n_missing = 0
+    if checks:
+        miss = sub.select(pl.any_horizontal(checks)).to_series().to_numpy()
+        rows = np.flatnonzero(~miss)
+        sub = sub.filter(~pl.Series(miss))
+        n_missing = len(miss) - len(rows)
+    tcol = sub[f.time]
+    time = (tcol if tcol.dtype == pl.Float64 else tcol.cast(pl.Float64)).to_numpy()
+    # a finite sum means every time is finite (NaN and inf propagate; overflow only gives inf)
+    bad = np.zeros(0, dtype=np.int64) if np.isfinite(np.add.reduce(time)) else np.flatnonzero(~np.isfinite(time))
+    if len(bad):
+        row = bad[0] if rows is None else rows[bad[0]]
+        raise FormulaError(f"{f.text}: time column '{f.time}' has a non-finite value at row {row}")
+    ev = sub[f.event]
+    if ev.dtype == pl.Boolean:
+        event = ev.to_numpy().astype(np.int8)
+    else:
+        evn = ev.to_numpy()
+        ok = len(evn) == 0 or (evn.dtype.kind in "iu" and evn.min() >= 0 and evn.max() <= 1)
+        bad = np.zeros(0, dtype=np.int64) if ok else np.flatnonzero((evn != 0) & (evn != 1))
+        if len(bad):
+            row = bad[0] if rows is None else rows[bad[0]]
+            raise FormulaError(f"{f.text}: event column '{f.event}' must be 0/1 (or boolean); "
+                               f"found {evn[bad[0]]:g} at row {row}")
+        event = evn.astype(np.int8)
+    return SurvData(f, sub, time, event, n_missing, timefix)
