@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-__all__ = ["SurvFormula", "parse_surv_formula", "FormulaError"]
+__all__ = ["SurvFormula", "parse_surv_formula", "SimpleFormula", "parse_simple_formula", "FormulaError"]
 
 
 class FormulaError(ValueError):
@@ -102,3 +102,32 @@ def parse_surv_formula(formula: str) -> SurvFormula:
         else:
             terms.append(_name(raw, formula))
     return SurvFormula(time, event, tuple(terms), tuple(strata), formula.strip())
+
+
+@dataclass(frozen=True)
+class SimpleFormula:
+    """A parsed ``response ~ term + term`` formula of plain column names (tests, ROC curves)."""
+
+    response: str
+    terms: tuple[str, ...]
+    text: str
+
+    def check(self, data: pl.DataFrame) -> None:
+        """Raise :class:`FormulaError` naming each referenced column missing from ``data``."""
+        missing = [c for c in (self.response, *self.terms) if c not in data.columns]
+        if missing:
+            raise FormulaError(f"{self.text}: column(s) {', '.join(repr(c) for c in missing)} named in the "
+                               f"formula are not in the data (available: {', '.join(data.columns)})")
+
+
+def parse_simple_formula(formula: str) -> SimpleFormula:
+    """Parse ``y ~ g`` or ``y ~ a + b`` (R's formula interface of ``wilcox.test``, ``kruskal.test``, ``roc``).
+
+    Names may be back-quoted as in R. Anything but plain names joined by ``+`` is refused.
+    """
+    if formula.count("~") != 1:
+        raise FormulaError(f"{formula!r}: expected exactly one '~'")
+    lhs, rhs = formula.split("~")
+    response = _name(lhs, formula)
+    terms = tuple(_name(raw, formula) for raw in rhs.split("+"))
+    return SimpleFormula(response, terms, formula.strip())
