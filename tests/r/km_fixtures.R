@@ -32,9 +32,9 @@ sets <- list(
                      s = c(rep("A", 8), rep("B", 4), "A", "A")),
   censored = data.frame(time = c(1, 2, 3, 4, 5, 6), event = 0, g = c("a", "a", "b", "b", "c", "c"))
 )
-for (nm in names(sets)) write.csv(sets[[nm]], fx(nm), row.names = FALSE)
+for (nm in names(sets)) write.csv(sets[[nm]], fx(nm), row.names = FALSE, na = "")
 # analyse the data as read back from the CSV files, so Python and R see identical numbers and levels
-D <- lapply(setNames(names(sets), names(sets)), function(nm) read.csv(fx(nm), stringsAsFactors = FALSE))
+D <- lapply(setNames(names(sets), names(sets)), function(nm) read.csv(fx(nm), stringsAsFactors = FALSE, na.strings = c("", "NA")))
 
 ## survfit -----------------------------------------------------------------------------------------
 curve <- function(f) {
