@@ -76,7 +76,7 @@ km_case <- function(ds, formula, conf_type = "log", conf_level = 0.95, stype = 1
   # "individual", and a fixed upper limit
   out$rmean <- lapply(c(list("common", "individual"), as.list(rmean)), function(r) {
     sm <- survival:::survmean(f, rmean = r)
-    c(list(rmean = if (is.numeric(r)) r else r, end_time = num(sm$end.time)), table_of(sm$matrix))
+    list(rule = r, end_time = num(sm$end.time), columns = table_of(sm$matrix))
   })
   if (!is.null(times)) {
     out$times <- times
