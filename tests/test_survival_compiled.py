@@ -3,8 +3,8 @@
 Each test runs the same call twice: with ``JIT_MIN_ROWS`` at 0 (every call takes the
 compiled path) and at a value no data set reaches (numpy paths only). Kaplan-Meier curves
 and grid counts must be equal to the bit, log-rank sums (time-ordered vs pairwise) to
-1e-12, the Cox iteration to 1e-11. The concordance counts are checked by brute force in
-tests/test_survival_behaviour.py, and the R fixtures run on both kernels
+1e-12. The Cox iteration is checked in tests/test_cox_paths.py, the concordance counts by brute
+force in tests/test_survival_behaviour.py, and the R fixtures run on both kernels
 (tests/test_survival_r.py).
 """
 
@@ -187,42 +187,6 @@ def test_string_codes_with_nulls_fall_back(monkeypatch):
     assert two_level_codes(pl.Series("g", ["a", "b", "c"])) is None
     codes, second = two_level_codes(pl.Series("g", ["q", "q", "p", "q"]))
     assert codes.tolist() == [0, 0, 1, 0] and second == 2
-
-
-COX_TIMES = {
-    "continuous": lambda rng, n: rng.exponential(5, n),
-    "heavy_ties": lambda rng, n: rng.integers(1, 16, n).astype(float),
-    # near-ties merged by timefix: deaths and censorings interleave inside merged blocks
-    "timefix": lambda rng, n: rng.integers(1, 16, n) + rng.uniform(0, 1e-10, n),
-}
-
-
-@pytest.mark.parametrize("ties", ["efron", "breslow"])
-@pytest.mark.parametrize("stratified", [False, True])
-@pytest.mark.parametrize("case", list(COX_TIMES))
-def test_compiled_cox_iteration_equals_numpy(case, stratified, ties, monkeypatch):
-    from nlrstats.stats.survival import coxph
-    from nlrstats.stats.survival._coxfit import cox_iter
-    from nlrstats.stats.survival._cox_jit import cox_iter_jit
-    rng = np.random.default_rng(3)
-    n = 1500
-    df = pl.DataFrame({"t": COX_TIMES[case](rng, n), "e": rng.integers(0, 2, n), "g": rng.choice(["a", "b"], n),
-                       "x": rng.normal(0, 1, n), "z": rng.integers(0, 4, n), "s": rng.integers(0, 3, n)})
-    formula = "Surv(t, e) ~ g + x + z" + (" + strata(s)" if stratified else "")
-    monkeypatch.setattr(sdata, "JIT_MIN_ROWS", NEVER)
-    ref = coxph(formula, df, ties=ties)
-    rs = ref._conc_args[0]
-    for beta in (np.zeros(3), ref.coef, rng.normal(0, 0.3, 3)):
-        ll, sc, info = cox_iter(rs, beta)
-        ll2, sc2, info2 = cox_iter_jit(rs, beta)
-        assert ll2 == pytest.approx(ll, rel=1e-12)
-        np.testing.assert_allclose(sc2, sc, rtol=1e-9, atol=1e-10 * n)  # the score is ~0 at the fit
-        np.testing.assert_allclose(info2, info, rtol=1e-11)
-        assert cox_iter_jit(rs, beta, want_info=False)[2] is None
-    fast, _ = both(monkeypatch, lambda: coxph(formula, df, ties=ties))
-    np.testing.assert_allclose(fast.coef, ref.coef, rtol=1e-10)
-    np.testing.assert_allclose(fast.var, ref.var, rtol=1e-9)
-    assert fast.loglik == pytest.approx(ref.loglik, rel=1e-12)
 
 
 def _child_km(t, e, g):

@@ -241,6 +241,7 @@ class SurvData:
     timefix: bool = True
     weights: np.ndarray | None = None  # case weights (R's weights=), None when all 1
     rows: np.ndarray | None = None  # row number in the data of each complete case
+    knots: dict | None = None  # rcs() knots of the formula's splines
 
     @property
     def n(self) -> int:
@@ -300,4 +301,4 @@ def prepare(formula: str | SurvFormula, data, timefix: bool = True, weights=None
     ``na.omit``; :mod:`._modelframe`), and code the status as R's ``Surv`` (0/1, 1/2, boolean)."""
     f = parse_surv_formula(formula) if isinstance(formula, str) else formula
     mf = model_frame(f, as_polars(data), weights, subset)
-    return SurvData(f, mf.frame, mf.time, mf.event, mf.n_missing, timefix, mf.weights, mf.rows)
+    return SurvData(f, mf.frame, mf.time, mf.event, mf.n_missing, timefix, mf.weights, mf.rows, mf.knots)

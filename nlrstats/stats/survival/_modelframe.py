@@ -16,7 +16,8 @@ import numpy as np
 import polars as pl
 
 from nlrstats.stats.formula import FormulaError, SurvFormula
-from nlrstats.stats.rexpr import Name, RExprError, deparse, parse_expr, to_polars
+from nlrstats.stats.survival.splines import rcs_knots
+from nlrstats.stats.rexpr import Call, Name, RExprError, deparse, parse_expr, to_polars
 
 __all__ = ["ModelFrame", "model_frame", "status_codes", "variable_expr", "eval_subset"]
 
@@ -29,6 +30,7 @@ class ModelFrame:
     weights: np.ndarray | None
     rows: np.ndarray  # row number in the data of each complete case
     n_missing: int
+    knots: dict  # rcs() variable -> knots, from its values before incomplete rows are dropped (as R)
 
 
 def variable_expr(var, schema) -> pl.Expr:
@@ -105,9 +107,6 @@ def model_frame(f: SurvFormula, df: pl.DataFrame, weights=None, subset=None) -> 
     """Evaluate the formula on ``df`` as R's ``model.frame`` with ``na.action = na.omit``."""
     f.check(df)
     rows = np.arange(df.height)
-    if subset is not None:
-        keep = eval_subset(subset, df, f.text)
-        df, rows = df.filter(pl.Series(keep)), rows[keep]
     schema = df.schema
     for v in f.variables:
         for c in v.columns:
@@ -132,6 +131,13 @@ def model_frame(f: SurvFormula, df: pl.DataFrame, weights=None, subset=None) -> 
         raise FormulaError(f"{f.text}: the event '{deparse(f.event_node)}' must give TRUE/FALSE or 0/1")
     made_nan = [v.text for v in f.variables if v.kind == "numeric" and not isinstance(v.node, Name)
                 and sub[v.text].dtype.is_float() and bool((sub[v.text].is_nan()).any())]
+    # R evaluates the variables on all rows and subsets afterwards: rcs() knots see every row
+    knots = {v.text: tuple(rcs_knots(sub[v.text].cast(pl.Float64).to_numpy(), _nknots(v)))
+             if len(v.node.args) == 1 or not isinstance(v.node.args[1], Call) else
+             tuple(a.value for a in v.node.args[1].args) for v in f.variables if v.kind == "rcs"}
+    if subset is not None:
+        keep = eval_subset(subset, df, f.text)
+        sub, rows = sub.filter(pl.Series(keep)), rows[keep]
     miss = None
     for c in sub.columns:
         s = sub[c]
@@ -169,4 +175,14 @@ def model_frame(f: SurvFormula, df: pl.DataFrame, weights=None, subset=None) -> 
             raise FormulaError(f"{f.text}: '{v.text}' is infinite at row {rows[bad[0]]} "
                                "(R: data contains an infinite predictor)")
     frame = sub.drop([c for c in ("__time", "__event", "__weights") if c in sub.columns])
-    return ModelFrame(frame, time, event, w, rows, n_missing)
+    return ModelFrame(frame, time, event, w, rows, n_missing, knots)
+
+
+def _nknots(var) -> int:
+    """rcs(x) has 5 knots (rms's default), rcs(x, k) k."""
+    if len(var.node.args) == 1:
+        return 5
+    k = var.node.args[1].value
+    if k != int(k) or k < 3:
+        raise FormulaError(f"{var.text}: the number of knots must be a whole number >= 3")
+    return int(k)
