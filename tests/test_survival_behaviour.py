@@ -154,8 +154,8 @@ def test_formula_errors_name_the_column():
         survfit("Surv(t, e) ~ nlr_group", d)
     with pytest.raises(FormulaError, match="'tt'"):
         coxph("Surv(tt, e) ~ g", d)
-    with pytest.raises(FormulaError, match="'e'.*row 1"):
-        survdiff("Surv(t, e) ~ g", d.with_columns(pl.Series("e", [1, 2])))
+    with pytest.raises(FormulaError, match="'e'.*row 1"):  # (1/2 alone is R's coding: 2 = event)
+        survdiff("Surv(t, e) ~ g", d.with_columns(pl.Series("e", [1, 3])))
     with pytest.raises(FormulaError, match="'d'"):
         coxph("Surv(t, e) ~ d", d.with_columns(pl.Series("d", [[1], [2]])))
 

@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 
 from nlrstats.stats.formula import FormulaError, SurvFormula, parse_surv_formula
+from nlrstats.stats.survival._modelframe import model_frame
 
 __all__ = ["SurvData", "Factor", "prepare", "as_polars", "factor", "combine_factors", "r_format",
            "JIT_MIN_ROWS", "TIMEFIX_TOL", "apply_fix", "decode_keys", "min_max", "pack_exponent",
@@ -265,6 +266,9 @@ class SurvData:
     event: np.ndarray  # int8 0/1
     n_missing: int
     timefix: bool = True
+    weights: np.ndarray | None = None  # case weights (R's weights=), None when all 1
+    rows: np.ndarray | None = None  # row number in the data of each complete case
+    knots: dict | None = None  # rcs() knots of the formula's splines
 
     @property
     def n(self) -> int:
@@ -319,45 +323,9 @@ class SurvData:
         return out
 
 
-def prepare(formula: str | SurvFormula, data, timefix: bool = True) -> SurvData:
-    """Parse and check the formula, drop incomplete rows (counted), validate time and event."""
+def prepare(formula: str | SurvFormula, data, timefix: bool = True, weights=None, subset=None) -> SurvData:
+    """Parse and check the formula, evaluate it as R's ``model.frame`` (subset, weights,
+    ``na.omit``; :mod:`._modelframe`), and code the status as R's ``Surv`` (0/1, 1/2, boolean)."""
     f = parse_surv_formula(formula) if isinstance(formula, str) else formula
-    df = as_polars(data)
-    f.check(df)
-    cols = list(dict.fromkeys(f.columns))
-    sub = df.select(cols)
-    for c in cols:
-        dt = sub.schema[c]
-        if not (dt.is_numeric() or dt in (pl.Boolean, pl.String) or isinstance(dt, (pl.Enum, pl.Categorical))):
-            raise FormulaError(f"{f.text}: column '{c}' has type {dt}; covariates must be numeric, "
-                               "boolean or string/categorical")
-    rows = None  # original row numbers of the complete cases, for error messages
-    # NaN is R's NA too: treat it as missing, as na.omit does.
-    checks = [pl.col(c).is_null() | pl.col(c).is_nan() if sub.schema[c].is_float() else pl.col(c).is_null()
-              for c in cols if sub[c].null_count() or (sub.schema[c].is_float() and sub[c].is_nan().any())]
-    n_missing = 0
-    if checks:
-        miss = sub.select(pl.any_horizontal(checks)).to_series().to_numpy()
-        rows = np.flatnonzero(~miss)
-        sub = sub.filter(~pl.Series(miss))
-        n_missing = len(miss) - len(rows)
-    tcol = sub[f.time]
-    time = (tcol if tcol.dtype == pl.Float64 else tcol.cast(pl.Float64)).to_numpy()
-    # a finite sum means every time is finite (NaN and inf propagate; overflow only gives inf)
-    bad = np.zeros(0, dtype=np.int64) if np.isfinite(np.add.reduce(time)) else np.flatnonzero(~np.isfinite(time))
-    if len(bad):
-        row = bad[0] if rows is None else rows[bad[0]]
-        raise FormulaError(f"{f.text}: time column '{f.time}' has a non-finite value at row {row}")
-    ev = sub[f.event]
-    if ev.dtype == pl.Boolean:
-        event = ev.to_numpy().astype(np.int8)
-    else:
-        evn = ev.to_numpy()
-        ok = len(evn) == 0 or (evn.dtype.kind in "iu" and evn.min() >= 0 and evn.max() <= 1)
-        bad = np.zeros(0, dtype=np.int64) if ok else np.flatnonzero((evn != 0) & (evn != 1))
-        if len(bad):
-            row = bad[0] if rows is None else rows[bad[0]]
-            raise FormulaError(f"{f.text}: event column '{f.event}' must be 0/1 (or boolean); "
-                               f"found {evn[bad[0]]:g} at row {row}")
-        event = evn.astype(np.int8)
-    return SurvData(f, sub, time, event, n_missing, timefix)
+    mf = model_frame(f, as_polars(data), weights, subset)
+    return SurvData(f, mf.frame, mf.time, mf.event, mf.n_missing, timefix, mf.weights, mf.rows, mf.knots)
