@@ -38,7 +38,7 @@ def _check(got, case):
 @pytest.mark.parametrize("case", [c for c in CASES if c["call"] == "concordance"], ids=case_id)
 def test_formula_matches_r(case, kernels):
     got = nlrstats.concordance(case["formula"], DATA[case["dataset"]], timewt=case["timewt"],
-                               reverse=case["reverse"])
+                               reverse=case["reverse"], weights=case.get("weights"))
     _check(got, case)
     t = got.tidy()
     assert t.columns == ["term", "estimate", "std_error", "concordant", "discordant", "tied_x", "tied_y", "tied_xy"]

@@ -26,7 +26,8 @@ def kernels(request, monkeypatch):
 
 def _fit(case):
     return survfit(case["formula"], DATA[case["dataset"]], conf_type=case["conf_type"],
-                   conf_level=case["conf_level"], stype=case["stype"], ctype=case["ctype"])
+                   conf_level=case["conf_level"], stype=case["stype"], ctype=case["ctype"],
+                   weights=case.get("weights"))
 
 
 def _table_cols(case):

@@ -17,7 +17,9 @@ fx <- function(name) file.path("tests", "fixtures", paste0("km_", name, ".csv"))
 
 ## data sets (R's survival package), columns renamed without dots --------------------------------
 sets <- list(
-  lung = with(lung, data.frame(time, event = status - 1, sex, age, ph_ecog = ph.ecog, inst)),
+  # w: whole-number case weights (survfit's Greenwood variance); fw: fractional ones (concordance)
+  lung = with(lung, data.frame(time, event = status - 1, sex, age, ph_ecog = ph.ecog, inst,
+                               w = sample(1:3, nrow(lung), TRUE), fw = round(runif(nrow(lung), 0.2, 3), 2))),
   pbc = with(pbc, data.frame(time, event = as.integer(status == 2), trt, age, bili, edema, sex = as.character(sex))),
   colon = with(colon[colon$etype == 2, ], data.frame(time, status, rx = as.character(rx), sex, age, nodes)),
   ovarian = with(ovarian, data.frame(futime, fustat, rx, age, resid_ds = resid.ds, ecog_ps = ecog.ps)),
@@ -64,11 +66,13 @@ quant <- function(f, probs) {
 }
 
 km_case <- function(ds, formula, conf_type = "log", conf_level = 0.95, stype = 1, ctype = 1, times = NULL,
-                    probs = c(0.1, 0.25, 0.5, 0.75, 0.9), rmean = NULL, extend = FALSE) {
-  f <- survfit(as.formula(formula), data = D[[ds]], conf.type = conf_type, conf.int = conf_level,
-               stype = stype, ctype = ctype)
+                    probs = c(0.1, 0.25, 0.5, 0.75, 0.9), rmean = NULL, extend = FALSE, weights = NULL) {
+  dd <- D[[ds]]
+  dd$.w <- if (is.null(weights)) 1 else dd[[weights]]
+  f <- survfit(as.formula(formula), data = dd, conf.type = conf_type, conf.int = conf_level,
+               stype = stype, ctype = ctype, weights = if (is.null(weights)) NULL else .w)
   out <- list(dataset = ds, call = "survfit", formula = formula, conf_type = conf_type, conf_level = conf_level,
-              stype = stype, ctype = ctype, n = num(f$n),
+              stype = stype, ctype = ctype, weights = weights, n = num(f$n),
               strata_labels = if (is.null(f$strata)) list() else names(f$strata),
               tidy = curve(f), table = table_of(summary(f)$table), probs = probs, quantile = quant(f, probs),
               events = summ(summary(f)))
@@ -110,9 +114,13 @@ conc_out <- function(cf) {
        count = if (is.matrix(cnt)) lapply(seq_len(nrow(cnt)), function(i) num(cnt[i, ])) else list(num(cnt)),
        n = cf$n)
 }
-conc_case <- function(ds, formula, timewt = "n", reverse = FALSE) {
-  cf <- concordance(as.formula(formula), data = D[[ds]], timewt = timewt, reverse = reverse)
-  c(list(dataset = ds, call = "concordance", formula = formula, timewt = timewt, reverse = reverse), conc_out(cf))
+conc_case <- function(ds, formula, timewt = "n", reverse = FALSE, weights = NULL) {
+  dd <- D[[ds]]
+  dd$.w <- if (is.null(weights)) 1 else dd[[weights]]
+  cf <- concordance(as.formula(formula), data = dd, timewt = timewt, reverse = reverse,
+                    weights = if (is.null(weights)) NULL else .w)
+  c(list(dataset = ds, call = "concordance", formula = formula, timewt = timewt, reverse = reverse,
+         weights = weights), conc_out(cf))
 }
 # several predictors: what R's concordance(fit1, fit2, ...) computes (cord.work): one concordancefit per
 # predictor with influence = 1, the covariance matrix from the cross-products of their dfbeta
@@ -157,6 +165,9 @@ cases <- list(
   km_case("gbsg", "Surv(rfstime, status) ~ grade", conf_type = "log-log"),
   km_case("mgus2", "Surv(futime, death) ~ sex", times = c(12, 60, 120, 240)),
   km_case("mgus2", "Surv(futime, death) ~ 1", stype = 2, ctype = 2, conf_type = "arcsin"),
+  km_case("lung", "Surv(time, event) ~ sex", weights = "w", times = c(100, 365, 730)),
+  km_case("lung", "Surv(time, event) ~ sex", weights = "w", stype = 2, ctype = 2, conf_type = "log-log"),
+  km_case("lung", "Surv(time, event) ~ 1", weights = "w", ctype = 2),
   km_case("empty", "Surv(time, event) ~ g"),
   km_case("empty", "Surv(time, event) ~ g + strata(s)", times = c(2, 5, 9)),
   km_case("censored", "Surv(time, event) ~ g"),
@@ -188,6 +199,9 @@ cases <- list(
   conc_case("lung", "Surv(time, event) ~ age", timewt = "n/G2"),
   conc_case("lung", "Surv(time, event) ~ age", timewt = "I"),
   conc_case("lung", "Surv(time, event) ~ ph_ecog + strata(sex)"),
+  conc_case("lung", "Surv(time, event) ~ age", weights = "fw"),
+  conc_case("lung", "Surv(time, event) ~ age", weights = "w", timewt = "n/G2"),
+  conc_case("lung", "Surv(time, event) ~ ph_ecog + strata(sex)", weights = "fw", timewt = "S/G", reverse = TRUE),
   conc_case("lung", "Surv(time, event) ~ ph_ecog + strata(sex)", timewt = "n/G2"),
   conc_case("pbc", "Surv(time, event) ~ bili", reverse = TRUE),
   conc_case("pbc", "Surv(time, event) ~ bili", timewt = "S/G", reverse = TRUE),

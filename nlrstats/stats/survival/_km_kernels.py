@@ -49,12 +49,14 @@ def km_curves(n_risk: np.ndarray, n_event: np.ndarray, bounds: np.ndarray):
     return surv, np.sqrt(var, out=var)
 
 
-def cumulative_hazard(n_risk: np.ndarray, n_event: np.ndarray, bounds: np.ndarray, ctype: int = 1):
+def cumulative_hazard(n_risk: np.ndarray, n_event: np.ndarray, bounds: np.ndarray, ctype: int = 1,
+                      event_rows: np.ndarray | None = None):
     """Cumulative hazard and its std.err per curve, as R's ``survfitkm.c`` stores ``cumhaz``.
 
     ``ctype = 1``: Nelson-Aalen, ``H += d / n``, ``var += d / n^2``. ``ctype = 2``: the
-    Fleming-Harrington correction for ties, the d tied deaths leaving one at a time:
-    ``H += sum_j 1 / (n - j)``, ``var += sum_j 1 / (n - j)^2`` for j = 0..d-1.
+    Fleming-Harrington correction for ties, the d0 tied deaths (``event_rows``; the weighted
+    deaths d when None) leaving one at a time: with n_j = n - j d / d0, ``H += sum_j
+    d / (d0 n_j)``, ``var += sum_j d / (d0 n_j^2)`` for j = 0..d0-1 (1 / (n - j) unweighted).
     """
     nf = n_risk.astype(np.float64)
     df = n_event.astype(np.float64)
@@ -71,12 +73,16 @@ def cumulative_hazard(n_risk: np.ndarray, n_event: np.ndarray, bounds: np.ndarra
             np.cumsum(vinc[a:b], out=var[a:b])
             continue
         # one term per death in R's order; the running sum after each time's last term
-        d = np.maximum(n_event[a:b], 0).astype(np.int64)
-        last = np.cumsum(d)
-        j = np.arange(int(last[-1]) if len(last) else 0) - np.repeat(last - d, d)
-        dt = np.repeat(nf[a:b], d) - j
-        chaz[a:b] = np.concatenate(([0.0], np.cumsum(1.0 / dt)))[last]
-        var[a:b] = np.concatenate(([0.0], np.cumsum(1.0 / (dt * dt))))[last]
+        d1 = df[a:b]
+        d0 = np.maximum(n_event[a:b] if event_rows is None else event_rows[a:b], 0).astype(np.int64)
+        last = np.cumsum(d0)
+        j = np.arange(int(last[-1]) if len(last) else 0) - np.repeat(last - d0, d0)
+        d1r, d0r = np.repeat(d1, d0), np.repeat(d0, d0).astype(np.float64)
+        dt = np.repeat(nf[a:b], d0) - j * d1r / d0r  # R: nrisk - j * d1 / d0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            term, vterm = d1r / (d0r * dt), d1r / (d0r * dt * dt)
+        chaz[a:b] = np.concatenate(([0.0], np.cumsum(term)))[last]
+        var[a:b] = np.concatenate(([0.0], np.cumsum(vterm)))[last]
     return chaz, np.sqrt(var, out=var)
 
 

@@ -38,13 +38,15 @@ class Concordance:
     std_error: float | None
 
 
-def concordance_sorted(t, e, lp, s=None, std_err: bool = True, method: str = "auto", weights=None) -> Concordance:
+def concordance_sorted(t, e, lp, s=None, std_err: bool = True, method: str = "auto", weights=None,
+                       cluster=None) -> Concordance:
     """Concordance of a linear predictor with survival: a higher lp, an earlier event (R's coxph).
 
     ``t`` must carry R's timefix; the rows may come in any order (the name is kept from when
-    they had to be sorted). ``method`` as :func:`._concordance_counts.concordance_core`.
+    they had to be sorted). Case ``weights`` and ``cluster`` (grouped jackknife) as R's
+    ``concordancefit``; ``method`` as :func:`._concordance_counts.concordance_core`.
     """
-    core = concordance_core(t, e, lp, s, weights, "n", True, None, std_err, method)
+    core = concordance_core(t, e, lp, s, weights, "n", True, cluster, std_err, method)
     se = None if core.var is None else math.sqrt(core.var)
     return Concordance(*(float(v) for v in core.count), core.concordance, se)
 
@@ -145,11 +147,11 @@ def _fit_inputs(fit):
         raise TypeError(f"concordance(): {type(fit).__name__} is not a formula string or a coxph fit "
                         "(R: 'argument is not an appropriate fit object')")
     sd = fd.surv
-    return sd.time, sd.event, fd.lp, fd.strata, getattr(sd, "weights", None), fd.cluster, fit.formula
+    return sd.time, sd.event, fd.lp, fd.strata, sd.weights, fd.cluster, fit.formula
 
 
 def concordance(obj, data=None, *fits, timewt: str = "n", reverse: bool | None = None, weights=None,
-                std_err: bool = True) -> ConcordanceFit:
+                subset=None, timefix: bool = True, std_err: bool = True) -> ConcordanceFit:
     """Concordance of predictors with survival, as R's ``concordance()``.
 
     Parameters
@@ -168,8 +170,14 @@ def concordance(obj, data=None, *fits, timewt: str = "n", reverse: bool | None =
     reverse : bool
         For formulas: False (R's default) counts a pair concordant when the longer-lived
         has the larger x; True when it has the smaller x (a risk score). Not for fits.
-    weights : str, optional
-        A column of case weights (R's ``weights =``), for formulas.
+    weights : str, polars expression or array, optional
+        Case weights (R's ``weights =``), for formulas.
+    subset : str, polars expression or boolean array, optional
+        Rows to use (R's ``subset =``), for formulas.
+    timefix : bool
+        Merge times closer than sqrt(machine eps), as R's ``aeqSurv`` (default True).
+    std_err : bool
+        False skips the variance (R's ``std.err = FALSE``).
 
     Returns
     -------
@@ -189,8 +197,8 @@ def concordance(obj, data=None, *fits, timewt: str = "n", reverse: bool | None =
     if not isinstance(obj, str):
         if reverse is not None:
             raise ValueError("concordance(fit): reverse is fixed to TRUE for coxph fits, as in R")
-        if weights is not None:
-            raise ValueError("concordance(fit): the weights are those of the fit")
+        if weights is not None or subset is not None:
+            raise ValueError("concordance(fit): the weights and rows are those of the fit")
         all_fits = [obj] + ([data] if data is not None else []) + list(fits)
         inputs = [_fit_inputs(f) for f in all_fits]
         n = len(inputs[0][0])
@@ -206,12 +214,12 @@ def concordance(obj, data=None, *fits, timewt: str = "n", reverse: bool | None =
                                               range(len(inputs))], call, timewt, True, 0)
     if fits:
         raise TypeError("concordance(formula, data): further positional arguments are for fits only")
-    d = prepare(obj, data) if weights is None else prepare(obj, data, weights=weights)
+    d = prepare(obj, data, timefix=timefix, weights=weights, subset=subset)
     f = d.formula
     if not f.terms:
         raise FormulaError(f"concordance({f.text}): the formula needs a predictor on the right-hand side")
     strata = combine_factors([factor(d.frame[v]) for v in f.strata]).codes if f.strata else None
-    wt = getattr(d, "weights", None)
+    wt = d.weights
     rev = bool(reverse)
     cores = [concordance_core(d.time, d.event, _predictor(d.frame[v], f.text), strata, wt, timewt, rev,
                               None, std_err) for v in f.terms]

@@ -61,6 +61,7 @@ class SurvFit(Result):
     n_missing: int = 0
     stype: int = 1
     ctype: int = 1
+    event_rows: np.ndarray | None = field(default=None, repr=False)  # unweighted deaths, with case weights
 
     @cached_property
     def _band(self):
@@ -82,7 +83,7 @@ class SurvFit(Result):
     @cached_property
     def _hazard(self):
         bounds = np.searchsorted(self.stratum, np.arange(len(self.strata) + 1))
-        return cumulative_hazard(self.n_risk, self.n_event, bounds, self.ctype)
+        return cumulative_hazard(self.n_risk, self.n_event, bounds, self.ctype, self.event_rows)
 
     @property
     def cumhaz(self) -> np.ndarray:
@@ -249,7 +250,7 @@ class SurvFit(Result):
 
 
 def survfit(formula: str, data, conf_type: str = "log", conf_level: float = 0.95, stype: int = 1,
-            ctype: int = 1) -> SurvFit:
+            ctype: int = 1, weights=None, subset=None, timefix: bool = True) -> SurvFit:
     """Kaplan-Meier survival curves, as R's ``survfit(formula, data)``.
 
     Parameters
@@ -265,6 +266,13 @@ def survfit(formula: str, data, conf_type: str = "log", conf_level: float = 0.95
     stype, ctype : {1, 2}
         R's ``stype`` (1: Kaplan-Meier, 2: exp(-cumulative hazard), Fleming & Harrington 1984)
         and ``ctype`` (1: Nelson-Aalen hazard, 2: Fleming-Harrington correction for ties).
+    weights : str, polars expression or array, optional
+        Case weights (R's ``weights =``). Whole numbers only: R switches to a robust
+        (infinitesimal jackknife) variance for fractional weights, which is not implemented.
+    subset : str, polars expression or boolean array, optional
+        Rows to use (R's ``subset =``: a boolean column name or an R condition).
+    timefix : bool
+        Merge times closer than sqrt(machine eps), as R's ``aeqSurv`` (default True).
 
     Returns
     -------
@@ -273,7 +281,8 @@ def survfit(formula: str, data, conf_type: str = "log", conf_level: float = 0.95
         by R (Brookmeyer & Crowley 1982 inversion of the pointwise band). Strata are
         labelled ``"var=level"`` as R. Rows with missing values are dropped and counted in
         ``n_missing`` (R's na.omit). Levels absent from the data (e.g. unused Enum
-        categories) give no stratum, as in R.
+        categories) give no stratum, as in R. With case weights n_risk, n_event and
+        n_censor are weighted (R's), the records ``n`` are rows.
     """
     if conf_type not in CONF_TYPES:
         raise ValueError(f"conf_type must be one of {CONF_TYPES}, got {conf_type!r}")
@@ -281,9 +290,14 @@ def survfit(formula: str, data, conf_type: str = "log", conf_level: float = 0.95
         raise ValueError("conf_level must be between 0 and 1")
     if stype not in (1, 2) or ctype not in (1, 2):
         raise ValueError(f"stype and ctype must be 1 or 2 (R's), got stype={stype!r}, ctype={ctype!r}")
-    d: SurvData = prepare(formula, data)
+    d: SurvData = prepare(formula, data, timefix=timefix, weights=weights, subset=subset)
     if d.n == 0:
         raise ValueError(f"{d.formula.text}: no complete observations")
+    w = d.weights
+    if w is not None and (np.any(w < 0) or np.any(w != np.floor(w))):
+        raise ValueError(f"survfit({d.formula.text}): case weights must be whole numbers >= 0; with fractional "
+                         "weights R uses a robust (infinitesimal jackknife) variance, which nlrstats does not "
+                         "implement. Round the weights, or replicate rows.")
     vars_ = list(d.formula.terms) + list(d.formula.strata)
     # strata(x) labels character levels as they are, numeric and logical ones as "x=level" (R's strata()).
     prefixes = list(d.formula.terms) + [
@@ -295,17 +309,21 @@ def survfit(formula: str, data, conf_type: str = "log", conf_level: float = 0.95
         codes, labels = fac.codes, fac.labels
     else:
         codes, labels = np.zeros(d.n, dtype=np.int64), ("",)
-    gc = grid_table(d.raw_time, d.event, codes, len(labels), bounds=d.time_range)
-    jk = compiled_keys(d, codes, len(labels)) if gc is None else None
+    ngroup = len(labels)
+    gc = grid_table(d.raw_time, d.event, codes, ngroup, bounds=d.time_range) if w is None else None
+    jk = compiled_keys(d, codes, ngroup) if gc is None and w is None else None
+    rows = None
     if gc is not None:  # many rows on a decimal grid: counts, no sort
-        ug, ut, nrisk, nev, ncen, surv, se, gsize = km_arrays_grid(*gc, len(labels))
+        ug, ut, nrisk, nev, ncen, surv, se, gsize = km_arrays_grid(*gc, ngroup)
     elif jk is not None:  # many rows, one or two groups: compiled passes over one sort
         from nlrstats.stats.survival._jit import km_two  # numba only for large cohorts
-        ug, ut, nrisk, nev, ncen, surv, se, gsize = km_two(jk, lambda: compiled_keys(d, codes, len(labels)))
+        ug, ut, nrisk, nev, ncen, surv, se, gsize = km_two(jk, lambda: compiled_keys(d, codes, ngroup))
     else:
-        ug, ut, nrisk, nev, ncen, surv, se, gsize = km_arrays(d.time, d.event, codes, len(labels), d.order)
+        ug, ut, nrisk, nev, ncen, surv, se, gsize = km_arrays(d.time, d.event, codes, ngroup, d.order, w)
+        if w is not None and ctype == 2:  # R's Fleming-Harrington steps count the deaths as rows
+            rows = km_arrays(d.time, d.event, codes, ngroup, d.order)[3]
     if stype == 2:  # S = exp(-H), its std.err that of H (R's survfitkm types 3 and 4)
-        chaz, se = cumulative_hazard(nrisk, nev, np.searchsorted(ug, np.arange(len(labels) + 1)), ctype)
+        chaz, se = cumulative_hazard(nrisk, nev, np.searchsorted(ug, np.arange(ngroup + 1)), ctype, rows)
         surv = np.exp(-chaz)
     return SurvFit(d.formula.text, tuple(labels), ug, ut, nrisk, nev, ncen, surv, se, gsize,
-                   conf_type, conf_level, d.n_missing, stype, ctype)
+                   conf_type, conf_level, d.n_missing, stype, ctype, rows)

@@ -184,7 +184,7 @@ def grho(r, dg, nr, dd, w, bsh, nstrat):
     return obs, exp, var
 
 
-def survdiff(formula: str, data, rho: float = 0.0) -> SurvDiff:
+def survdiff(formula: str, data, rho: float = 0.0, subset=None, timefix: bool = True) -> SurvDiff:
     """Test for differences between survival curves, as R's ``survdiff``.
 
     Parameters
@@ -196,6 +196,10 @@ def survdiff(formula: str, data, rho: float = 0.0) -> SurvDiff:
     rho : float
         Harrington & Fleming (1982) G-rho weight S(t-)^rho; 0 is the log-rank test
         (Mantel-Haenszel), 1 the Peto & Peto modification of the Gehan-Wilcoxon test.
+    subset : str, polars expression or boolean array, optional
+        Rows to use (R's ``subset =``). R's ``survdiff`` has no case weights, nor has this.
+    timefix : bool
+        Merge times closer than sqrt(machine eps), as R's ``aeqSurv`` (default True).
 
     Returns
     -------
@@ -204,7 +208,7 @@ def survdiff(formula: str, data, rho: float = 0.0) -> SurvDiff:
         event that is -1: the statistic is 0, ``p_value`` NaN (null in ``tidy()``) and a
         RuntimeWarning says so, as R's p = NA with its warning "NaNs produced".
     """
-    d = prepare(formula, data)
+    d = prepare(formula, data, timefix=timefix, subset=subset)
     f = d.formula
     if not f.terms:
         raise ValueError(f"{f.text}: no groups to test")
