@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import nlrstats
@@ -80,6 +80,8 @@ def test_relabelling_a_two_level_factor_reverses_it(kernels, df):
 @SETTINGS
 @given(df=cohorts(), timewt=TIMEWT)
 def test_weight_two_counts_pairs_as_the_rows_twice(kernels, df, timewt):
+    # (R falls back to timewt "n" below 2 events, counted as rows: one event weighted 2 is not two)
+    assume(timewt == "n" or df["e"].sum() >= 2)
     a = nlrstats.concordance("Surv(t, e) ~ x", df.with_columns(w2=pl.lit(2.0)), weights="w2", timewt=timewt)
     b = nlrstats.concordance("Surv(t, e) ~ x", pl.concat([df, df]), timewt=timewt)
     np.testing.assert_allclose(a.count[0][:3], b.count[0][:3], rtol=1e-10)

@@ -163,7 +163,8 @@ def test_packing_refuses_negative_and_subnormal_scaling():
 
 
 def test_negative_times_take_the_reference_path(monkeypatch):
-    d = pl.DataFrame({"t": [-1.0, 0.5, 2.0, 3.0, 4.0, 5.0], "e": [1, 1, 0, 1, 1, 0], "g": ["a", "b", "a", "b", "a", "b"]})
+    d = pl.DataFrame({"t": [-1.0, 0.5, 2.0, 3.0, 4.0, 5.0], "e": [1, 1, 0, 1, 1, 0],
+                      "g": ["a", "b", "a", "b", "a", "b"]})
     shifted = d.with_columns(pl.col("t") + 10)
     monkeypatch.setattr(sdata, "JIT_MIN_ROWS", 0)  # even where the fast paths would run
     a, b = survfit("Surv(t, e) ~ g", d).tidy(), survfit("Surv(t, e) ~ g", shifted).tidy()

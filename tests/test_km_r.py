@@ -101,3 +101,11 @@ def test_summary_matches_r(case, kernels):
             cols += ["conf_low", "conf_high"]
         for col in cols:
             close(floats(got[col]), r[col], REL, f"summary.{col}")
+
+
+def test_survfit_of_a_cox_fit_is_its_curves():
+    from nlrstats.stats.survival import coxph
+    d = DATA["lung"]
+    fit = coxph("Surv(time, event) ~ age + sex", d)
+    new = d.head(3)
+    assert survfit(fit, new).tidy().equals(fit.survfit(new).tidy())

@@ -82,7 +82,8 @@ def test_no_events_anywhere_has_no_p_value(rho, kernels):
 
 def test_one_group_at_risk_has_zero_df_and_p_one():
     # group a is censored before the first death: expected 0, so 0 degrees of freedom (R: p = 1)
-    df = pl.DataFrame({"t": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "e": [0, 0, 1, 0, 1, 0], "g": ["a", "a", "b", "b", "b", "b"]})
+    df = pl.DataFrame({"t": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "e": [0, 0, 1, 0, 1, 0],
+                       "g": ["a", "a", "b", "b", "b", "b"]})
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         d = survdiff("Surv(t, e) ~ g", df)

@@ -1,8 +1,9 @@
 """Survival analysis with R's numbers: Kaplan-Meier, log-rank / G-rho, Cox (Efron, Breslow, Firth), concordance.
 
 Verbs as R's ``survival`` package names them (``survfit``, ``survdiff``, ``coxph``,
-``cox_zph``, ``basehaz``, ``anova``, ``concordance``; ``survfit(cox_fit, newdata)``); each returns a frozen result object with ``.tidy()`` (and ``.glance()``
-where broom has one) giving polars frames with broom's column names in snake_case.
+``cox_zph``, ``basehaz``, ``anova``, ``concordance``; ``survfit(cox_fit, newdata)``); each
+returns a frozen result object with ``.tidy()`` (and ``.glance()`` where broom has one)
+giving polars frames with broom's column names in snake_case.
 """
 
 from nlrstats.stats.formula import FormulaError

@@ -26,7 +26,7 @@ from nlrstats.stats.survival import _data
 __all__ = ["ConcordanceCore", "TIMEWT", "concordance_core", "pair_sums", "tied_sums", "time_weights"]
 
 TIMEWT = ("n", "S", "S/G", "n/G2", "I")
-PAIRWISE_MAX_PAIRS = 4_000_000  # events x subjects; above, the compiled tree walk (numba import ~0.4 s)
+PAIRWISE_MAX_PAIRS = 250_000  # events x subjects (~10 ms); above, the compiled tree walk (numba import ~0.4 s once)
 
 
 def time_weights(time: np.ndarray, event: np.ndarray, wt: np.ndarray, timewt: str) -> np.ndarray:
@@ -71,36 +71,48 @@ def pair_sums(time, event, x, wt, tw):
     n = len(time)
     count, imat = np.zeros(3), np.zeros((n, 3))
     events = np.flatnonzero(event == 1)
+    unit = bool((wt == 1).all())
     step = max(1, PAIRWISE_MAX_PAIRS // max(n, 1) // 4)
     for a in range(0, len(events), step):
         i = events[a:a + step]
         ti, xi = time[i][:, None], x[i][:, None]
         later = (time > ti) | ((time == ti) & (event == 0))
+        wi = (wt[i] * tw[i])[:, None]
         for k, rel in enumerate((x > xi, x < xi, x == xi)):
-            pair = (later & rel).astype(np.float64)
-            per_event = pair @ wt  # weight of the event's partners in this relation
+            pair = later & rel
+            # masked sums, not matrix products: BLAS threads stall on a busy machine
+            per_event = pair.sum(axis=1) if unit else np.where(pair, wt, 0.0).sum(axis=1)  # partners' weight
             imat[i, k] += tw[i] * per_event
-            count[k] += np.sum(wt[i] * tw[i] * per_event)
-            imat[:, k] += (wt[i] * tw[i]) @ pair
+            count[k] += np.sum(wi[:, 0] * per_event)
+            imat[:, k] += np.where(pair, wi, 0.0).sum(axis=0)
     return count, imat
 
 
-def tied_sums(time, event, x, wt, tw):
-    """Tied on y only and tied on x and y: pairs of events at one time, w_i w_j W(t) each."""
-    ev = event == 1
-    if not ev.any():
+def tied_sums(tgroup, event, xrank, wt, tw):
+    """Tied on y only and tied on x and y: pairs of events in one (stratum, time) group ``tgroup``,
+    w_i w_j W(t) each.
+
+    Per group of events with one time (and one x rank), the pairs' weight is
+    ((sum w)^2 - sum w^2) / 2; only groups of two or more events count.
+    """
+    ev = np.flatnonzero(event == 1)
+    if len(ev) < 2:
         return 0.0, 0.0
-    t, xx, w, W = time[ev], x[ev], wt[ev], tw[ev]
+    gt = tgroup[ev]
+    tied = np.bincount(gt)[gt] > 1
+    if not tied.any():
+        return 0.0, 0.0
+    gt, xr, w, W = gt[tied], xrank[ev][tied], wt[ev][tied], tw[ev][tied]  # W: one value per time
+    gtx = np.unique(gt * (int(xr.max()) + 1) + xr, return_inverse=True)[1].ravel()
 
-    def pairs(*keys):
-        _, g = np.unique(np.column_stack(keys), axis=0, return_inverse=True)
-        g = g.ravel()
-        s1 = np.bincount(g, weights=w)
-        s2 = np.bincount(g, weights=w * w)
-        return float(np.sum(np.bincount(g, weights=W, minlength=len(s1)) / np.bincount(g) * (s1 * s1 - s2) / 2))
+    def pairs(g):
+        s1, s2 = np.bincount(g, weights=w), np.bincount(g, weights=w * w)
+        wg = np.zeros(len(s1))
+        wg[g] = W
+        return float(np.sum(wg * (s1 * s1 - s2) / 2))
 
-    both = pairs(t, xx)
-    return pairs(t) - both, both
+    both = pairs(gtx)
+    return pairs(gt) - both, both
 
 
 @dataclass(frozen=True, eq=False)  # holds arrays: identity equality
@@ -114,9 +126,37 @@ class ConcordanceCore:
     n: int
 
 
+def _in_r_order(strata, time, event) -> bool:
+    """Sorted by stratum, then descending time, then censorings before deaths?"""
+    ds, dt, de = np.diff(strata), np.diff(time), np.diff(event)
+    return bool(np.all((ds > 0) | ((ds == 0) & ((dt < 0) | ((dt == 0) & (de >= 0))))))
+
+
+def _r_order(strata, time, event) -> np.ndarray:
+    """The permutation into R's order: one value sort of (time bits, 1 - event) keys for
+    non-negative times (a lexsort otherwise), then a stable sort by stratum."""
+    if len(time) and time.min() < 0:
+        return np.lexsort((event, -time, strata))
+    keys = ((time + 0.0).view(np.uint64) << np.uint64(1)) | (1 - event).astype(np.uint64)
+    order = np.argsort(keys)[::-1]  # descending time; at a tied time 1 - event = 1 (censored) first
+    if strata.max(initial=0) > 0:
+        order = order[np.argsort(strata[order], kind="stable")]
+    return order
+
+
 def _ranks(x: np.ndarray):
-    u, r = np.unique(x, return_inverse=True)
-    return r.ravel(), len(u)
+    """Dense ranks 0..u-1 and u: a value sort for the distinct values, then, for few of them, a
+    binary search that stays in cache; for many, an argsort (random binary searches miss the cache)."""
+    xs = np.sort(x)
+    brk = np.empty(len(x), dtype=bool)
+    brk[:1] = True
+    np.not_equal(xs[1:], xs[:-1], out=brk[1:])
+    u = xs[brk]
+    if len(u) <= 65536:
+        return np.searchsorted(u, x), len(u)
+    r = np.empty(len(x), dtype=np.int64)
+    r[np.argsort(x)] = np.cumsum(brk) - 1
+    return r, len(u)
 
 
 def concordance_core(time, event, x, strata=None, weights=None, timewt: str = "n", reverse: bool = False,
@@ -132,40 +172,43 @@ def concordance_core(time, event, x, strata=None, weights=None, timewt: str = "n
     event = np.asarray(event).astype(np.int64)
     x = np.asarray(x, dtype=np.float64)
     wt = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
-    strata = np.zeros(n, dtype=np.int64) if strata is None else np.unique(np.asarray(strata), return_inverse=True)[1]
-    strata = strata.ravel()
+    strata = np.zeros(n, dtype=np.int64) if strata is None else \
+        np.unique(np.asarray(strata), return_inverse=True)[1].ravel()
+    rank, nuniq = _ranks(x)
+    if strata.max(initial=0) == 0:
+        members = [slice(None)]
+    else:  # R's docount runs per stratum
+        by = np.argsort(strata, kind="stable")
+        members = np.split(by, np.flatnonzero(np.diff(strata[by])) + 1)
     tw = np.zeros(n)
-    sizes = np.bincount(strata)
-    for k in range(len(sizes)):  # R's docount: time weights within each stratum
-        m = strata == k
+    pairs = 0
+    for m in members:
         tw[m] = time_weights(time[m], event[m], wt[m], timewt)
-    pairs = sum(int((event[strata == k] == 1).sum()) * int(sizes[k]) for k in range(len(sizes)))
+        pairs += int(event[m].sum()) * len(time[m])
     if method == "auto":
         method = "tree" if n >= _data.JIT_MIN_ROWS or pairs > PAIRWISE_MAX_PAIRS else "pairs"
     if method == "tree":
         from nlrstats.stats.survival._concordance_jit import tree_sums  # numba only for many pairs
-        order = np.lexsort((event, -time, strata))  # R's docount order: censorings first at a tied time
-        rank, nuniq = _ranks(x)
-        so, to = strata[order], time[order]
+        # R's docount order: by stratum, descending time, censorings first at a tied time
+        # (a Cox fit's risk sets come in it already: then no sort)
+        order = None if _in_r_order(strata, time, event) else _r_order(strata, time, event)
+        so, to = (strata, time) if order is None else (strata[order], time[order])
         newstrat = np.concatenate(([True], so[1:] != so[:-1]))
         newtime = newstrat | np.concatenate(([True], to[1:] != to[:-1]))
-        count3, imat_sorted = tree_sums(rank[order], event[order], wt[order], tw[order], newtime, newstrat, nuniq)
-        imat = np.empty_like(imat_sorted)
-        imat[order] = imat_sorted
+        r, e, w, tws = (rank, event, wt, tw) if order is None else (rank[order], event[order], wt[order], tw[order])
+        count3, imat = tree_sums(r, e, w, tws, newtime, newstrat, nuniq)
+        if order is not None:
+            imat[order] = imat.copy()  # back to the rows' order
+        ty, txy = tied_sums(np.cumsum(newtime) - 1, e, r, w, tws)  # the sorted rows' (stratum, time) blocks
     elif method == "pairs":
         count3, imat = np.zeros(3), np.zeros((n, 3))
-        for k in range(len(sizes)):
-            m = np.flatnonzero(strata == k)
-            c, im = pair_sums(time[m], event[m], x[m], wt[m], tw[m])
+        for m in members:
+            c, imat[m] = pair_sums(time[m], event[m], x[m], wt[m], tw[m])
             count3 += c
-            imat[m] = im
+        tgroup = np.unique(np.column_stack((strata, time)), axis=0, return_inverse=True)[1].ravel()
+        ty, txy = tied_sums(tgroup, event, rank, wt, tw)
     else:
         raise ValueError(f"method must be 'auto', 'pairs' or 'tree', got {method!r}")
-    ty = txy = 0.0
-    for k in range(len(sizes)):
-        m = strata == k
-        a, b = tied_sums(time[m], event[m], x[m], wt[m], tw[m])
-        ty, txy = ty + a, txy + b
     count = np.array([count3[0], count3[1], count3[2], ty, txy])
     npair = count3.sum()
     if npair == 0:

@@ -57,6 +57,7 @@ def _tree_sums(rank, event, wt, tw, newtime, newstrat, nuniq):
     n = len(rank)
     subj, subj_node = np.zeros(nuniq + 1), np.zeros(nuniq)
     dead, dead_node = np.zeros(nuniq + 1), np.zeros(nuniq)
+    below = np.empty(nuniq + 1)  # prefix sums of the death tree's node weights, at a stratum's end
     subj_tot, dead_tot = 0.0, 0.0
     imat = np.zeros((n, 3))  # concordant, discordant, tied.x (R's orientation: larger x lives longer)
     count = np.zeros(3)
@@ -64,16 +65,28 @@ def _tree_sums(rank, event, wt, tw, newtime, newstrat, nuniq):
     i = 0
     while i <= n:
         if i == n or (newstrat[i] and i > 0):  # end of a stratum: the later members' influence, then empty
+            dense = (i - sstart) * 8 >= nuniq  # a large stratum: one prefix sum over the ranks, O(u)
+            if dense:
+                below[0] = 0.0
+                for r in range(1, nuniq + 1):
+                    below[r] = below[r - 1] + dead_node[r - 1]
             for q in range(sstart, i):
                 r = rank[q]
-                lo = _below(dead, r)
+                lo = below[r] if dense else _below(dead, r)
                 eq = dead_node[r]
                 imat[q, 0] += lo
                 imat[q, 1] += dead_tot - lo - eq
                 imat[q, 2] += eq
-            for q in range(sstart, i):
-                _clear(subj, subj_node, rank[q])
-                _clear(dead, dead_node, rank[q])
+            if i < n:
+                if dense:
+                    subj[:] = 0.0
+                    subj_node[:] = 0.0
+                    dead[:] = 0.0
+                    dead_node[:] = 0.0
+                else:
+                    for q in range(sstart, i):
+                        _clear(subj, subj_node, rank[q])
+                        _clear(dead, dead_node, rank[q])
             subj_tot, dead_tot = 0.0, 0.0
             sstart = i
             if i == n:

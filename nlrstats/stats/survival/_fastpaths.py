@@ -6,8 +6,9 @@ below, the reference kernels (an argsort, then run counts) take a few millisecon
 
 Decimal grid (:func:`grid_table`): when every time is exactly ``round(t * 10^k) / 10^k``
 for a small k (checked on all rows in the compiled counting pass, so the doubles are
-recovered exactly from their integer codes), the counts per (time, stratum, group, status) come from one pass over the rows: O(n), no
-sort. The Kaplan-Meier and log-rank kernels then run on the (few) unique times only.
+recovered exactly from their integer codes), the counts per (time, stratum, group, status)
+come from one pass over the rows: O(n), no sort. The Kaplan-Meier and log-rank kernels then
+run on the (few) unique times only.
 
 One or two groups, no strata (:func:`compiled_keys`): one value sort of packed (time, group,
 status) keys and linear compiled passes (:mod:`._jit`).
