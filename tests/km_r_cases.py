@@ -63,5 +63,7 @@ def case_id(case) -> str:
 if __name__ == "__main__":  # pragma: no cover - reporting helper
     import sys
 
-    sys.exit(pytest.main(["-q", "-p", "no:cacheprovider", "tests/test_km_r.py", "tests/test_logrank_r.py",
-                          "tests/test_concordance_r.py"]) or print(dict(LARGEST)))
+    code = pytest.main(["-q", "-p", "no:cacheprovider", "tests/test_km_r.py", "tests/test_logrank_r.py",
+                        "tests/test_concordance_r.py"])
+    print({k: f"{v:.2e}" for k, v in sys.modules["tests.km_r_cases"].LARGEST.items()})
+    sys.exit(code)

@@ -19,14 +19,13 @@ import polars as pl
 from nlrstats.stats.result import Result
 from nlrstats.stats.survival._data import Factor, SurvData, combine_factors, factor, prepare
 from nlrstats.stats.survival._fastpaths import compiled_keys, grid_table
-from nlrstats.stats.survival._km_estimates import (CONF_TYPES, confint, findq, first_true, minmin,
+from nlrstats.stats.survival._km_estimates import (CONF_TYPES, TOL, confint, findq, first_true, minmin,
                                                     minmin_bisect, minmin_scan, restricted_mean)
 from nlrstats.stats.survival._km_kernels import cumulative_hazard, km_arrays, km_arrays_grid
 from nlrstats.stats.survival._km_summary import curve_slices, summary_rows, table_text
 
 __all__ = ["survfit", "SurvFit"]
 
-_TOL = math.sqrt(np.finfo(float).eps)
 _RMEAN = ("none", "common", "individual")
 
 
@@ -111,7 +110,7 @@ class SurvFit(Result):
         npos = first_true(lambda i: surv[i] <= 0, len(surv))  # S > 0 before npos
         lo = minmin_bisect(lambda i: band(i, i + 1)[0][0], npos, t)
         # upper >= S up to rounding: start where S is below the threshold with a margin
-        start = first_true(lambda i: surv[i] < (0.5 + _TOL) * (1 + 1e-9), npos)
+        start = first_true(lambda i: surv[i] < (0.5 + TOL) * (1 + 1e-9), npos)
         hi = minmin_scan(lambda i, j: band(i, j)[1], start, npos, t)
         return lo, hi
 
