@@ -310,4 +310,4 @@ def newton(rs: RiskSets, eps: float = 1e-9, iter_max: int = 20, init=None, toler
         # and chinv2 then reads only the diagonal of that unfactored matrix
         best, u, imat = cox_iter(rs, beta)
         fac = np.triu(imat)
-    return out(beta, fac, u, best, iter_max, 1000, False)
+    return out(beta, fac, u, best, iter_max + 1, 1000, False)  # R's loop counter ends at iter.max + 1

@@ -33,7 +33,9 @@ def chisq_sf(stat, df) -> float | None:
     """P(chi^2_df > stat) as R's ``pchisq(stat, df, lower.tail = FALSE)`` (1 on 0 df)."""
     if stat is None or (isinstance(stat, float) and math.isnan(stat)):
         return None
-    return 1.0 if df == 0 else float(chi2.sf(stat, df))
+    if df == 0:
+        return 1.0 if stat <= 0 else 0.0  # R: a point mass at 0
+    return float(chi2.sf(stat, df))
 
 
 def _f(v):
@@ -158,9 +160,9 @@ class CoxPH(Result):
                              ("conf_high", float(tr(b)) if b > 0 else None)):
                     rows[k].append(v)
                 continue
-            if math.isnan(b):
+            if math.isnan(b):  # aliased: NA, with se(coef) 0 as R's summary prints it
                 for k in ("estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"):
-                    rows[k].append(None)
+                    rows[k].append(_f(se[i]) if k == "std_error" else None)
                 continue
             with np.errstate(divide="ignore", invalid="ignore"):
                 stat = b / used[i]

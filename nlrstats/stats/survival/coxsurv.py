@@ -192,7 +192,8 @@ def survfit_coxph(fit, newdata=None, conf_type: str = "log", conf_level: float =
     ----------
     fit : CoxPH
     newdata : polars.DataFrame, optional
-        One curve per row. When it has the strata columns each row's curve is its stratum's;
+        One curve per row, labelled by its 1-based row number; a row with a missing value gets
+        none (with a warning; R's na.omit). When it has the strata columns each row's curve is its stratum's;
         otherwise every row gets a curve in every stratum. Default: one curve at R's
         ``fit$means`` (0/1 columns at 0, as survival 3.x).
     conf_type, conf_level, se_fit : as R's ``survfit.coxph``.
@@ -216,14 +217,20 @@ def survfit_coxph(fit, newdata=None, conf_type: str = "log", conf_level: float =
         pairs = [(str(1), s) for s in range(len(fits))]
         rows = [0] * len(fits)
     else:
-        X2, srows, _ = newdata_design(fit, fd, newdata, strata=bool(fd.strata_labels))
+        X2, srows, miss = newdata_design(fit, fd, newdata, strata=bool(fd.strata_labels))
         X2 = X2 - fd.means
+        ok = np.flatnonzero(~miss)
+        if miss.any():
+            warnings.warn(f"survfit: newdata row(s) {', '.join(str(i + 1) for i in np.flatnonzero(miss))} have a "
+                          "missing value and get no curve (as R's na.omit)", UserWarning, stacklevel=3)
+            if not len(ok):
+                raise ValueError("all rows of newdata have missing values")
         if srows is not None:
-            pairs = [(str(i + 1), int(s)) for i, s in enumerate(srows)]
-            rows = list(range(len(srows)))
+            pairs = [(str(i + 1), int(srows[i])) for i in ok]
+            rows = list(ok)
         else:
-            pairs = [(str(i + 1), s) for s in range(len(fits)) for i in range(len(X2))]
-            rows = [i for s in range(len(fits)) for i in range(len(X2))]
+            pairs = [(str(i + 1), s) for s in range(len(fits)) for i in ok]
+            rows = [i for s in range(len(fits)) for i in ok]
     cols = {k: [] for k in ("curve", "strata", "records", "time", "n_risk", "n_event", "n_censor", "surv",
                             "cumhaz", "std_err", "lower", "upper")}
     for (lab, s), i in zip(pairs, rows):
