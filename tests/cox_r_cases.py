@@ -82,3 +82,84 @@ def fit_case(c: dict, **kw):
         warnings.simplefilter("always")
         fit = coxph(c["formula"], dataset(c["dataset"]), **args)
     return fit, [str(x.message) for x in w]
+
+
+def largest_differences() -> dict:
+    """Largest relative difference from R per verb over every fixture (for reports:
+    ``python -m tests.cox_r_cases``)."""
+    from nlrstats.stats.survival import anova, basehaz, cox_zph
+    out: dict[str, float] = {}
+
+    def put(verb, value):
+        out[verb] = max(out.get(verb, 0.0), value)
+
+    fits = {}
+    for c in cases():
+        fit, _ = fit_case(c)
+        fits[c["id"]] = fit
+        coef = np.where(np.isinf(fit.coef), fit.fitdata.beta, fit.coef)
+        put("coxph coef", rel_diff(coef, r_vec(c["coef"])))
+        put("coxph var (vcov)", rel_diff(fit.var, r_mat(c["var"])))
+        put("coxph loglik", rel_diff([fit.loglik_null, fit.loglik], r_vec(c["loglik"])))
+        put("coxph score/wald/robust tests", rel_diff(fit.score_test, r_vec(c["score"])))
+        if fit.wald_test is not None:
+            put("coxph score/wald/robust tests", rel_diff(fit.wald_test, r_vec(c["wald"])))
+        if c.get("rscore") is not None:
+            put("coxph score/wald/robust tests", rel_diff(fit.robust_score, r_vec(c["rscore"])))
+        if fit.nevent and not fit.monotone:
+            t = fit.tidy(exponentiate=False)
+            put("coxph tidy (se, z, p)", max(rel_diff(t[k].fill_null(np.nan), r_vec(c[r]))
+                                             for k, r in (("std_error", "se"), ("statistic", "z"), ("p_value", "p"))))
+            ci = fit.confint()
+            put("confint", rel_diff(np.column_stack([ci["conf_low"].fill_null(np.nan),
+                                                     ci["conf_high"].fill_null(np.nan)]), r_mat(c["confint"])))
+        if fit.nevent:
+            put("AIC", rel_diff(fit.aic(), r_vec(c["aic"])))
+        if c.get("resid"):
+            r = c["resid"]
+            for k in ("martingale", "deviance"):
+                put(f"residuals {k}", rel_diff(fit.residuals(k), r_vec(r[k])))
+            for k in ("score", "dfbeta", "dfbetas"):
+                put(f"residuals {k}", rel_diff(fit.residuals(k).to_numpy(), r_mat(r[k])))
+            for k in ("schoenfeld", "scaledsch"):
+                put(f"residuals {k}", rel_diff(fit.residuals(k).select(list(fit.terms)).to_numpy(), r_mat(r[k])))
+            p = c["predict"]
+            for k in ("lp", "risk", "expected", "survival"):
+                put(f"predict {k}", rel_diff(fit.predict(type=k), r_vec(p[k])))
+            put("predict terms", rel_diff(fit.predict(type="terms").to_numpy(), r_mat(p["terms"])))
+            for k in ("lp", "risk", "expected"):
+                put("predict se_fit", rel_diff(fit.predict(type=k, se_fit=True)["se_fit"], r_vec(p[k + "_se"])))
+            for centered, key in ((True, "hazard"), (False, "hazard0")):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    put("basehaz", rel_diff(basehaz(fit, centered=centered)["hazard"], r_vec(c["basehaz"][key])))
+        if c.get("newdata"):
+            nd = dataset(c["dataset"])[c["newdata_rows"]]
+            for k in ("lp", "risk", "expected"):
+                put(f"predict {k} (newdata)", rel_diff(fit.predict(nd, type=k), r_vec(c["newdata"][k])))
+        if c.get("survfit"):
+            for which, r in c["survfit"].items():
+                nd = None if which == "default" else dataset(c["dataset"])[c["newdata_rows"]]
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    blocks = fit.survfit(nd).tidy().partition_by("curve", "strata", maintain_order=True)
+                strata = np.array(r["strata"] if isinstance(r["strata"], list) else [r["strata"]])
+                theirs = [(np.flatnonzero(strata == lab), j) for lab in dict.fromkeys(strata.tolist())
+                          for j in range(r["ncurve"])]
+                for cur, (rows, j) in zip(blocks, theirs):
+                    for ours, key in (("estimate", "surv"), ("std_error", "std_err"), ("conf_low", "lower"),
+                                      ("conf_high", "upper")):
+                        put("survfit(coxph) surv/se/CI", rel_diff(cur[ours].fill_null(np.nan), r_mat(r[key])[rows, j]))
+        for tr, r in (c.get("zph") or {}).items():
+            z = cox_zph(fit, transform=tr).tidy()
+            put("cox_zph", max(rel_diff(z["statistic"], r_vec(r["chisq"])), rel_diff(z["p_value"], r_vec(r["p"]))))
+    for a in fixtures()["anova"]:
+        models = a["models"] if isinstance(a["models"], list) else [a["models"]]
+        tab = anova(*[fits[m] for m in models]).tidy()
+        put("anova loglik", rel_diff(tab["loglik"], r_vec(a["loglik"])))
+    return out
+
+
+if __name__ == "__main__":
+    for verb, v in largest_differences().items():
+        print(f"{verb:<32} {v:.1e}")
