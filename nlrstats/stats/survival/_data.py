@@ -19,18 +19,22 @@ import polars as pl
 from nlrstats.stats.formula import FormulaError, SurvFormula, parse_surv_formula
 from nlrstats.stats.survival._modelframe import model_frame
 
-__all__ = ["SurvData", "Factor", "prepare", "as_polars", "factor", "combine_factors", "r_format"]
+__all__ = ["SurvData", "Factor", "prepare", "as_polars", "factor", "combine_factors", "r_format",
+           "JIT_MIN_ROWS", "TIMEFIX_TOL", "apply_fix", "decode_keys", "min_max", "pack_exponent",
+           "time_event_keys", "timefix_map"]
 
-_TOL = math.sqrt(np.finfo(float).eps)
+TIMEFIX_TOL = math.sqrt(np.finfo(float).eps)  # R's aeqSurv: sqrt(.Machine$double.eps)
 
-# From this many rows the compiled kernels of ._jit pay for importing numba (~0.3 s, once).
+# From this many rows the compiled (numba) kernels pay for importing numba (~0.4 s, once per
+# process). The compiled modules (._scan_jit, ._jit, ._concordance_jit, ._cox_jit) are imported
+# lazily from here on; none of them imports a module that imports it (the dependency runs one way).
 JIT_MIN_ROWS = 50_000
 
 
 def min_max(x: np.ndarray):
     """Smallest and largest value of a float array: one compiled pass for long arrays."""
     if len(x) >= JIT_MIN_ROWS:
-        from nlrstats.stats.survival._jit import min_max as jit_min_max
+        from nlrstats.stats.survival._scan_jit import min_max as jit_min_max  # numba only for large cohorts
         return jit_min_max(x)
     return (float(x.min()), float(x.max())) if len(x) else (np.inf, -np.inf)
 
@@ -98,7 +102,7 @@ def factor(series: pl.Series) -> Factor:
         s = series.cast(pl.String)
         levels = codes = None
         if len(s) >= JIT_MIN_ROWS and dt == pl.String:
-            from nlrstats.stats.survival._jit import two_level_codes
+            from nlrstats.stats.survival._scan_jit import two_level_codes  # numba only for large cohorts
             two = two_level_codes(s)
             if two is not None:
                 codes, second = two
@@ -163,7 +167,7 @@ def combine_factors(factors: list[Factor], label_prefixes: list[str] | None = No
     return Factor(",".join(f.name for f in factors), codes.astype(np.int64), tuple(levels), tuple(labels))
 
 
-def _timefix_map(st: np.ndarray):
+def timefix_map(st: np.ndarray):
     """Near-equal times as R's ``aeqSurv`` (``timefix = TRUE``), from the sorted times.
 
     Unique times closer than sqrt(machine eps) (absolutely, or relative to the mean
@@ -181,7 +185,7 @@ def _timefix_map(st: np.ndarray):
         return None
     du = np.diff(u)
     mean_abs = float(np.mean(u)) if u[0] >= 0 else float(np.mean(np.abs(u)))  # sorted: all >= 0
-    thr = _TOL * max(1.0, mean_abs)  # dy <= tol or dy / mean|y| <= tol
+    thr = TIMEFIX_TOL * max(1.0, mean_abs)  # dy <= tol or dy / mean|y| <= tol
     idx = np.flatnonzero(du <= thr)
     if not len(idx):
         return None
@@ -191,7 +195,7 @@ def _timefix_map(st: np.ndarray):
 
 
 def apply_fix(st: np.ndarray, fix) -> np.ndarray:
-    """Apply a :func:`_timefix_map` result to an ascending array of times (stays sorted)."""
+    """Apply a :func:`timefix_map` result to an ascending array of times (stays sorted)."""
     if fix is None:
         return st
     old, new = fix
@@ -222,6 +226,29 @@ def time_event_keys(time: np.ndarray, event: np.ndarray):
 def decode_keys(keys: np.ndarray):
     """Times (float64) and events (int64) back from sorted keys."""
     return (keys >> np.uint64(1)).view(np.float64), (keys & np.uint64(1)).astype(np.int64)
+
+
+def pack_exponent(time: np.ndarray, bounds=None):
+    """m such that ``time * 2^-m`` is below 2 and exact for every time, or None.
+
+    Scaling all times by one power of two brings them below 2, which frees the top exponent
+    bit of their (non-negative) doubles for a group bit in packed sort keys. None for no
+    rows, a negative time, or times so small that the scaling would make them subnormal
+    (inexact). ``bounds``: (min, max) of ``time`` when already known.
+    """
+    if len(time) == 0:
+        return None
+    tmin, tmax = min_max(time) if bounds is None else bounds
+    if tmin < 0:
+        return None
+    m = max(0, math.frexp(tmax)[1] - 1)  # tmax * 2^-m < 2
+    if m > 1000:
+        return None
+    if m:
+        tiny = math.ldexp(1.0, -1022 + m)  # below it, time * 2^-m would be subnormal (inexact)
+        if tmin < tiny and np.any((time > 0) & (time < tiny)):
+            return None
+    return m
 
 
 @dataclass(frozen=True, eq=False)  # holds arrays: identity equality
@@ -265,7 +292,7 @@ class SurvData:
         if not self.timefix:
             return None
         st = decode_keys(self.sorted_keys)[0] if self.sorted_keys is not None else np.sort(self.raw_time)
-        return _timefix_map(st)
+        return timefix_map(st)
 
     def fix_sorted(self, st: np.ndarray) -> np.ndarray:
         """Apply the timefix to an ascending array of these times (stays sorted)."""
