@@ -72,12 +72,8 @@ def test_fit_matches_r(cid, fits):
     assert fit.aic() == pytest.approx(r_vec(c["aic"])[0], rel=REL)
     conc, se = r_vec(c["concordance"])
     g = fit.glance().row(0, named=True)
-    if fit.weighted:
-        assert g["concordance"] is None  # R's weighted concordance is not implemented
-    else:
-        assert g["concordance"] == pytest.approx(conc, rel=REL)
-        if fit.fitdata.cluster is None:
-            assert g["std_error_concordance"] == pytest.approx(se, rel=1e-7)
+    assert g["concordance"] == pytest.approx(conc, rel=REL)  # with weights and clusters, as R
+    assert g["std_error_concordance"] == pytest.approx(se, rel=1e-7)
 
 
 @pytest.mark.parametrize("cid", IDS)

@@ -91,7 +91,6 @@ class CoxPH(Result):
     naive_var: np.ndarray | None = field(default=None, repr=False)
     robust_score: float | None = None
     weighted: bool = False
-    concordance_note: str | None = None
 
     @property
     def robust(self) -> bool:
@@ -108,14 +107,12 @@ class CoxPH(Result):
 
     @cached_property
     def _concordance(self) -> Concordance | None:
+        """R's ``fit$concordance``: with the fit's strata, case weights and clusters (reverse)."""
         fd = self.fitdata
-        if fd is None or self.concordance_note == "weighted" or self.nevent == 0:
+        if fd is None or self.nevent == 0:
             return None
-        rs = fd.rs
-        c = concordance_sorted(rs.time, rs.event, fd.lp[rs.order], rs.strata)
-        if self.concordance_note == "cluster":  # R's grouped jackknife is not implemented: no se
-            c = Concordance(c.concordant, c.discordant, c.tied_x, c.tied_y, c.tied_xy, c.concordance, None)
-        return c
+        d = fd.surv
+        return concordance_sorted(d.time, d.event, fd.lp, fd.strata, weights=d.weights, cluster=fd.cluster)
 
     @property
     def std_error(self) -> np.ndarray:

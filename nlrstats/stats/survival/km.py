@@ -249,7 +249,7 @@ class SurvFit(Result):
         return self.format()
 
 
-def survfit(formula: str, data, conf_type: str = "log", conf_level: float = 0.95, stype: int = 1,
+def survfit(formula: str, data=None, conf_type: str = "log", conf_level: float = 0.95, stype: int = 1,
             ctype: int = 1, weights=None, subset=None, timefix: bool = True) -> SurvFit:
     """Kaplan-Meier survival curves, as R's ``survfit(formula, data)``.
 
@@ -258,6 +258,8 @@ def survfit(formula: str, data, conf_type: str = "log", conf_level: float = 0.95
     formula : str
         ``"Surv(time, event) ~ 1"`` or ``"Surv(time, event) ~ g1 + g2 + strata(s)"``; every
         right-hand-side variable defines strata (numeric ones by their distinct values).
+        A fitted :func:`coxph` model instead gives its predicted curves for ``data`` as new
+        data (R's ``survfit(fit, newdata)``, :meth:`CoxPH.survfit`).
     data : polars.DataFrame or pandas.DataFrame
     conf_type : {"log", "log-log", "plain", "logit", "arcsin", "none"}
         Scale of the pointwise CI (R's ``conf.type``; default "log" as R).
@@ -284,6 +286,8 @@ def survfit(formula: str, data, conf_type: str = "log", conf_level: float = 0.95
         categories) give no stratum, as in R. With case weights n_risk, n_event and
         n_censor are weighted (R's), the records ``n`` are rows.
     """
+    if not isinstance(formula, str) and hasattr(formula, "survfit"):  # R's survfit(coxph_fit, newdata)
+        return formula.survfit(data, conf_type=conf_type, conf_level=conf_level)
     if conf_type not in CONF_TYPES:
         raise ValueError(f"conf_type must be one of {CONF_TYPES}, got {conf_type!r}")
     if not 0 < conf_level < 1:
