@@ -188,6 +188,17 @@ basis <- rcs(data_sets$ovarian$age, 4)
 knots[[length(knots) + 1]] <- list(x = num(data_sets$ovarian$age), k = 4, knots = num(attr(basis, "parms")),
                                    basis = mat(unclass(basis)))
 
-writeLines(toJSON(list(cases = cases, anova = anovas, knots = knots), auto_unbox = TRUE, digits = I(15),
+# R's term labels (specials dropped) and deparsed variables of formulas
+formulas <- c("~ b:a + a", "~ a + b:a + c", "~ (a + b + c)^2", "~ a/b", "~ a * b - a:b", "~ a:b:c + a * b",
+              "~ x - 1", "~ 0 + x", "~ log(x + 1) * g", "~ I(x^2) + I(age/10) + I(1e6 * x)", "~ a %in% b",
+              "~ factor(ecog) + strata(s) + cluster(id) + rcs(age, 4)", "~ (a + b)^3", "~ a*b*c - a:b:c",
+              "~ x + I(x > 5) + I(!b) + I(x %in% c(1, 2))", "~ `my x` + log(y, base = 2) + exp(-z)")
+formula_labels <- lapply(formulas, function(f) {
+  tl <- attr(terms(as.formula(f)), "term.labels")
+  list(formula = f, labels = as.list(tl[!grepl("^(strata|cluster)\\(", tl)]))
+})
+
+writeLines(toJSON(list(cases = cases, anova = anovas, knots = knots, formulas = formula_labels),
+                  auto_unbox = TRUE, digits = I(15),
                   null = "null"), file.path("tests", "fixtures", "cox_fixtures.json"))
 cat("wrote", length(cases), "fits,", length(anovas), "anova tables,", length(knots), "knot sets\n")

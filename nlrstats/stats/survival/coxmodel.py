@@ -140,6 +140,10 @@ class CoxPH(Result):
         penalised-likelihood interval and the p-value the penalised LR test, as R's coxphf.
         Monotone terms: estimate inf (or 0), upper (lower) limit inf (0), other columns null.
         """
+        with np.errstate(over="ignore"):  # exp() of a huge log hazard ratio is inf, as R prints it
+            return self._tidy(exponentiate, conf_level)
+
+    def _tidy(self, exponentiate: bool, conf_level: float) -> pl.DataFrame:
         z = norm.ppf(1 - (1 - conf_level) / 2)
         cols = ["term", "estimate", "std_error", *(["robust_se"] if self.robust else []), "statistic", "p_value",
                 "conf_low", "conf_high"]
