@@ -17,6 +17,7 @@ _VERBS = {
     "simulate_cohort": "nlrstats.data.simulate", "analyze": "nlrstats.study.analyze",
     "survfit": "nlrstats.stats.survival", "survdiff": "nlrstats.stats.survival", "coxph": "nlrstats.stats.survival",
     "cox_zph": "nlrstats.stats.survival", "concordance": "nlrstats.stats.survival",
+    "basehaz": "nlrstats.stats.survival", "anova": "nlrstats.stats.survival",
     "binom_test": "nlrstats.stats.htest", "fisher_test": "nlrstats.stats.htest", "chisq_test": "nlrstats.stats.htest",
     "wilcox_test": "nlrstats.stats.htest", "kruskal_test": "nlrstats.stats.htest", "t_test": "nlrstats.stats.htest",
     "response_by_group": "nlrstats.study.response", "summarize": "nlrstats.study.table_one", "nlr_dynamics": "nlrstats.study.dynamics",
