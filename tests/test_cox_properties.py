@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 import nlrstats.stats.survival._data as sdata
 from nlrstats.stats.survival import coxph
 
-SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 @st.composite
