@@ -235,3 +235,15 @@ def test_anova_refuses_what_r_refuses():
         anova(a, coxph("Surv(time, status) ~ trt + alk", d.head(150)))
     with pytest.raises(ValueError, match="ties"):
         anova(a, coxph("Surv(time, status) ~ trt + alk", d, ties="breslow"))
+
+
+def test_collapsed_residuals_are_group_sums_and_give_the_robust_variance():
+    d = _cohort()
+    fit = coxph("Surv(time, status) ~ trt + alk + cluster(g)", d)
+    dfb = fit.residuals("dfbeta", collapse=d["g"].to_numpy())
+    per_row = fit.residuals("dfbeta").with_columns(g=d["g"]).group_by("g").sum().sort("g")
+    np.testing.assert_allclose(dfb.drop("collapse").to_numpy(), per_row.drop("g").to_numpy(), rtol=1e-12)
+    D = dfb.drop("collapse").to_numpy()
+    np.testing.assert_allclose(D.T @ D, fit.var, rtol=1e-12)  # R: crossprod of the cluster dfbetas
+    m = fit.residuals("martingale", collapse=d["g"].to_numpy())
+    assert m.sum() == pytest.approx(fit.residuals("martingale").sum(), abs=1e-9)

@@ -66,14 +66,16 @@ def agsurv(time, status, X, w, risk, efron: bool) -> AgSurv:
     erisk = np.bincount(inv, wr * death, minlength=k)
     xsum2 = np.stack([np.bincount(inv, wr * death * X[:, j], minlength=k) for j in range(p)], axis=1) \
         if p else np.zeros((k, 0))
-    sum1, sum2, xb = np.zeros(k), np.zeros(k), np.zeros((k, p))
-    for i in np.flatnonzero(nd > 0):  # R's agsurv5: the d Efron terms of each death time
-        d = nd[i]
-        for j in range(int(d)):
-            t = 1.0 / (nrisk[i] - erisk[i] * j / d)
-            sum1[i] += t / d
-            sum2[i] += t * t / d
-            xb[i] += (xsum[i] - xsum2[i] * j / d) * t * t / d
+    # R's agsurv5: the d Efron terms j = 0..d-1 of each death time, 1 / (S0 - j/d D0)
+    idx = np.flatnonzero(nd > 0)
+    d = nd[idx].astype(np.int64)
+    rep = np.repeat(idx, d)
+    frac = (np.arange(d.sum()) - np.repeat(np.cumsum(d) - d, d)) / nd[rep]
+    inv = 1.0 / (nrisk[rep] - erisk[rep] * frac)
+    sum1 = np.bincount(rep, inv / nd[rep], minlength=k)
+    sum2 = np.bincount(rep, inv * inv / nd[rep], minlength=k)
+    xb = np.stack([np.bincount(rep, (xsum[rep, j] - xsum2[rep, j] * frac) * inv * inv / nd[rep], minlength=k)
+                   for j in range(p)], axis=1) if p else np.zeros((k, 0))
     return AgSurv(ut, irisk, nevent, ncens, nevent * sum1, nevent * sum2, nevent[:, None] * xb)
 
 
