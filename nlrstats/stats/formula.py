@@ -70,7 +70,6 @@ class SurvFormula:
     term_vars: tuple[tuple[int, ...], ...] = ()
     cluster: str | None = None
     event_node: Node | None = field(default=None, repr=False)
-    time_node: Node | None = field(default=None, repr=False)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -96,7 +95,7 @@ class SurvFormula:
         if problems:
             raise FormulaError(f"{self.text}: " + "; ".join(problems)
                                + f" (available: {', '.join(data.columns)})")
-        if self.time_node is None and not data.schema[self.time].is_numeric():
+        if not data.schema[self.time].is_numeric():
             raise FormulaError(f"{self.text}: time column '{self.time}' must be numeric, "
                                f"found {data.schema[self.time]}")
         ev = data.schema[self.event]
@@ -285,7 +284,7 @@ def parse_surv_formula(formula: str) -> SurvFormula:
     strata = tuple(dict.fromkeys(specials.get("strata", ())))
     cluster = specials.get("cluster", [None])[0]
     return SurvFormula(tnode.id, ecols[0], labels, strata, formula.strip(), classified, tuple(terms), cluster,
-                       None if isinstance(enode, Name) else enode, None)
+                       None if isinstance(enode, Name) else enode)
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,8 @@ import numpy as np
 from nlrstats.stats.survival import _data
 from nlrstats.stats.survival._cholesky import TOLER_CHOL, chinv2, chsolve2, cholesky2
 
-__all__ = ["RiskSets", "risk_sets", "scaling", "term_sums", "risk_scores", "matvec", "cox_iter", "newton",
-           "NewtonResult"]
+__all__ = ["RiskSets", "risk_sets", "scaling", "term_sums", "term_moments", "risk_scores", "matvec", "cox_iter",
+           "newton", "NewtonResult"]
 
 
 def scaling(X: np.ndarray, weights: np.ndarray | None, nocenter: np.ndarray):
@@ -199,7 +199,9 @@ def term_sums(rs: RiskSets, V: np.ndarray, segs) -> np.ndarray:
         C = np.empty((m, n + 1))
         C[:, 0] = 0.0
         np.cumsum(V, axis=1, out=C[:, 1:])
-        risk = C[:, rs.end + 1] - C[:, rs.base + 1]
+        risk = np.take(C, rs.end + 1, axis=1)  # (take: a contiguous gather, unlike C[:, idx])
+        if rs.strata is not None:
+            risk -= np.take(C, rs.base + 1, axis=1)
     else:
         # running sums restart at each segment (no cancellation across scales); earlier segments
         # of the same stratum carry over, rescaled to this segment's shift
@@ -213,8 +215,24 @@ def term_sums(rs: RiskSets, V: np.ndarray, segs) -> np.ndarray:
                 pa, pb, pc = segs[k - 1]
                 carry[:, k] = (C[:, pb - 1] + carry[:, k - 1]) * math.exp(pc - c)
         risk = C[:, rs.end] + carry[:, seg_of[rs.end]]
-    dead = np.add.reduceat(V[:, rs.dead], rs.dstart, axis=1) if len(rs.dead) else np.zeros((m, 0))
-    return risk[:, rs.rep] - rs.frac * dead[:, rs.rep]
+    if len(rs.rep) == len(rs.end):  # one term per block (Breslow, or Efron without tied deaths): k/d = 0
+        return risk
+    dead = np.add.reduceat(np.take(V, rs.dead, axis=1), rs.dstart, axis=1)  # each block's deaths
+    return np.take(risk, rs.rep, axis=1) - rs.frac * np.take(dead, rs.rep, axis=1)
+
+
+def term_moments(rs: RiskSets, XT: np.ndarray, r: np.ndarray, segs):
+    """Per term: S0, the risk-set means (p x terms) and covariances (p x p x terms) of the rows of XT."""
+    p = XT.shape[0]
+    pairs = [(i, j) for i in range(p) for j in range(i + 1)]
+    V = np.vstack([r[None, :], XT * r, np.array([XT[i] * XT[j] * r for i, j in pairs]).reshape(len(pairs), -1)])
+    T = term_sums(rs, V, segs)
+    S0 = T[0]
+    m = T[1:1 + p] / S0
+    cov = np.empty((p, p, len(S0)))
+    for k, (i, j) in enumerate(pairs):
+        cov[i, j] = cov[j, i] = T[1 + p + k] / S0 - m[i] * m[j]
+    return S0, m, cov
 
 
 def cox_iter(rs: RiskSets, beta: np.ndarray, want_info: bool = True):
@@ -310,4 +328,4 @@ def newton(rs: RiskSets, eps: float = 1e-9, iter_max: int = 20, init=None, toler
         # and chinv2 then reads only the diagonal of that unfactored matrix
         best, u, imat = cox_iter(rs, beta)
         fac = np.triu(imat)
-    return out(beta, fac, u, best, iter_max, 1000, False)
+    return out(beta, fac, u, best, iter_max + 1, 1000, False)  # R's loop counter ends at iter.max + 1

@@ -38,18 +38,21 @@ class Coding:
     ref: int = 0
     knots: tuple[float, ...] = ()
     boolean: bool = False
+    inner: str = ""  # rcs(): the spline's variable, which names its columns (rms)
 
     def columns(self, s: pl.Series, contrasts: bool, formula: str, codes=None) -> tuple[list[np.ndarray], list[str]]:
         """The variable's columns and names; ``codes`` may give the level indices already."""
         if self.kind == "numeric":
             return [s.cast(pl.Float64).to_numpy()], [self.text]
         if self.kind == "rcs":
-            inner = self.text[self.text.index("(") + 1:].split(",")[0].strip()
             B = rcs_basis(s.cast(pl.Float64).to_numpy(), self.knots)
-            return list(B.T), [self.text + nm for nm in rcs_names(inner, len(self.knots))]
+            return list(B.T), [self.text + nm for nm in rcs_names(self.inner, len(self.knots))]
         codes = _codes(s, self, formula) if codes is None else codes
         keep = [i for i in range(len(self.levels)) if not (contrasts and i == self.ref)]
-        return [(codes == i).astype(np.float64) for i in keep], [self.text + self.labels[i] for i in keep]
+        na = codes == -2  # a missing value (new data): NA in every indicator, as model.matrix(na.pass)
+        cols = [np.where(na, np.nan, (codes == i).astype(np.float64)) if na.any() else (codes == i).astype(np.float64)
+                for i in keep]
+        return cols, [self.text + self.labels[i] for i in keep]
 
 
 def _codes(s: pl.Series, c: Coding, formula: str) -> np.ndarray:
@@ -61,7 +64,7 @@ def _codes(s: pl.Series, c: Coding, formula: str) -> np.ndarray:
         key, old = s.cast(pl.Float64), [float(v) for v in c.levels]
     else:
         key, old = s.cast(pl.String), [str(v) for v in c.levels]
-    codes = key.replace_strict(old, list(range(len(old))), default=-1, return_dtype=pl.Int64).to_numpy()
+    codes = key.replace_strict(old, list(range(len(old))), default=-1, return_dtype=pl.Int64).to_numpy().copy()
     codes[key.is_null().to_numpy()] = -2
     bad = np.flatnonzero(codes == -1)
     if len(bad):
@@ -160,7 +163,7 @@ def model_matrix(frame: pl.DataFrame, f: SurvFormula, reference=None, knots: dic
     for v in f.variables:
         s = frame[v.text]
         if v.kind == "rcs":
-            codings.append(Coding(v.text, "rcs", knots=tuple((knots or {})[v.text])))
+            codings.append(Coding(v.text, "rcs", knots=tuple((knots or {})[v.text]), inner=v.node.args[0].id))
         elif v.kind == "factor" or is_categorical(s.dtype):
             fac = factor(s)
             if len(fac.levels) < 2:

@@ -145,14 +145,7 @@ def coxph(formula: str, data, ties: str | None = None, firth: bool = False, refe
         wald = wald_test(var[np.ix_(fin, fin)], b)
     return CoxPH(f.text, des.names, reported, var, nr.loglik, nr.loglik0, nr.sctest, wald, d.n,
                  int(d.event.sum()), ties, nr.iterations, nr.converged, monotone, tuple(bool(x) for x in infinite),
-                 tuple(msgs), des.references, d.n_missing, False, None, fd, naive, rscore, d.weights is not None,
-                 _concordance_note(d, f))
-
-
-def _concordance_note(d, f) -> str | None:
-    if d.weights is not None:
-        return "weighted"  # R's weighted concordance is not implemented: reported as null
-    return "cluster" if f.cluster else None
+                 tuple(msgs), des.references, d.n_missing, False, None, fd, naive, rscore, d.weights is not None)
 
 
 def rowsum(M: np.ndarray, groups: np.ndarray) -> np.ndarray:

@@ -33,7 +33,9 @@ def chisq_sf(stat, df) -> float | None:
     """P(chi^2_df > stat) as R's ``pchisq(stat, df, lower.tail = FALSE)`` (1 on 0 df)."""
     if stat is None or (isinstance(stat, float) and math.isnan(stat)):
         return None
-    return 1.0 if df == 0 else float(chi2.sf(stat, df))
+    if df == 0:
+        return 1.0 if stat <= 0 else 0.0  # R: a point mass at 0
+    return float(chi2.sf(stat, df))
 
 
 def _f(v):
@@ -89,7 +91,6 @@ class CoxPH(Result):
     naive_var: np.ndarray | None = field(default=None, repr=False)
     robust_score: float | None = None
     weighted: bool = False
-    concordance_note: str | None = None
 
     @property
     def robust(self) -> bool:
@@ -106,14 +107,12 @@ class CoxPH(Result):
 
     @cached_property
     def _concordance(self) -> Concordance | None:
+        """R's ``fit$concordance``: with the fit's strata, case weights and clusters (reverse)."""
         fd = self.fitdata
-        if fd is None or self.concordance_note == "weighted" or self.nevent == 0:
+        if fd is None or self.nevent == 0:
             return None
-        rs = fd.rs
-        c = concordance_sorted(rs.time, rs.event, fd.lp[rs.order], rs.strata)
-        if self.concordance_note == "cluster":  # R's grouped jackknife is not implemented: no se
-            c = Concordance(c.concordant, c.discordant, c.tied_x, c.tied_y, c.tied_xy, c.concordance, None)
-        return c
+        d = fd.surv
+        return concordance_sorted(d.time, d.event, fd.lp, fd.strata, weights=d.weights, cluster=fd.cluster)
 
     @property
     def std_error(self) -> np.ndarray:
@@ -141,6 +140,10 @@ class CoxPH(Result):
         penalised-likelihood interval and the p-value the penalised LR test, as R's coxphf.
         Monotone terms: estimate inf (or 0), upper (lower) limit inf (0), other columns null.
         """
+        with np.errstate(over="ignore"):  # exp() of a huge log hazard ratio is inf, as R prints it
+            return self._tidy(exponentiate, conf_level)
+
+    def _tidy(self, exponentiate: bool, conf_level: float) -> pl.DataFrame:
         z = norm.ppf(1 - (1 - conf_level) / 2)
         cols = ["term", "estimate", "std_error", *(["robust_se"] if self.robust else []), "statistic", "p_value",
                 "conf_low", "conf_high"]
@@ -158,9 +161,9 @@ class CoxPH(Result):
                              ("conf_high", float(tr(b)) if b > 0 else None)):
                     rows[k].append(v)
                 continue
-            if math.isnan(b):
+            if math.isnan(b):  # aliased: NA, with se(coef) 0 as R's summary prints it
                 for k in ("estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"):
-                    rows[k].append(None)
+                    rows[k].append(_f(se[i]) if k == "std_error" else None)
                 continue
             with np.errstate(divide="ignore", invalid="ignore"):
                 stat = b / used[i]

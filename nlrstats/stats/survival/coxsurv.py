@@ -66,14 +66,16 @@ def agsurv(time, status, X, w, risk, efron: bool) -> AgSurv:
     erisk = np.bincount(inv, wr * death, minlength=k)
     xsum2 = np.stack([np.bincount(inv, wr * death * X[:, j], minlength=k) for j in range(p)], axis=1) \
         if p else np.zeros((k, 0))
-    sum1, sum2, xb = np.zeros(k), np.zeros(k), np.zeros((k, p))
-    for i in np.flatnonzero(nd > 0):  # R's agsurv5: the d Efron terms of each death time
-        d = nd[i]
-        for j in range(int(d)):
-            t = 1.0 / (nrisk[i] - erisk[i] * j / d)
-            sum1[i] += t / d
-            sum2[i] += t * t / d
-            xb[i] += (xsum[i] - xsum2[i] * j / d) * t * t / d
+    # R's agsurv5: the d Efron terms j = 0..d-1 of each death time, 1 / (S0 - j/d D0)
+    idx = np.flatnonzero(nd > 0)
+    d = nd[idx].astype(np.int64)
+    rep = np.repeat(idx, d)
+    frac = (np.arange(d.sum()) - np.repeat(np.cumsum(d) - d, d)) / nd[rep]
+    inv = 1.0 / (nrisk[rep] - erisk[rep] * frac)
+    sum1 = np.bincount(rep, inv / nd[rep], minlength=k)
+    sum2 = np.bincount(rep, inv * inv / nd[rep], minlength=k)
+    xb = np.stack([np.bincount(rep, (xsum[rep, j] - xsum2[rep, j] * frac) * inv * inv / nd[rep], minlength=k)
+                   for j in range(p)], axis=1) if p else np.zeros((k, 0))
     return AgSurv(ut, irisk, nevent, ncens, nevent * sum1, nevent * sum2, nevent[:, None] * xb)
 
 
@@ -192,7 +194,8 @@ def survfit_coxph(fit, newdata=None, conf_type: str = "log", conf_level: float =
     ----------
     fit : CoxPH
     newdata : polars.DataFrame, optional
-        One curve per row. When it has the strata columns each row's curve is its stratum's;
+        One curve per row, labelled by its 1-based row number; a row with a missing value gets
+        none (with a warning; R's na.omit). When it has the strata columns each row's curve is its stratum's;
         otherwise every row gets a curve in every stratum. Default: one curve at R's
         ``fit$means`` (0/1 columns at 0, as survival 3.x).
     conf_type, conf_level, se_fit : as R's ``survfit.coxph``.
@@ -216,14 +219,20 @@ def survfit_coxph(fit, newdata=None, conf_type: str = "log", conf_level: float =
         pairs = [(str(1), s) for s in range(len(fits))]
         rows = [0] * len(fits)
     else:
-        X2, srows, _ = newdata_design(fit, fd, newdata, strata=bool(fd.strata_labels))
+        X2, srows, miss = newdata_design(fit, fd, newdata, strata=bool(fd.strata_labels))
         X2 = X2 - fd.means
+        ok = np.flatnonzero(~miss)
+        if miss.any():
+            warnings.warn(f"survfit: newdata row(s) {', '.join(str(i + 1) for i in np.flatnonzero(miss))} have a "
+                          "missing value and get no curve (as R's na.omit)", UserWarning, stacklevel=3)
+            if not len(ok):
+                raise ValueError("all rows of newdata have missing values")
         if srows is not None:
-            pairs = [(str(i + 1), int(s)) for i, s in enumerate(srows)]
-            rows = list(range(len(srows)))
+            pairs = [(str(i + 1), int(srows[i])) for i in ok]
+            rows = list(ok)
         else:
-            pairs = [(str(i + 1), s) for s in range(len(fits)) for i in range(len(X2))]
-            rows = [i for s in range(len(fits)) for i in range(len(X2))]
+            pairs = [(str(i + 1), s) for s in range(len(fits)) for i in ok]
+            rows = [i for s in range(len(fits)) for i in ok]
     cols = {k: [] for k in ("curve", "strata", "records", "time", "n_risk", "n_event", "n_censor", "surv",
                             "cumhaz", "std_err", "lower", "upper")}
     for (lab, s), i in zip(pairs, rows):

@@ -23,7 +23,8 @@ from scipy.optimize import brentq
 from scipy.stats import chi2
 
 from nlrstats.stats.survival._cholesky import cholesky2
-from nlrstats.stats.survival._coxfit import RiskSets, cox_iter, matvec, risk_scores, risk_sets, term_sums
+from nlrstats.stats.survival._coxfit import (RiskSets, cox_iter, matvec, risk_scores, risk_sets, term_moments,
+                                              term_sums)
 from nlrstats.stats.survival.coxmodel import CoxData, CoxPH
 
 __all__ = ["firth_fit", "penalized_loglik"]
@@ -32,20 +33,13 @@ __all__ = ["firth_fit", "penalized_loglik"]
 def _quantities(rs: RiskSets, beta: np.ndarray, gradient: bool = True):
     """Penalised log-likelihood, its gradient and the information I(beta) (scaled covariates)."""
     XT = rs.XT
-    p = XT.shape[0]
     eta = matvec(beta, XT)
     try:
         r, cblock, segs = risk_scores(rs, eta)
     except FloatingPointError:
         return -math.inf, None, None
-    pairs = [(i, j) for i in range(p) for j in range(i + 1)]
-    V = np.vstack([r[None, :], XT * r, np.array([XT[i] * XT[j] * r for i, j in pairs]).reshape(len(pairs), -1)])
-    T = term_sums(rs, V, segs)
-    S0, twt = T[0], rs.twt
-    m = T[1:1 + p] / S0
-    Vt = np.empty((p, p, len(S0)))
-    for k, (i, j) in enumerate(pairs):
-        Vt[i, j] = Vt[j, i] = T[1 + p + k] / S0 - m[i] * m[j]
+    S0, m, Vt = term_moments(rs, XT, r, segs)
+    twt = rs.twt
     info = (Vt * twt).sum(axis=2)
     loglik = float(eta[rs.dead].sum() - (twt * (np.log(S0) + cblock[rs.rep])).sum())
     score = rs.xdead - (m * twt).sum(axis=1)
@@ -120,7 +114,7 @@ def firth_fit(d, des, strata, slabels, ties: str) -> CoxPH:
     X = des.X
     # aliased columns: rank of the information at 0 (coxfit6's scaled Cholesky), dropped from the fit
     rs_all = risk_sets(d.raw_time, d.event, X, strata, ties, d.order, d.sorted_time, None, des.nocenter)
-    fac, rank = cholesky2(cox_iter(rs_all, np.zeros(X.shape[1]))[2])
+    fac, _ = cholesky2(cox_iter(rs_all, np.zeros(X.shape[1]))[2])
     alias = np.diag(fac) == 0
     rs = risk_sets(d.raw_time, d.event, X[:, ~alias], strata, ties, d.order, d.sorted_time, None,
                    des.nocenter[~alias])

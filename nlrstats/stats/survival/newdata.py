@@ -23,7 +23,8 @@ def _label(value) -> str:
 
 
 def newdata_design(fit, fd, newdata, strata: bool = False):
-    """(X with every fitted column, stratum index of each row or None, missing-row mask).
+    """(X with every fitted column, NaN where a value is missing; stratum index of each row or None;
+    rows with a missing variable).
 
     The stratum index is given when ``strata`` is asked for and the strata columns are in
     ``newdata``; a stratum the fit did not have is an error (R: "New data has a strata not
@@ -46,11 +47,9 @@ def newdata_design(fit, fd, newdata, strata: bool = False):
         s = frame[c]
         m = s.is_null().to_numpy()
         if s.dtype.is_float():
-            m |= s.is_nan().to_numpy()
+            m |= s.is_nan().fill_null(False).to_numpy()
         miss |= m
-    X, _, _ = fd.design.spec.matrix(frame)
-    X = X.astype(float)
-    X[miss] = np.nan
+    X, _, _ = fd.design.spec.matrix(frame)  # NaN where a variable is missing (R's na.pass)
     srows = None
     if strata and f.strata and all(c in df.columns for c in f.strata):
         labs = [", ".join(f"{c}={_label(v)}" for c, v in zip(f.strata, row))

@@ -84,10 +84,9 @@ def predict_coxph(fit, fd, newdata=None, type: str = "lp", se_fit: bool = False,
         assign = np.asarray(fd.design.assign)
         for ti, name in enumerate(names):
             j = np.flatnonzero((assign == ti) & ~fd.alias)
-            part = Xc[:, j] @ coef[j]
-            cols[name] = np.where(miss, np.nan, part)
+            cols[name] = Xc[:, j] @ coef[j]  # NaN only where this term's columns are (R)
             if se_fit:
-                cols["se_" + name] = np.where(miss, np.nan, _se(Xc[:, j], V[np.ix_(j, j)]))
+                cols["se_" + name] = _se(Xc[:, j], V[np.ix_(j, j)])
         return pl.DataFrame(cols)
     lp = Xc @ coef
     se = _se(Xc, V) if se_fit else None

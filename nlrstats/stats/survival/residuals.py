@@ -87,7 +87,7 @@ def score_residuals(rs: RiskSets, eta_rows: np.ndarray, ties: str | None = None)
     H = np.bincount(rs.rep, dL, minlength=nb)
     XH = np.stack([np.bincount(rs.rep, xbar[j] * dL, minlength=nb) for j in range(p)])
     # a death's own block: mean of its terms' xbar, and the hazard fractions it is not charged
-    inv_d = 1.0 / rs.d[rs.rep]
+    inv_d = 1.0 / np.bincount(rs.rep)[rs.rep]  # the mean over the block's terms (Breslow: 1)
     XA = np.stack([np.bincount(rs.rep, xbar[j] * inv_d, minlength=nb) for j in range(p)])
     F = np.bincount(rs.rep, rs.frac * dL, minlength=nb)
     XF = np.stack([np.bincount(rs.rep, xbar[j] * rs.frac * dL, minlength=nb) for j in range(p)])
@@ -112,7 +112,7 @@ def schoenfeld_residuals(rs: RiskSets, eta_rows: np.ndarray) -> tuple[np.ndarray
     _, xbar = _terms(rs, es, True)
     nb = len(rs.end)
     p = rs.XT.shape[0]
-    inv_d = 1.0 / rs.d[rs.rep]
+    inv_d = 1.0 / np.bincount(rs.rep)[rs.rep]  # the mean over the block's terms (Breslow: 1)
     XA = np.stack([np.bincount(rs.rep, xbar[j] * inv_d, minlength=nb) for j in range(p)])
     dead = rs.dead
     blk = np.repeat(np.arange(nb), rs.d)

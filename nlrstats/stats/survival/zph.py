@@ -16,7 +16,7 @@ import polars as pl
 from scipy.stats import chi2, rankdata
 
 from nlrstats.stats.result import Result
-from nlrstats.stats.survival._coxfit import risk_scores, term_sums
+from nlrstats.stats.survival._coxfit import risk_scores, term_moments
 from nlrstats.stats.survival._km_kernels import km_arrays
 
 __all__ = ["cox_zph", "CoxZph"]
@@ -95,14 +95,8 @@ def cox_zph(fit, transform: str = "km", global_test: bool = True) -> CoxZph:
     r, cblock, segs = risk_scores(rs, fd.lp[rs.order])
     XT = rs.XT[keep]
     p = len(keep)
-    pairs = [(i, j) for i in range(p) for j in range(i + 1)]
-    V = np.vstack([r[None, :], XT * r, np.array([XT[i] * XT[j] * r for i, j in pairs]).reshape(len(pairs), -1)])
-    T = term_sums(rs, V, segs)
-    S0, twt = T[0], rs.twt
-    m = T[1:1 + p] / S0
-    Vt = np.empty((p, p, len(S0)))
-    for k, (i, j) in enumerate(pairs):
-        Vt[i, j] = Vt[j, i] = T[1 + p + k] / S0 - m[i] * m[j]
+    S0, m, Vt = term_moments(rs, XT, r, segs)
+    twt = rs.twt
     gt = gs[rs.end][rs.rep]  # g of each term: its death block's time
     w = twt * Vt
     I11, I12, I22 = w.sum(axis=2), (w * gt).sum(axis=2), (w * gt ** 2).sum(axis=2)
