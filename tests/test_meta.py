@@ -1,0 +1,172 @@
+"""nlrstats.rma against R's metafor 3.8 (fixtures from tests/r/meta_fixtures.R), input checks, invariances."""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import nlrstats
+from nlrstats.stats.meta import MetaInputError, rma, se_from_ci
+
+FIX = Path(__file__).parent / "fixtures"
+CASES = json.loads((FIX / "meta_fixtures.json").read_text(encoding="utf-8"))
+REL = 1e-9
+
+
+def _data(name: str) -> pl.DataFrame:
+    return pl.read_csv(FIX / f"meta_{name}.csv")
+
+
+def _fit(case, **kw):
+    d = _data(case["dataset"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # FE with knha warns, checked below
+        if "hr" in d.columns:
+            return rma(hr=d["hr"], conf_low=d["conf_low"], conf_high=d["conf_high"], labels=d["label"],
+                       method=case["method"], test=case["test"], **kw)
+        return rma(d["yi"], d["sei"], labels=d["label"], method=case["method"], test=case["test"], **kw)
+
+
+def _close(ours, theirs, what):
+    if theirs is None:
+        assert ours is None, f"{what}: {ours} but metafor has NULL"
+    else:
+        assert ours == pytest.approx(theirs, rel=REL, abs=1e-13), f"{what}: {ours} vs metafor {theirs}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c['dataset']}-{c['method']}-{c['test']}")
+def test_rma_equals_metafor(case):
+    fit = _fit(case)
+    assert fit.k == case["k"]
+    np.testing.assert_allclose(fit.yi, case["yi"], rtol=1e-14)
+    np.testing.assert_allclose(np.sqrt(fit.vi), case["sei"], rtol=1e-14)
+    for key in ("estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high", "tau2", "se_tau2",
+                "i2", "h2", "q", "q_p_value", "loglik", "pi_low", "pi_high"):
+        _close(getattr(fit, key), case[key], key)
+    assert fit.df == case.get("df")
+    np.testing.assert_allclose(fit.weights, case["weights"], rtol=REL)
+
+
+@pytest.mark.parametrize("pi_type", ["riley", "t"])
+@pytest.mark.parametrize("case", [c for c in CASES if c["method"] != "FE"],
+                         ids=lambda c: f"{c['dataset']}-{c['method']}-{c['test']}")
+def test_prediction_interval_types_equal_metafor(case, pi_type):
+    fit = _fit(case, pi_type=pi_type)
+    _close(fit.pi_low, case[f"pi_low_{pi_type}"], "pi_low")
+    _close(fit.pi_high, case[f"pi_high_{pi_type}"], "pi_high")
+
+
+def test_glance_and_tidy_are_on_the_hazard_ratio_scale():
+    case = next(c for c in CASES if c["dataset"] == "published" and c["method"] == "REML" and c["test"] == "z")
+    fit = _fit(case)
+    g = fit.glance().row(0, named=True)
+    for key in ("estimate", "conf_low", "conf_high", "pi_low", "pi_high"):
+        assert g[key] == pytest.approx(math.exp(case[key]), rel=REL)
+    assert g["tau2"] == pytest.approx(case["tau2"], rel=REL)
+    assert g["i2"] == pytest.approx(case["i2"], rel=REL)
+    assert g["q_df"] == 5 and g["k"] == 6 and g["method"] == "REML"
+    t = fit.tidy()
+    assert t["type"].to_list() == ["study"] * 6 + ["summary"]
+    d = _data("published")
+    # the per-study rows give back the published HRs; the CIs are recomputed from the SE (symmetric on log scale)
+    np.testing.assert_allclose(t["estimate"][:6].to_numpy(), d["hr"].to_numpy(), rtol=1e-14)
+    assert t["weight"][:6].sum() == pytest.approx(100.0)
+    assert t["estimate"][6] == pytest.approx(g["estimate"])
+    log = fit.glance(exponentiate=False).row(0, named=True)
+    assert log["estimate"] == pytest.approx(case["estimate"], rel=REL)
+
+
+def test_print_looks_like_metafor():
+    case = next(c for c in CASES if c["dataset"] == "bcg" and c["method"] == "REML" and c["test"] == "z")
+    text = repr(_fit(case))
+    assert "Random-Effects Model (k = 13; tau^2 estimator: REML)" in text
+    assert "tau^2 (estimated amount of total heterogeneity): 0.3132 (SE = 0.1664)" in text
+    assert "Q(df = 12) = 152.2330, p-val < .0001" in text
+    assert " -0.7145  0.1798  -3.9744  <.0001  -1.0669  -0.3622  ***" in text
+    knha = next(c for c in CASES if c["dataset"] == "bcg" and c["method"] == "DL" and c["test"] == "knha")
+    assert " -0.7141  0.1807  -3.9520  12  0.0019  -1.1078  -0.3204  **" in repr(_fit(knha))
+
+
+def test_top_level_verb():
+    assert nlrstats.rma is rma
+
+
+def test_fe_with_knha_warns_as_metafor():
+    with pytest.warns(UserWarning, match="Knapp & Hartung method is not meant"):
+        rma([0.1, 0.5, 0.3], [0.2, 0.3, 0.25], method="FE", test="knha")
+
+
+def test_extreme_variance_ratio_warns():
+    with pytest.warns(UserWarning, match="Ratio of largest to smallest sampling variance"):
+        rma([0.1, 0.5, 0.3], [1e-4, 0.5, 0.3], method="DL")
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(hr=[2.0, 1.5], conf_low=[1.0, 1.6], conf_high=[4.0, 2.5], labels=["A", "B"]),
+     r"row 2 \(B\): need conf_low < hr < conf_high"),
+    (dict(hr=[2.0, -1.5], conf_low=[1.0, 0.5], conf_high=[4.0, 2.5]), r"row 2 \(Study 2\): .*positive"),
+    (dict(hr=[2.0, 1.5], conf_low=[1.0, 1.0], conf_high=[4.0, math.nan]), r"row 2 .*finite"),
+    (dict(hr=[2.0, 1.5], conf_low=[1.0, 1.0]), "needed together"),
+    (dict(hr=[2.0, 1.5, 1.1], conf_low=[1.0, 1.0], conf_high=[3.0, 3.0]), "differ in length"),
+    (dict(yi=[0.2, 0.3], sei=[0.1, 0.0], labels=["x", "y"]), r"row 2 \(y\): the standard error must be positive"),
+    (dict(yi=[0.2], sei=[0.1]), "at least 2 studies"),
+    (dict(yi=[0.2, 0.1], sei=[0.1]), "differ in length"),
+    (dict(yi=[0.2, 0.1], sei=[0.1, 0.2], hr=[1.0, 2.0]), "not both"),
+    (dict(yi=[0.2, 0.1], sei=[0.1, 0.2], method="PM"), "method must be"),
+    (dict(yi=[0.2, 0.1], sei=[0.1, 0.2], test="t"), "test must be"),
+    (dict(yi=[0.2, 0.1], sei=[0.1, 0.2], conf_level=95), "0.95, not 95"),
+    (dict(yi=[0.2, 0.1], sei=[0.1, 0.2], labels=["a"]), "1 labels for 2 studies"),
+])
+def test_bad_input_is_refused_naming_the_row(kwargs, message):
+    with pytest.raises(MetaInputError, match=message):
+        rma(**kwargs)
+
+
+def test_hr_input_is_log_hr_and_ci_width():
+    se = se_from_ci([1.2], [3.7])[0]
+    assert se == pytest.approx((math.log(3.7) - math.log(1.2)) / (2 * 1.959963984540054), rel=1e-15)
+    a = rma(hr=[2.1, 1.6], conf_low=[1.2, 0.9], conf_high=[3.7, 2.8])
+    b = rma([math.log(2.1), math.log(1.6)], se_from_ci([1.2, 0.9], [3.7, 2.8]))
+    assert a.estimate == b.estimate and a.std_error == b.std_error
+
+
+studies = st.lists(st.tuples(st.floats(-2, 2), st.floats(0.05, 1.0)), min_size=2, max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(studies, st.sampled_from(["REML", "DL", "FE"]), st.sampled_from(["z", "knha"]), st.randoms())
+def test_order_of_studies_does_not_matter(rows, method, test, rnd):
+    yi, sei = map(np.array, zip(*rows))
+    perm = list(range(len(rows)))
+    rnd.shuffle(perm)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = rma(yi, sei, method=method, test=test)
+        b = rma(yi[perm], sei[perm], method=method, test=test)
+    for key in ("estimate", "std_error", "tau2", "q", "i2"):
+        assert getattr(b, key) == pytest.approx(getattr(a, key), rel=1e-7, abs=1e-9)
+    np.testing.assert_allclose(b.weights, a.weights[perm], rtol=1e-6, atol=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(studies, st.sampled_from(["REML", "DL", "FE"]), st.sampled_from(["z", "knha"]))
+def test_reference_group_swap_inverts_the_pooled_hazard_ratio(rows, method, test):
+    """HR of low vs high NLR is 1 / HR of high vs low: the pooled HR, CI and PI invert, tau2 and Q stay."""
+    yi, sei = map(np.array, zip(*rows))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = rma(yi, sei, method=method, test=test).glance().row(0, named=True)
+        b = rma(-yi, sei, method=method, test=test).glance().row(0, named=True)
+    assert b["estimate"] == pytest.approx(1 / a["estimate"], rel=1e-7)
+    assert b["conf_low"] == pytest.approx(1 / a["conf_high"], rel=1e-7)
+    assert b["p_value"] == pytest.approx(a["p_value"], rel=1e-7, abs=1e-12)
+    for key in ("tau2", "q", "i2"):
+        assert b[key] == pytest.approx(a[key], rel=1e-7, abs=1e-9)
