@@ -1,11 +1,11 @@
-"""Coding of a site's columns as R codes them: factor levels, 0/1 events, ``aeqSurv`` times."""
+"""Coding of a site's columns as R codes them: factor levels, 0/1 events."""
 
 from __future__ import annotations
 
 import numpy as np
 import polars as pl
 
-__all__ = ["SiteSummaryError", "code_groups", "code_binary", "timefix", "level_label"]
+__all__ = ["SiteSummaryError", "code_groups", "code_binary", "level_label"]
 
 
 class SiteSummaryError(ValueError):
@@ -47,9 +47,7 @@ def code_groups(series: pl.Series, formula: str):
     if dt == pl.String or isinstance(dt, pl.Categorical):
         s = series.cast(pl.String)
         levels = sorted(s.drop_nulls().unique().to_list())
-        lookup = pl.DataFrame({"v": levels, "i": np.arange(len(levels), dtype=np.int64)})
-        codes = pl.DataFrame({"v": s}).join(lookup, on="v", how="left", maintain_order="left")["i"] \
-            .fill_null(-1).to_numpy().astype(np.int64)
+        codes = s.cast(pl.Enum(levels)).to_physical().fill_null(-1).to_numpy().astype(np.int64)
         return "string", levels, [], codes
     if dt.is_numeric():
         x = series.cast(pl.Float64).to_numpy()
@@ -78,18 +76,3 @@ def code_binary(series: pl.Series, what: str) -> np.ndarray:
         raise SiteSummaryError(f"{what} must be 0/1 (or boolean); {int(bad.sum())} value(s) are not, "
                                f"e.g. {x[bad][0]:g}")
     return x.astype(np.int8)
-
-
-def timefix(t: np.ndarray) -> np.ndarray:
-    """Times within ``sqrt(.Machine$double.eps)`` (absolute, or relative to the mean |time|) merged to
-    the first of their run, as R's ``aeqSurv`` (``timefix = TRUE`` of ``coxph``, ``survfit``, ``survdiff``)."""
-    tol = np.sqrt(np.finfo(float).eps)
-    y = np.unique(t[np.isfinite(t)])
-    if len(y) < 2:
-        return t
-    dy = np.diff(y)
-    tied = (dy <= tol) | (dy / np.mean(np.abs(y)) <= tol)
-    if not tied.any():
-        return t
-    cuts = y[np.concatenate(([True], ~tied))]
-    return cuts[np.searchsorted(cuts, t, side="right") - 1]

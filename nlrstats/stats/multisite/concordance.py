@@ -19,6 +19,16 @@ import numpy as np
 __all__ = ["grouped_concordance"]
 
 
+def _small_matmul(x: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """x @ m for a tall x and a small 0/1 m, as column sums (numpy's matmul is slow on a short inner axis)."""
+    out = np.zeros((x.shape[0], m.shape[1]))
+    for j in range(m.shape[0]):
+        for k in range(m.shape[1]):
+            if m[j, k]:
+                out[:, k] += x[:, j]
+    return out
+
+
 def grouped_concordance(grids, eta: np.ndarray):
     """(concordance, std_error) for group linear predictors ``eta`` and per-site (events, censored) grids.
 
@@ -26,21 +36,22 @@ def grouped_concordance(grids, eta: np.ndarray):
     """
     gt = (eta[:, None] > eta[None, :]).astype(float)  # [g, h]: g has the larger risk score
     eq = (eta[:, None] == eta[None, :]).astype(float)
+    mul = _small_matmul
     cells = []  # (count, c, d, t) per cell
     conc = disc = tied = 0.0
     for ev, cen in grids:
         risk = np.cumsum((ev + cen)[::-1], axis=0)[::-1]
         later = risk - ev
         # as the event of a pair: against everyone later
-        c_ev, d_ev, t_ev = later @ gt.T, later @ gt, later @ eq
+        c_ev, d_ev, t_ev = mul(later, gt.T), mul(later, gt), mul(later, eq)
         conc += float((ev * c_ev).sum())
         disc += float((ev * d_ev).sum())
         tied += float((ev * t_ev).sum())
         # as the later subject of a pair: against the events before (and at its time if censored)
         before = np.cumsum(ev, axis=0) - ev
         upto = before + ev
-        for cnt, c, d, t in ((ev, c_ev + before @ gt, d_ev + before @ gt.T, t_ev + before @ eq),
-                             (cen, upto @ gt, upto @ gt.T, upto @ eq)):
+        for cnt, c, d, t in ((ev, c_ev + mul(before, gt), d_ev + mul(before, gt.T), t_ev + mul(before, eq)),
+                             (cen, mul(upto, gt), mul(upto, gt.T), mul(upto, eq))):
             m = cnt > 0
             cells.append((cnt[m], c[m], d[m], t[m]))
     n = conc + disc + tied

@@ -133,7 +133,8 @@ class PooledCoxPH(Result):
 
 
 class _Terms:
-    """Per-block counts expanded to the likelihood's terms (one per death with Efron, one per block with Breslow)."""
+    """Per-block counts expanded to the likelihood's terms (one per death with Efron, one per block with
+    Breslow), held group by group (contiguous vectors: no reductions along a short axis)."""
 
     def __init__(self, risk: np.ndarray, dead: np.ndarray, ties: str):
         self.dsum = dead.sum(axis=0)  # deaths per group
@@ -142,21 +143,28 @@ class _Terms:
             rep = np.repeat(np.arange(len(nd)), nd)
             first = np.repeat(np.cumsum(nd) - nd, nd)
             frac = (np.arange(len(rep)) - first) / nd[rep]  # k / D for k = 0..D-1
-            self.r = risk[rep] - frac[:, None] * dead[rep]
+            self.r = [risk[rep, g] - frac * dead[rep, g] for g in range(risk.shape[1])]
             self.w = np.ones(len(rep))
         else:
-            self.r = risk
+            self.r = [np.ascontiguousarray(risk[:, g]) for g in range(risk.shape[1])]
             self.w = nd.astype(np.float64)
 
     def at(self, eta: np.ndarray):
         """Log partial likelihood, score and information at group effects ``eta`` (eta[ref] = 0)."""
-        a = self.r * np.exp(eta)[None, :]
-        den = a.sum(axis=1)
-        ll = float(self.dsum @ eta - self.w @ np.log(den))
-        p = a / den[:, None]  # share of each group in the (Efron-adjusted) risk set
-        u = self.dsum - self.w @ p
-        wp = p * self.w[:, None]
-        info = np.diag(wp.sum(axis=0)) - p.T @ wp
+        ng = len(self.r)
+        a = [self.r[g] * np.exp(eta[g]) for g in range(ng)]
+        den = a[0].copy()
+        for g in range(1, ng):
+            den += a[g]
+        ll = float(self.dsum @ eta - np.dot(self.w, np.log(den)))
+        p = [x / den for x in a]  # share of each group in the (Efron-adjusted) risk set
+        wp = [self.w * x for x in p]
+        u = self.dsum - np.array([float(x.sum()) for x in wp])
+        info = np.empty((ng, ng))
+        for j in range(ng):
+            for k in range(j, ng):
+                info[j, k] = info[k, j] = -float(np.dot(p[j], wp[k]))
+            info[j, j] += float(wp[j].sum())
         return ll, u, info
 
 

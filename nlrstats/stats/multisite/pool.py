@@ -16,6 +16,7 @@ from scipy.stats import chi2
 from nlrstats.stats.htest import fisher_test
 from nlrstats.stats.multisite.coding import SiteSummaryError
 from nlrstats.stats.multisite.concordance import grouped_concordance
+from nlrstats.stats.multisite.counts import grid, stack_tables
 from nlrstats.stats.multisite.cox import PooledCoxPH, cox_counts
 from nlrstats.stats.multisite.summary import SiteSummary, read_site_summary
 from nlrstats.stats.result import Result
@@ -153,25 +154,22 @@ class PooledSites(Result):
                                    + ", ".join(coarse) + " reported censorings at event times "
                                    "(censoring='event_times'); use survfit(by_site=True) or exact summaries")
         g = self.first.group
+        site_rank = {name: i for i, name in enumerate(sorted(self.sites))}  # R's factor(site): sorted levels
+        nsite = len(self.summaries) if by_site else 1
         parts = []
         for s in self.summaries:
-            parts.append(s.table.with_columns(pl.lit(s.site).alias("site")))
-        tab = pl.concat(parts)
-        keys = ["group", "site"] if by_site else ["group"]
-        tab = tab.group_by(*keys, "time").agg(pl.col("n_event").sum(), pl.col("n_censor").sum())
-        order = {lv: i for i, lv in enumerate(self.levels)}
-        tab = tab.with_columns(pl.col("group").replace_strict(order, return_dtype=pl.Int64).alias("gi"))
-        tab = tab.sort("gi", *(["site"] if by_site else []), "time")
-        labels_col = (pl.format(f"{g}={{}}, site={{}}", "group", "site") if by_site
-                      else pl.format(f"{g}={{}}", "group"))
-        tab = tab.with_columns(labels_col.alias("label"))
-        labels = tab["label"].unique(maintain_order=True).to_list()
-        stratum = tab["label"].replace_strict({lb: i for i, lb in enumerate(labels)},
-                                              return_dtype=pl.Int64).to_numpy()
-        nev = tab["n_event"].to_numpy()
-        cnt = nev + tab["n_censor"].to_numpy()
+            gi = _codes(s, self.levels)
+            code = gi * nsite + (site_rank[s.site] if by_site else 0)
+            parts.append((code, s.table["time"].to_numpy(), gi, s.table["n_event"].to_numpy(),
+                          s.table["n_censor"].to_numpy()))
+        code, time, nev, ncen = stack_tables(parts, len(self.levels))
+        present, stratum = np.unique(code, return_inverse=True)
+        names = sorted(self.sites)
+        labels = [f"{g}={self.levels[c // nsite]}" + (f", site={names[c % nsite]}" if by_site else "")
+                  for c in present.tolist()]
+        cnt = nev + ncen
         sizes = np.bincount(stratum, weights=cnt, minlength=len(labels)).astype(np.int64)
-        start = np.concatenate(([0], np.cumsum(np.bincount(stratum, minlength=len(labels)))[:-1]))
+        start = np.searchsorted(stratum, np.arange(len(labels)))
         cum = np.cumsum(cnt)
         before = cum - cnt - np.concatenate(([0], cum))[start][stratum]
         nrisk = sizes[stratum] - before
@@ -185,7 +183,7 @@ class PooledSites(Result):
             surv[sl] = np.cumprod(frac[sl])
             var[sl] = np.cumsum(hz[sl])
         formula = f"Surv({self.first.time}, {self.first.event}) ~ {g}" + (" + site" if by_site else "")
-        return SurvFit(formula, tuple(labels), stratum, tab["time"].to_numpy(), nrisk, nev, cnt - nev, surv,
+        return SurvFit(formula, tuple(labels), stratum, time, nrisk, nev, ncen, surv,
                        np.sqrt(var), sizes, conf_type, conf_level, sum(s.n_missing for s in self.summaries))
 
     def response_table(self) -> pl.DataFrame:
@@ -240,19 +238,18 @@ def _levels(summaries) -> tuple[str, ...]:
     return tuple(sorted(seen))
 
 
+def _codes(s: SiteSummary, levels) -> np.ndarray:
+    return s.table["group"].cast(pl.Enum(list(levels))).to_physical().to_numpy().astype(np.int64)
+
+
 def _blocks(s: SiteSummary, levels):
     """Per event time of a site: numbers at risk and deaths per pooled group (time x group); and the
     site's (events, censored) grid over all its times."""
-    tab = s.table
-    ut, ti = np.unique(tab["time"].to_numpy(), return_inverse=True)
-    gi = tab["group"].replace_strict({lv: i for i, lv in enumerate(levels)}, return_dtype=pl.Int64).to_numpy()
-    ev = np.zeros((len(ut), len(levels)))
-    cnt = np.zeros((len(ut), len(levels)))
-    np.add.at(ev, (ti, gi), tab["n_event"].to_numpy())
-    np.add.at(cnt, (ti, gi), (tab["n_event"] + tab["n_censor"]).to_numpy())
-    risk = np.cumsum(cnt[::-1], axis=0)[::-1]
+    _, ev, cen = grid(s.table["time"].to_numpy(), _codes(s, levels), s.table["n_event"].to_numpy(),
+                      s.table["n_censor"].to_numpy(), len(levels))
+    risk = np.cumsum((ev + cen)[::-1], axis=0)[::-1]
     has = ev.sum(axis=1) > 0
-    return risk[has], ev[has], (ev, cnt - ev)
+    return risk[has], ev[has], (ev, cen)
 
 
 def pool_sites(summaries) -> PooledSites:

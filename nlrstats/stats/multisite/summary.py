@@ -20,7 +20,8 @@ import numpy as np
 import polars as pl
 
 from nlrstats.stats.formula import parse_surv_formula
-from nlrstats.stats.multisite.coding import SiteSummaryError, code_groups, code_binary, timefix
+from nlrstats.stats.multisite.coding import SiteSummaryError, code_binary, code_groups
+from nlrstats.stats.multisite.counts import life_table
 from nlrstats.stats.result import Result, json_safe
 
 __all__ = ["SiteSummary", "site_summary", "read_site_summary", "FORMAT"]
@@ -77,12 +78,14 @@ class SiteSummary(Result):
                "event": self.event, "group": self.group, "group_kind": self.group_kind,
                "levels": list(self.levels), "categories": list(self.categories), "n": list(self.n),
                "n_missing": self.n_missing, "censoring": self.censoring, "timefix": self.timefix,
-               "min_cell": self.min_cell, "suppressed": self.suppressed,
-               "table": {c: self.table[c].to_list() for c in self.table.columns}}
+               "min_cell": self.min_cell, "suppressed": self.suppressed}
+        out = json_safe(out)
+        # counts and finite times only (site_summary refuses infinite times): no per-value conversion
+        out["table"] = {c: self.table[c].to_list() for c in self.table.columns}
         if self.response is not None:
             out["response"] = {"column": self.response_column,
                                **{c: self.response[c].to_list() for c in self.response.columns}}
-        return json_safe(out)
+        return out
 
     def to_json(self, path: str | Path | None = None, indent: int | None = None) -> str:
         """JSON text of the summary (``repr`` of floats: times survive the round trip exactly); written to ``path`` if given."""
@@ -114,25 +117,11 @@ class SiteSummary(Result):
         return "\n".join(lines)
 
 
-def _life_table(t: np.ndarray, e: np.ndarray, g: np.ndarray, levels, censoring: str) -> pl.DataFrame:
-    if censoring == "event_times" and len(t):
-        et = np.unique(t[e == 1])
-        cen = e == 0
-        if len(et):
-            idx = np.searchsorted(et, t[cen], side="right") - 1
-            t = t.copy()
-            t[cen] = np.where(idx >= 0, et[np.maximum(idx, 0)], t.min())
-        else:
-            t = np.full_like(t, t.min())
-    frame = pl.DataFrame({"time": t, "g": g, "e": e})
-    tab = (frame.group_by("time", "g").agg(pl.col("e").sum().alias("n_event"), pl.len().alias("cnt"))
-           .sort("g", "time", descending=[False, True]))
-    # n_risk: records of the group with time >= t, a reverse cumulative count within group
-    tab = tab.with_columns(pl.col("cnt").cum_sum().over("g").alias("n_risk"))
-    tab = tab.with_columns((pl.col("cnt") - pl.col("n_event")).alias("n_censor")).sort("time", "g")
+def _life_table(t, e, g, levels, censoring: str, fix: bool) -> pl.DataFrame:
+    time, gi, risk, ev, cen = life_table(t, e, g, len(levels), censoring, fix)
     lab = pl.Series(list(levels), dtype=pl.String)
-    return pl.DataFrame({"time": tab["time"].cast(pl.Float64), "group": lab.gather(tab["g"]),
-                         **{c: tab[c].cast(pl.Int64) for c in _COUNTS}})
+    return pl.DataFrame({"time": time.astype(np.float64), "group": lab.gather(gi),
+                         "n_risk": risk.astype(np.int64), "n_event": ev, "n_censor": cen.astype(np.int64)})
 
 
 def _suppress(frame: pl.DataFrame, cols, k: int | None):
@@ -207,9 +196,9 @@ def site_summary(data, formula: str, *, site: str = "site", response: str | None
     g = gcodes[ok]
     if len(t) == 0:
         raise SiteSummaryError(f"{f.text}: no complete observations at site {site!r}")
-    if timefix_times:
-        t = timefix(t)
-    table = _life_table(t, e, g, levels, censoring)
+    if not np.isfinite(t).all():
+        raise SiteSummaryError(f"{f.text}: time column '{f.time}' has infinite values; give follow-up times")
+    table = _life_table(t, e, g, levels, censoring, timefix_times)
     n = np.bincount(g, minlength=len(levels)).tolist()
     table, suppressed = _suppress(table, _COUNTS, min_cell)
     n = [None if min_cell and 0 < v < min_cell else v for v in n]
@@ -294,16 +283,25 @@ def read_site_summary(source) -> SiteSummary:
 
 def _check_consistent(s: SiteSummary) -> None:
     """n_risk must be the reverse cumulative count of each group's rows, and n the group sizes."""
-    tab = s.table.sort("group", "time", descending=[False, True])
-    cnt = tab["n_event"] + tab["n_censor"]
-    want = pl.DataFrame({"group": tab["group"], "c": cnt}).select(pl.col("c").cum_sum().over("group"))["c"]
-    bad = (tab["n_risk"] != want) | tab["n_risk"].is_null() | tab["n_event"].is_null()
-    if bad.any():
-        i = int(bad.arg_max())
+    tab = s.table
+    if tab.select([pl.col(c).null_count() for c in _COUNTS]).sum_horizontal().item():
+        raise SiteSummaryError(f"site {s.site!r}: the table has missing counts but no suppressed cells are declared")
+    g = tab["group"].cast(pl.Enum(list(s.levels))).to_physical().to_numpy().astype(np.int64)
+    t = tab["time"].to_numpy()
+    order = np.lexsort((-t, g))  # by group, times descending
+    cnt = (tab["n_event"] + tab["n_censor"]).to_numpy()[order]
+    gs = g[order]
+    cum = np.cumsum(cnt)
+    first = np.searchsorted(gs, gs, side="left")
+    want = cum - np.concatenate(([0], cum))[first]
+    have = tab["n_risk"].to_numpy()[order]
+    bad = np.flatnonzero(have != want)
+    if len(bad):
+        i = int(order[bad[0]])
         raise SiteSummaryError(f"site {s.site!r}: n_risk {tab['n_risk'][i]} at time {tab['time'][i]} "
-                               f"(group {tab['group'][i]}) is not the number with time >= it ({want[i]}); "
+                               f"(group {tab['group'][i]}) is not the number with time >= it ({want[bad[0]]}); "
                                "the summary was edited or damaged")
-    sizes = dict(pl.DataFrame({"group": tab["group"], "c": cnt}).group_by("group").agg(pl.col("c").sum()).iter_rows())
-    for lv, n in zip(s.levels, s.n):
-        if sizes.get(lv, 0) != n:
-            raise SiteSummaryError(f"site {s.site!r}: group {lv} has n = {n} but its rows count {sizes.get(lv, 0)}")
+    sizes = np.bincount(gs, weights=cnt, minlength=len(s.levels))
+    for lv, n, size in zip(s.levels, s.n, sizes):
+        if int(size) != n:
+            raise SiteSummaryError(f"site {s.site!r}: group {lv} has n = {n} but its rows count {int(size)}")
