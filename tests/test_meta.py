@@ -170,3 +170,45 @@ def test_reference_group_swap_inverts_the_pooled_hazard_ratio(rows, method, test
     assert b["p_value"] == pytest.approx(a["p_value"], rel=1e-7, abs=1e-12)
     for key in ("tau2", "q", "i2"):
         assert b[key] == pytest.approx(a[key], rel=1e-7, abs=1e-9)
+
+
+# --- forest plot of the pooled estimate ----------------------------------------------------
+
+
+def _layer_data(p, geom):
+    return [lyr.geom.data if lyr.geom.data is not None else p.data for lyr in p.layers
+            if type(lyr.geom).__name__ == geom]
+
+
+def test_forest_plot_draws_studies_diamond_and_prediction_interval():
+    import matplotlib
+    matplotlib.use("Agg")
+    from nlrstats.present.plots.pooled import pooled_forest_plot
+    case = next(c for c in CASES if c["dataset"] == "published" and c["method"] == "REML" and c["test"] == "z")
+    fit = _fit(case)
+    p = pooled_forest_plot(fit)
+    (diamond,) = _layer_data(p, "geom_polygon")
+    xs = sorted(diamond["x"])
+    assert xs[0] == pytest.approx(math.exp(case["conf_low"]), rel=REL)
+    assert xs[-1] == pytest.approx(math.exp(case["conf_high"]), rel=REL)
+    assert xs[1] == xs[2] == pytest.approx(math.exp(case["estimate"]), rel=REL)
+    segs = _layer_data(p, "geom_segment")
+    pi = next(s for s in segs if "xend" in s.columns)
+    assert pi["x"][0] == pytest.approx(math.exp(case["pi_low"]), rel=REL)
+    assert pi["xend"][0] == pytest.approx(math.exp(case["pi_high"]), rel=REL)
+    studies = p.data
+    np.testing.assert_allclose(studies["weight"], case["weights"], rtol=REL)
+    assert list(studies["label"]) == _data("published")["label"].to_list()
+    fig = p.draw()
+    texts = [t.get_text() for t in fig.findobj(matplotlib.text.Text)]
+    assert "RE Model" in texts and any("prediction interval" in t for t in texts)
+    assert f"{case['weights'][0]:.1f}%" in texts
+
+
+def test_forest_plot_of_fixed_effect_has_no_prediction_interval():
+    from nlrstats.present.plots.pooled import pooled_forest_plot
+    case = next(c for c in CASES if c["dataset"] == "k2" and c["method"] == "FE" and c["test"] == "z")
+    p = pooled_forest_plot(_fit(case))
+    assert all("xend" not in s.columns or "conf_low" in s.columns for s in _layer_data(p, "geom_segment"))
+    with pytest.raises(TypeError, match="needs the result of nlrstats.rma"):
+        pooled_forest_plot(pl.DataFrame({"a": [1]}))
