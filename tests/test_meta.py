@@ -212,3 +212,45 @@ def test_forest_plot_of_fixed_effect_has_no_prediction_interval():
     assert all("xend" not in s.columns or "conf_low" in s.columns for s in _layer_data(p, "geom_segment"))
     with pytest.raises(TypeError, match="needs the result of nlrstats.rma"):
         pooled_forest_plot(pl.DataFrame({"a": [1]}))
+
+
+# --- nlrstats pool ----------------------------------------------------------------------------
+
+
+def test_cli_pool_reads_analyze_json_and_published_rows(tmp_path, bundled_path, capsys):
+    from nlrstats.cli import main
+    res = tmp_path / "cohort.json"
+    assert main(["analyze", str(bundled_path), "--json", str(res), "--bootstrap", "0"]) == 0
+    out = tmp_path / "pooled.json"
+    plot = tmp_path / "forest.png"
+    rc = main(["pool", str(res), str(FIX / "meta_published.csv"), "--endpoint", "pfs", "--method", "DL",
+               "--json", str(out), "--plot", str(plot)])
+    assert rc == 0 and plot.stat().st_size > 1000
+    text = capsys.readouterr().out
+    assert "Random-Effects Model (k = 7; tau^2 estimator: DL)" in text
+    got = json.loads(out.read_text(encoding="utf-8"))
+    cox = json.loads(res.read_text(encoding="utf-8"))["pfs"]["cox"]
+    d = _data("published")
+    want = rma(hr=[cox["estimate"], *d["hr"]], conf_low=[cox["conf_low"], *d["conf_low"]],
+               conf_high=[cox["conf_high"], *d["conf_high"]], method="DL").glance().row(0, named=True)
+    for key in ("estimate", "conf_low", "conf_high", "tau2", "i2", "q", "pi_low", "pi_high", "p_value"):
+        assert got["pooled"][key] == pytest.approx(want[key], rel=1e-12)
+    assert [r["term"] for r in got["studies"]][:2] == ["fukuda2020_reconstructed", "Fukuda 2020"]
+
+
+def test_cli_pool_toml_rows_endpoint_filter_and_errors(tmp_path, capsys):
+    from nlrstats.cli import main
+    toml = tmp_path / "published.toml"
+    toml.write_text('[[study]]\nlabel = "A"\nhr = 2.0\nconf_low = 1.2\nconf_high = 3.3\n'
+                    '[[study]]\nlabel = "B"\nhr = 1.5\nconf_low = 1.0\nconf_high = 2.25\n', encoding="utf-8")
+    csv = tmp_path / "more.csv"
+    csv.write_text("label,hr,conf_low,conf_high,endpoint\nC,1.8,1.1,2.9,os\nD,2.5,1.4,4.4,pfs\n", encoding="utf-8")
+    assert main(["pool", str(toml), str(csv), "--json", "-"]) == 0
+    text = capsys.readouterr().out
+    assert "k = 3" in text and "1 row(s) of other endpoints not pooled: D" in text
+    bad = tmp_path / "bad.csv"
+    bad.write_text("label,hr,conf_low,conf_high\nX,2.0,2.5,3.0\nY,1.2,1.0,1.5\n", encoding="utf-8")
+    assert main(["pool", str(bad)]) == 1
+    assert "row 1 (X): need conf_low < hr < conf_high" in capsys.readouterr().err
+    assert main(["pool", str(tmp_path / "none.csv")]) == 1
+    assert "no such file" in capsys.readouterr().err

@@ -297,3 +297,48 @@ def test_summary_is_the_same_whatever_the_row_order(rows, rnd):
     a = site_summary(frame, "Surv(t, e) ~ g", site="X")
     b = site_summary(frame.sample(fraction=1.0, shuffle=True, seed=rnd.randint(0, 10 ** 6)), "Surv(t, e) ~ g", site="X")
     assert a.to_json() == b.to_json()
+
+
+# --- nlrstats site-summary / pool-sites ----------------------------------------------------------
+
+
+def test_cli_site_summaries_pooled_equal_the_stratified_analysis_of_the_stacked_cohorts(tmp_path, capsys):
+    from nlrstats.cli import main
+    from nlrstats.data.cohort import load_cohort
+    files = []
+    for k in (1, 2, 3):
+        data = tmp_path / f"site{k}.csv"
+        assert main(["simulate", "--n", "150", "--seed", str(k), "--out", str(data)]) == 0
+        out = tmp_path / f"s{k}.json"
+        assert main(["site-summary", str(data), "--site", f"H{k}", "--out", str(out), "--endpoint", "pfs",
+                     "--response", "orr"]) == 0
+        files.append(out)
+    res = tmp_path / "pooled.json"
+    assert main(["pool-sites", *map(str, files), "--json", str(res)]) == 0
+    text = capsys.readouterr().out
+    assert "coxph(Surv(pfs_months, pfs_event) ~ nlr_group + strata(site))" in text
+    got = json.loads(res.read_text(encoding="utf-8"))
+    stacked = pl.concat([load_cohort(tmp_path / f"site{k}.csv").data.with_columns(pl.lit(f"H{k}").alias("site"))
+                         for k in (1, 2, 3)], how="diagonal_relaxed")
+    rows = coxph("Surv(pfs_months, pfs_event) ~ nlr_group + strata(site)", stacked)
+    assert got["coxph"]["tidy"][0]["estimate"] == pytest.approx(float(np.exp(rows.coef[0])), rel=1e-10)
+    assert got["coxph"]["glance"]["loglik"] == pytest.approx(rows.loglik, rel=1e-12)
+    sd = survdiff("Surv(pfs_months, pfs_event) ~ nlr_group + strata(site)", stacked)
+    assert got["survdiff"]["statistic"] == pytest.approx(sd.statistic, rel=1e-10)
+    orr = stacked.with_columns(pl.col("best_response").is_in(["CR", "PR"]).cast(pl.Int64).alias("orr"))
+    from nlrstats.stats.htest import fisher_test
+    assert got["response"]["fisher_p_value"] == pytest.approx(fisher_test(orr["nlr_group"], orr["orr"]).p_value,
+                                                              rel=1e-10)
+    one = json.loads(files[0].read_text(encoding="utf-8"))
+    assert set(one) >= {"table", "levels", "n", "site"} and "patient_id" not in files[0].read_text(encoding="utf-8")
+
+
+def test_cli_pool_sites_refuses_suppressed_cells(tmp_path, capsys):
+    from nlrstats.cli import main
+    data = tmp_path / "site.csv"
+    main(["simulate", "--n", "80", "--seed", "4", "--out", str(data)])
+    main(["site-summary", str(data), "--site", "A", "--out", str(tmp_path / "a.json"), "--min-cell", "3"])
+    main(["site-summary", str(data), "--site", "B", "--out", str(tmp_path / "b.json")])
+    capsys.readouterr()
+    assert main(["pool-sites", str(tmp_path / "a.json"), str(tmp_path / "b.json")]) == 1
+    assert "were suppressed (min_cell=3)" in capsys.readouterr().err
