@@ -14,11 +14,13 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import polars as pl
 from scipy.stats import chi2, norm
 
+from nlrstats.stats.multisite.concordance import grouped_concordance
 from nlrstats.stats.result import Result
 from nlrstats.stats.survival import MonotoneLikelihoodWarning
 
@@ -55,8 +57,21 @@ class PooledCoxPH(Result):
     warnings: tuple[str, ...] = ()
     references: dict = field(default_factory=dict)
     n_sites: int = 0
-    concordance: float | None = None
-    std_error_concordance: float | None = None
+    concordance_args: tuple = field(default=(), repr=False, compare=False)  # (count grids, group effects)
+
+    @cached_property
+    def _concordance(self) -> tuple[float | None, float | None]:
+        return grouped_concordance(*self.concordance_args) if self.concordance_args else (None, None)
+
+    @property
+    def concordance(self) -> float | None:
+        """Harrell's C as ``coxph`` reports it (pairs within site), computed on first use."""
+        return self._concordance[0]
+
+    @property
+    def std_error_concordance(self) -> float | None:
+        """Its infinitesimal-jackknife standard error, as R's."""
+        return self._concordance[1]
 
     @property
     def df(self) -> int:
@@ -149,20 +164,21 @@ class _Terms:
             self.r = [np.ascontiguousarray(risk[:, g]) for g in range(risk.shape[1])]
             self.w = nd.astype(np.float64)
 
-    def at(self, eta: np.ndarray):
-        """Log partial likelihood, score and information at group effects ``eta`` (eta[ref] = 0)."""
+    def at(self, eta: np.ndarray, cols):
+        """Log partial likelihood, and score and information of the groups ``cols``, at group effects ``eta``."""
         ng = len(self.r)
-        a = [self.r[g] * np.exp(eta[g]) for g in range(ng)]
+        a = [self.r[g] * math.exp(eta[g]) if eta[g] != 0 else self.r[g] for g in range(ng)]
         den = a[0].copy()
         for g in range(1, ng):
             den += a[g]
         ll = float(self.dsum @ eta - np.dot(self.w, np.log(den)))
-        p = [x / den for x in a]  # share of each group in the (Efron-adjusted) risk set
+        p = [a[g] / den for g in cols]  # share of each group in the (Efron-adjusted) risk set
         wp = [self.w * x for x in p]
-        u = self.dsum - np.array([float(x.sum()) for x in wp])
-        info = np.empty((ng, ng))
-        for j in range(ng):
-            for k in range(j, ng):
+        u = self.dsum[cols] - np.array([float(x.sum()) for x in wp])
+        m = len(cols)
+        info = np.empty((m, m))
+        for j in range(m):
+            for k in range(j, m):
                 info[j, k] = info[k, j] = -float(np.dot(p[j], wp[k]))
             info[j, j] += float(wp[j].sum())
         return ll, u, info
@@ -231,8 +247,8 @@ def cox_counts(risk: np.ndarray, dead: np.ndarray, ref: int, ties: str = "efron"
     ngroup = risk.shape[1]
     allcols = [g for g in range(ngroup) if g != ref]
     terms = _Terms(risk, dead, ties)
-    _, _, info_all = terms.at(np.zeros(ngroup))
-    keep = _estimable(info_all[np.ix_(allcols, allcols)])
+    _, _, info_all = terms.at(np.zeros(ngroup), allcols)
+    keep = _estimable(info_all)
     cols = [allcols[j] for j in keep]
     msgs: list[str] = []
     if len(cols) < len(allcols):
@@ -244,8 +260,7 @@ def cox_counts(risk: np.ndarray, dead: np.ndarray, ref: int, ties: str = "efron"
     def at(beta):
         eta = np.zeros(ngroup)
         eta[cols] = beta
-        ll, u, info = terms.at(eta)
-        return ll, u[cols], info[np.ix_(cols, cols)]
+        return terms.at(eta, cols)
 
     beta, ll0, ll, sctest, u, info, it, converged = _newton(at, len(cols), eps, iter_max)
     try:

@@ -15,7 +15,6 @@ from scipy.stats import chi2
 
 from nlrstats.stats.htest import fisher_test
 from nlrstats.stats.multisite.coding import SiteSummaryError
-from nlrstats.stats.multisite.concordance import grouped_concordance
 from nlrstats.stats.multisite.counts import grid, stack_tables
 from nlrstats.stats.multisite.cox import PooledCoxPH, cox_counts
 from nlrstats.stats.multisite.summary import SiteSummary, read_site_summary
@@ -133,11 +132,7 @@ class PooledSites(Result):
                            fit["score"], fit["wald"], int(self.n.sum()), int(self.dead.sum()), ties,
                            fit["iterations"], fit["converged"], any(fit["infinite"]), fit["infinite"],
                            fit["warnings"], {g: self.levels[ref]}, len(self.summaries),
-                           *self._concordance(fit["coef"], ref))
-
-    def _concordance(self, coef: np.ndarray, ref: int):
-        eta = np.insert(np.where(np.isnan(coef), 0.0, coef), ref, 0.0)
-        return grouped_concordance(self.grids, eta)
+                           (self.grids, np.insert(np.where(np.isnan(fit["coef"]), 0.0, fit["coef"]), ref, 0.0)))
 
     def survfit(self, by_site: bool = False, conf_type: str = "log", conf_level: float = 0.95) -> SurvFit:
         """Kaplan-Meier curves by group over all sites (``survfit(Surv(t, e) ~ group)`` of the stacked rows),
