@@ -224,7 +224,9 @@ def _levels(summaries) -> tuple[str, ...]:
     if kind == "enum":
         cats = {s.categories for s in summaries}
         if len(cats) > 1:
-            raise SiteSummaryError("sites declare different category orders for the group; use one Enum")
+            raise SiteSummaryError("sites code the group with different categories ("
+                                   + "; ".join(f"{s.site}: {', '.join(s.categories)}" for s in summaries)
+                                   + "); summarise every site with the same levels (the same cut-off)")
         return tuple(c for c in cats.pop() if c in seen)
     if kind == "boolean":
         return tuple(v for v in ("FALSE", "TRUE") if v in seen)
