@@ -305,6 +305,7 @@ def test_summary_is_the_same_whatever_the_row_order(rows, rnd):
 def test_cli_site_summaries_pooled_equal_the_stratified_analysis_of_the_stacked_cohorts(tmp_path, capsys):
     from nlrstats.cli import main
     from nlrstats.data.cohort import load_cohort
+    from nlrstats.study.plan import StudyPlan
     files = []
     for k in (1, 2, 3):
         data = tmp_path / f"site{k}.csv"
@@ -318,7 +319,8 @@ def test_cli_site_summaries_pooled_equal_the_stratified_analysis_of_the_stacked_
     text = capsys.readouterr().out
     assert "coxph(Surv(pfs_months, pfs_event) ~ nlr_group + strata(site))" in text
     got = json.loads(res.read_text(encoding="utf-8"))
-    stacked = pl.concat([load_cohort(tmp_path / f"site{k}.csv").data.with_columns(pl.lit(f"H{k}").alias("site"))
+    plan = StudyPlan.fukuda2020()
+    stacked = pl.concat([plan.grouped(load_cohort(tmp_path / f"site{k}.csv")).with_columns(pl.lit(f"H{k}").alias("site"))
                          for k in (1, 2, 3)], how="diagonal_relaxed")
     rows = coxph("Surv(pfs_months, pfs_event) ~ nlr_group + strata(site)", stacked)
     assert got["coxph"]["tidy"][0]["estimate"] == pytest.approx(float(np.exp(rows.coef[0])), rel=1e-10)

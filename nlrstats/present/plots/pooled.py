@@ -27,8 +27,8 @@ from plotnine import (
     theme,
 )
 
-from nlrstats.present.format import format_p
-from nlrstats.present.plots._data import fmt_num, wrap_caption
+from nlrstats.present.format import format_p, format_ratio, format_ratio_ci
+from nlrstats.present.plots._data import wrap_caption
 from nlrstats.present.plots.theme import theme_journal, with_aspect
 
 __all__ = ["pooled_forest_plot", "pooled_forest_data"]
@@ -49,15 +49,14 @@ def pooled_forest_data(fit) -> dict:
         "label": studies["term"].to_list(), "estimate": studies["estimate"].to_list(),
         "conf_low": studies["conf_low"].to_list(), "conf_high": studies["conf_high"].to_list(),
         "weight": studies["weight"].to_list(), "y": [float(k - i) for i in range(k)]})
-    rows["text"] = [f"{fmt_num(e)} ({fmt_num(lo)}\u2013{fmt_num(hi)})" for e, lo, hi in
-                    zip(rows["estimate"], rows["conf_low"], rows["conf_high"])]
+    rows["text"] = [format_ratio_ci(e, lo, hi) for e, lo, hi in zip(rows["estimate"], rows["conf_low"], rows["conf_high"])]
     rows["wtext"] = [f"{w:.1f}%" for w in rows["weight"]]
     y0, half = -0.5, 0.32
     diamond = pd.DataFrame({"x": [g["conf_low"], g["estimate"], g["conf_high"], g["estimate"]],
                             "y": [y0, y0 + half, y0, y0 - half]})
     pi = None if g["pi_low"] is None else pd.DataFrame({"x": [g["pi_low"]], "xend": [g["pi_high"]],
                                                        "y": [y0], "yend": [y0]})
-    pooled_text = f"{fmt_num(g['estimate'])} ({fmt_num(g['conf_low'])}\u2013{fmt_num(g['conf_high'])})"
+    pooled_text = format_ratio_ci(g["estimate"], g["conf_low"], g["conf_high"])
     return {"rows": rows, "diamond": diamond, "pi": pi, "y0": y0, "glance": g, "pooled_text": pooled_text,
             "model": fit.model_label}
 
@@ -113,7 +112,7 @@ def pooled_forest_plot(fit, xlab: str = "Hazard ratio (95% CI)", title: str | No
            f"Q = {g['q']:.2f} on {g['q_df']} df, p {qp if qp.startswith('<') else '= ' + qp}."]
     if g["pi_low"] is not None:
         cap.append(f"Dotted: {100 * fit.conf_level:g}% prediction interval "
-                   f"{fmt_num(g['pi_low'])}\u2013{fmt_num(g['pi_high'])}.")
+                   f"{format_ratio(g['pi_low'])}\u2013{format_ratio(g['pi_high'])}.")
     breaks = _breaks(xmin, xmax)
     p = (p
          + scale_size_area(max_size=5)
