@@ -87,6 +87,11 @@ cases <- list()
 for (ds in sets) for (method in c("REML", "DL", "FE")) for (test in c("z", "knha")) {
   cases[[length(cases) + 1]] <- rma_case(ds, method, test)
 }
+# where metafor's Fisher scoring does not converge it stops with an error; so must we
+nonconv <- tryCatch(rma(yi = c(0, 0, 0, 0, 1), sei = c(1, 1, 1, 1, 0.25)), error = function(e) conditionMessage(e))
+stopifnot(is.character(nonconv))
+cases[[length(cases) + 1]] <- list(dataset = "nonconv", method = "REML", test = "z", yi = c(0, 0, 0, 0, 1),
+                                   sei = c(1, 1, 1, 1, 0.25), error = nonconv)
 writeLines(toJSON(cases, auto_unbox = TRUE, digits = NA, null = "null", pretty = TRUE),
            file.path("tests", "fixtures", "meta_fixtures.json"))
 cat("wrote", length(cases), "cases\n")
