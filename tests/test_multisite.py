@@ -211,7 +211,7 @@ def test_pooling_refuses_inconsistent_summaries():
         pool_sites([a, b])
     c = site_summary(data.filter(pl.col("site") == "Osaka").rename({"os_months": "t"}), "Surv(t, os_event) ~ nlr_group",
                      site="Osaka")
-    with pytest.raises(SiteSummaryError, match="map both to the same columns"):
+    with pytest.raises(SiteSummaryError, match="summarise every site with the same endpoint and group"):
         pool_sites([a, c])
     with pytest.raises(SiteSummaryError, match="no site summaries"):
         pool_sites([])

@@ -276,8 +276,8 @@ def pool_sites(summaries) -> PooledSites:
     for s in items[1:]:
         if (s.time, s.event, s.group) != (ref.time, ref.event, ref.group):
             raise SiteSummaryError(f"site {s.site!r} summarises Surv({s.time}, {s.event}) ~ {s.group} but site "
-                                   f"{ref.site!r} Surv({ref.time}, {ref.event}) ~ {ref.group}; map both to the "
-                                   "same columns")
+                                   f"{ref.site!r} Surv({ref.time}, {ref.event}) ~ {ref.group}; summarise every site with the "
+                                   "same endpoint and group (map their files to the same columns)")
     levels = _levels(items)
     if len(levels) < 2:
         raise SiteSummaryError(f"the group {ref.group} has a single level ({', '.join(levels)}) over all sites")
