@@ -7,6 +7,7 @@ Exit codes: 0 success; 1 the data (or a document cell) has problems, every one l
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 from pathlib import Path
@@ -88,6 +89,152 @@ def _cmd_analyze(args) -> int:
     return 0
 
 
+def _fail(exc: Exception) -> int:
+    print(f"error: {exc}", file=sys.stderr)
+    return 1
+
+
+def _pool_rows(path: Path, endpoint: str):
+    """(labels, hr, conf_low, conf_high, notes) from an ``analyze --json`` file or a CSV/TOML of published rows."""
+    import tomllib
+    if path.suffix.lower() == ".json":
+        res = json.loads(path.read_text(encoding="utf-8"))
+        cox = (res.get(endpoint) or {}).get("cox") if isinstance(res, dict) else None
+        if not cox or cox.get("estimate") is None:
+            raise ValueError(f"{path}: no '{endpoint}.cox' hazard ratio (is it a file of `nlrstats analyze --json`?)")
+        label = Path(str(res.get("source") or path.stem)).stem
+        note = [] if "Efron" in str(cox.get("method", "Efron")) else \
+            [f"{label}: its CI is not a Wald interval ({cox.get('method')}): the standard error from it is approximate"]
+        return [label], [cox["estimate"]], [cox.get("conf_low")], [cox.get("conf_high")], note
+    if path.suffix.lower() == ".toml":
+        rows = tomllib.loads(path.read_text(encoding="utf-8")).get("study")
+        if not isinstance(rows, list):
+            raise ValueError(f"{path}: expected [[study]] tables with label, hr, conf_low, conf_high")
+        frame = pl.DataFrame(rows)
+    elif path.suffix.lower() in (".csv", ".tsv"):
+        frame = pl.read_csv(path, separator="\t" if path.suffix.lower() == ".tsv" else ",")
+    else:
+        raise ValueError(f"{path}: give result JSON files of `nlrstats analyze --json` or a CSV/TOML of published rows")
+    missing = [c for c in ("label", "hr", "conf_low", "conf_high") if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {', '.join(missing)} (need label, hr, conf_low, conf_high)")
+    notes = []
+    if "endpoint" in frame.columns:
+        other = frame.filter(pl.col("endpoint").cast(pl.String).str.to_lowercase() != endpoint)
+        if other.height:
+            notes.append(f"{path}: {other.height} row(s) of other endpoints not pooled: "
+                         + ", ".join(other["label"].cast(pl.String).to_list()))
+        frame = frame.filter(pl.col("endpoint").cast(pl.String).str.to_lowercase() == endpoint)
+    cols = [frame[c].cast(pl.Float64, strict=False).to_list() for c in ("hr", "conf_low", "conf_high")]
+    return frame["label"].cast(pl.String).to_list(), *cols, notes
+
+
+def _cmd_pool(args) -> int:
+    from nlrstats.stats.meta import rma
+    labels, hr, lo, hi, notes = [], [], [], [], []
+    try:
+        for item in args.inputs:
+            path = Path(item)
+            if not path.exists():
+                raise FileNotFoundError(f"no such file: {path}")
+            lb, h, a, b, nt = _pool_rows(path, args.endpoint)
+            labels += lb
+            hr += h
+            lo += a
+            hi += b
+            notes += nt
+        fit = rma(hr=[math.nan if v is None else v for v in hr], conf_low=[math.nan if v is None else v for v in lo],
+                  conf_high=[math.nan if v is None else v for v in hi], labels=labels, method=args.method,
+                  test=args.test)
+    except (ValueError, OSError) as exc:
+        return _fail(exc)
+    print(repr(fit))
+    print()
+    _print_frame(fit.tidy())
+    for n in notes:
+        print(f"note: {n}")
+    out = {"endpoint": args.endpoint, "method": args.method, "test": args.test, "notes": notes,
+           "studies": fit.tidy().to_dicts(), "pooled": fit.glance().to_dicts()[0]}
+    _write_json(out, args.json)
+    if args.plot:
+        from nlrstats.present.plots import save_figure
+        from nlrstats.present.plots.pooled import pooled_forest_plot
+        print(f"wrote {save_figure(pooled_forest_plot(fit), args.plot)}")
+    return 0
+
+
+def _write_json(obj, target) -> None:
+    from nlrstats.stats.result import json_safe
+    if not target:
+        return
+    text = json.dumps(json_safe(obj), indent=2, ensure_ascii=False)
+    if target == "-":
+        print(text)
+    else:
+        Path(target).write_text(text + "\n", encoding="utf-8")
+        print(f"wrote {target}")
+
+
+def _cmd_site_summary(args) -> int:
+    from nlrstats.stats.multisite import site_summary
+    from nlrstats.study.response import ENDPOINTS
+    plan = _plan(args)
+    data = plan.grouped(_load(args))  # the plan's marker groups (Enum, low group first)
+    ep = plan.endpoint(args.endpoint)
+    formula = args.formula or f"Surv({ep.time}, {ep.event}) ~ {plan.group_column}"
+    response = None
+    if args.response:
+        if args.response in ENDPOINTS and args.response not in data.columns:
+            response = args.response
+            data = data.with_columns(pl.col("best_response").is_in(list(ENDPOINTS[args.response]))
+                                     .cast(pl.Int64).alias(response))
+        else:
+            response = args.response
+    try:
+        summ = site_summary(data, formula, site=args.site, response=response, min_cell=args.min_cell,
+                            censoring=args.censoring)
+        summ.to_json(args.out, indent=1)
+    except (ValueError, OSError) as exc:
+        return _fail(exc)
+    print(repr(summ))
+    print(f"wrote {args.out} (counts only: no patient rows, identifiers or covariates)")
+    return 0
+
+
+def _cmd_pool_sites(args) -> int:
+    from nlrstats.stats.multisite import pool_sites
+    try:
+        pooled = pool_sites([Path(p) for p in args.summaries])
+        cox = pooled.coxph(ties=args.ties)
+        diff = pooled.survdiff()
+        exact = all(s.censoring == "exact" for s in pooled.summaries)
+        km = pooled.survfit(by_site=not exact)
+    except (ValueError, OSError) as exc:
+        return _fail(exc)
+    print(repr(pooled))
+    print()
+    print(repr(diff))
+    print()
+    print(repr(cox))
+    print()
+    print("Kaplan-Meier medians" + ("" if exact else " by site (censorings reported at event times)") + ":")
+    _print_frame(km.median())
+    out = {"sites": list(pooled.sites), "formula": pooled.formula(), "survdiff": diff.tidy().to_dicts()[0],
+           "survdiff_groups": diff.groups().to_dicts(), "coxph": {"tidy": cox.tidy().to_dicts(),
+                                                                  "glance": cox.glance().to_dicts()[0]},
+           "median": km.median().to_dicts()}
+    if all(s.response is not None for s in pooled.summaries):
+        tab = pooled.response_table()
+        ft = pooled.fisher_test()
+        print("Response (" + str(pooled.first.response_column) + "):")
+        _print_frame(tab)
+        print(f"Fisher's exact test (pooled table): p = {ft.p_value:.4g}")
+        out["response"] = {"table": tab.to_dicts(), "fisher_p_value": ft.p_value,
+                           "odds_ratio": ft.estimate, "conf_low": ft.conf_low, "conf_high": ft.conf_high}
+    _write_json(out, args.json)
+    return 0
+
+
 def _check_render_data(params: dict) -> None:
     """Check the cohort file of a render before any kernel starts, so a bad file fails fast with its problems."""
     if params.get("data") is None:
@@ -151,6 +298,34 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bootstrap", type=int, metavar="B",
                    help="bootstrap resamples for cut-point stability (0 to skip; default: the plan's)")
     p.set_defaults(func=_cmd_analyze)
+
+    p = sub.add_parser("pool", help="meta-analysis of hazard ratios (analyze --json files, published rows)")
+    p.add_argument("inputs", nargs="+", metavar="FILE",
+                   help="result JSON of `nlrstats analyze --json`, or CSV/TOML rows: label, hr, conf_low, conf_high")
+    p.add_argument("--endpoint", choices=["os", "pfs"], default="os", help="hazard ratio pooled (default os)")
+    p.add_argument("--method", choices=["REML", "DL", "FE"], default="REML", help="tau^2 estimator (metafor's rma)")
+    p.add_argument("--test", choices=["z", "knha"], default="z", help="z, or Knapp-Hartung t test")
+    p.add_argument("--json", metavar="PATH", help="write the pooled table as JSON to PATH, or '-' for stdout")
+    p.add_argument("--plot", metavar="PATH", help="write the forest plot (.png, .svg or .pdf)")
+    p.set_defaults(func=_cmd_pool)
+
+    p = sub.add_parser("site-summary", help="reduce a site's cohort to counts that can be pooled (no patient rows)")
+    data_args(p)
+    p.add_argument("--site", required=True, help="label of the site (unique among the sites pooled)")
+    p.add_argument("--out", required=True, help="JSON file to write")
+    p.add_argument("--endpoint", choices=["os", "pfs"], default="os")
+    p.add_argument("--formula", help="instead of --endpoint: 'Surv(time, event) ~ group'")
+    p.add_argument("--response", help="'orr', 'dcr' or a 0/1 column: keep its counts by group")
+    p.add_argument("--min-cell", type=int, help="suppress counts below this (the summary then cannot be pooled)")
+    p.add_argument("--censoring", choices=["exact", "event_times"], default="exact",
+                   help="event_times: report censorings at the preceding event time (hides censoring dates)")
+    p.set_defaults(func=_cmd_site_summary)
+
+    p = sub.add_parser("pool-sites", help="stratified log-rank, Cox and Kaplan-Meier from site summaries")
+    p.add_argument("summaries", nargs="+", metavar="JSON", help="files written by `nlrstats site-summary`")
+    p.add_argument("--ties", choices=["efron", "breslow"], default="efron")
+    p.add_argument("--json", metavar="PATH", help="write the results as JSON to PATH, or '-' for stdout")
+    p.set_defaults(func=_cmd_pool_sites)
 
     try:
         from nlrstats.render.cli import add_render_parser
