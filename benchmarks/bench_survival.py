@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/bench_survival.py [--sizes 1e4,1e5,1e6] [--skip-slow] [--repeat 5]
     .venv/bin/python benchmarks/bench_survival.py --paths [--sizes 1e3,1e4,1e5,1e6]
 
-``--paths`` times each kernel path of survfit (+ medians), survdiff and concordance on its
+``--paths`` times each kernel path of survfit (+ medians), survdiff, concordance and coxph on its
 own (the reference numpy kernels, the compiled grid counts, the compiled two-group passes,
 the pairwise and the compiled tree concordance), forcing the path, so that a fast path can
 show what it earns over the reference.
@@ -190,7 +190,7 @@ def run_paths(sizes, repeat):
     import nlrstats.stats.survival._data as sdata
     import nlrstats.stats.survival.km as km
     import nlrstats.stats.survival.logrank as lr
-    from nlrstats.stats.survival import survdiff, survfit
+    from nlrstats.stats.survival import coxph, survdiff, survfit
     from nlrstats.stats.survival._concordance_counts import concordance_core
 
     @contextlib.contextmanager
@@ -213,9 +213,11 @@ def run_paths(sizes, repeat):
         warm = make_cohort(3000, False)
         survfit(FORMULA_KM, warm).median(), survdiff(FORMULA_KM, warm)
         concordance_core(warm["time"].to_numpy(), warm["event"].to_numpy(), warm["age"].to_numpy(), method="tree")
+        coxph(FORMULA_COX, warm)
     rows = []
     for n in sizes:
         for rounded in (False, True):
+            start = len(rows)
             df = make_cohort(n, rounded)
             label = "2 decimals" if rounded else "continuous"
             for verb, call in (("survfit + median", lambda: survfit(FORMULA_KM, df).median()),
@@ -236,7 +238,11 @@ def run_paths(sizes, repeat):
                     t, _ = best_of(lambda: concordance_core(t_, e_, lp, method=method), repeat)
                     rows.append({"n": n, "times": label, "verb": f"concordance ({lpname})", "path": name,
                                  "seconds": t})
-            for r in rows[-12:]:
+            for name, jmr in (("reference (numpy)", never), ("compiled", 0)):  # the Newton iterations
+                with forced(jmr):
+                    t, _ = best_of(lambda: coxph(FORMULA_COX, df), repeat)
+                rows.append({"n": n, "times": label, "verb": "coxph (Efron, fit only)", "path": name, "seconds": t})
+            for r in rows[start:]:
                 print(f"  n={r['n']:>8} {r['times']:<10} {r['verb']:<30} {r['path']:<26} {r['seconds']:.4f}s",
                       flush=True)
     table = pl.DataFrame(rows).pivot(on="n", index=["times", "verb", "path"], values="seconds")
@@ -263,7 +269,8 @@ def main() -> None:
     ap.add_argument("--skip-slow", action="store_true",
                     help="skip the lifelines and statsmodels Cox fits at sizes >= 1e6")
     ap.add_argument("--no-r", action="store_true", help="do not run R even if Rscript is on PATH")
-    ap.add_argument("--paths", action="store_true", help="time each kernel path of survfit, survdiff, concordance")
+    ap.add_argument("--paths", action="store_true",
+                    help="time each kernel path of survfit, survdiff, concordance and coxph")
     args = ap.parse_args()
     sizes = [int(float(s)) for s in args.sizes.split(",")]
     if args.paths:
