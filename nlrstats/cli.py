@@ -1,47 +1,69 @@
 """Command line: ``nlrstats validate | simulate | dictionary | analyze | render``.
 
 Exit codes: 0 success; 1 the data (or a document cell) has problems, every one listed;
-2 wrong usage (argparse).
+2 wrong usage (argparse). A problem with the user's data, mapping or paths is printed as a
+message (control characters escaped), never as a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import codecs
+import math
 import sys
 from pathlib import Path
 
 import polars as pl
 
+from nlrstats.data.messages import DataError, escape, escape_message
+
 __all__ = ["main"]
+
+
+def _say(text: object = "") -> None:
+    """Print to stdout with control characters escaped (file names and values come from the user's file)."""
+    print(escape_message(str(text)))
 
 
 def _print_frame(frame: pl.DataFrame) -> None:
     with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=200, fmt_str_lengths=120,
                    tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True):
-        print(frame)
+        _say(frame)
 
 
 def _load(args):
     from nlrstats.data.cohort import load_cohort
-    return load_cohort(args.data, mapping=args.mapping, cutoff=getattr(args, "cutoff", 8.0))
+    return load_cohort(args.data, mapping=args.mapping, cutoff=getattr(args, "cutoff", 8.0), sheet=args.sheet,
+                       encoding=args.encoding, separator=args.separator, decimal=args.decimal,
+                       skip_rows=args.skip_rows, na=args.na)
 
 
 def _cmd_validate(args) -> int:
     from nlrstats.data.cohort import ANALYSES
     cohort = _load(args)
-    print(f"{cohort.source}: valid — {cohort.n} patients")
-    print("Checks passed: required columns present; patient_id unique and non-empty; numbers numeric; "
-          "event codes 0/1; response codes RECIST; sex F/M; times >= 0; PFS <= OS (+0.01 month); "
-          "lymphocytes > 0; WBC > neutrophils; values plausible for the declared units.")
-    if cohort.notes:
-        print("Handling applied:")
-        for note in cohort.notes:
-            print(f"  - {note}")
-    print("Flow per analysis (" + ", ".join(f"{k}: {'+'.join(v)}" for k, v in ANALYSES.items()) + "):")
+    reading = cohort.mapping.reading
+    _say(f"{cohort.source}: valid — {cohort.n} patients")
+    _say("Read: " + reading.summary().removeprefix("read as ")
+         + (f"; {reading.skip_rows} row(s) skipped above the header" if reading.skip_rows else ""))
+    default = reading.time_unit == "months" and reading.count_unit == "10^9/L" and not reading.column_units
+    _say(f"Units read: times in {reading.time_unit}, counts in {reading.count_unit}"
+         + "".join(f"; {c} in {u}" for c, u in reading.column_units)
+         + (" (the defaults; a mapping's [units] sets others)" if default else " (from the mapping's [units])"))
+    _say("Read as missing: " + ", ".join("'" + escape(t) + "'" for t in reading.na))
+    _say("Checks passed: required columns present; patient_id unique and non-empty; numbers numeric and finite; "
+         "event codes 0/1; response codes RECIST; sex F/M; times >= 0; PFS <= OS (+0.01 month); "
+         "lymphocytes > 0; WBC > neutrophils; medians plausible for the declared units; values plausible.")
+    said = reading.describe()[:2]  # the summary and units lines, printed above
+    notes = [n for n in cohort.notes if n not in said]
+    if notes:
+        _say("Handling applied:")
+        for note in notes:
+            _say(f"  - {note}")
+    _say("Flow per analysis (" + ", ".join(f"{k}: {'+'.join(v)}" for k, v in ANALYSES.items()) + "):")
     _print_frame(cohort.flow)
     groups = cohort.data["nlr_group"].value_counts(sort=False).sort("nlr_group")
-    print("NLR groups at cut-off " + f"{cohort.cutoff:g}: "
-          + ", ".join(f"{k}: {v}" for k, v in groups.iter_rows()))
+    _say("NLR groups at cut-off " + f"{cohort.cutoff:g}: "
+         + ", ".join(f"{k}: {v}" for k, v in groups.iter_rows()))
     return 0
 
 
@@ -69,12 +91,12 @@ def _cmd_analyze(args) -> int:
     results = analyze(cohort, cutoff=args.cutoff, bootstrap=args.bootstrap)
     text = results.to_json(indent=2)
     if args.json == "-":
-        print(text)
+        print(text)  # JSON escapes control characters itself
     elif args.json:
         Path(args.json).write_text(text + "\n", encoding="utf-8")
-        print(f"wrote {args.json}")
+        _say(f"wrote {args.json}")
     if args.json != "-":
-        print(results.summary_text())
+        _say(results.summary_text())
     return 0
 
 
@@ -82,24 +104,74 @@ def _check_render_data(params: dict) -> None:
     """Check the cohort file of a render before any kernel starts, so a bad file fails fast with its problems."""
     if params.get("data") is None:
         return
-    from nlrstats.data.cohort import CohortError, MappingError, load_cohort
+    from nlrstats.data.cohort import load_cohort
     from nlrstats.render.errors import RenderError
     try:
         load_cohort(params["data"], mapping=params.get("mapping"), cutoff=float(params.get("cutoff", 8.0)))
-    except (CohortError, MappingError, FileNotFoundError) as exc:
-        raise RenderError(f"the data cannot be used, nothing was rendered:\n{exc}") from None
+    except (DataError, OSError) as exc:
+        raise RenderError(f"the data cannot be used, nothing was rendered:\n{escape_message(str(exc))}") from None
+
+
+def _cutoff(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{escape(text)}' is not a number") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"'{escape(text)}' is not a positive finite number (an NLR is > 0)")
+    return value
+
+
+def _encoding(text: str) -> str:
+    try:
+        codecs.lookup(text)
+    except LookupError:
+        raise argparse.ArgumentTypeError(f"'{escape(text)}' is not an encoding Python knows "
+                                         "(e.g. utf-8, cp1252, latin-1, cp932)") from None
+    return text
+
+
+def _separator(text: str) -> str:
+    sep = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}.get(text.lower(), text)
+    if len(sep) != 1 or sep in "\"\r\n":
+        raise argparse.ArgumentTypeError(f"'{escape(text)}' is not one character (',', ';', 'tab', '|')")
+    return sep
+
+
+def _count(text: str) -> int:
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"'{escape(text)}' is not a whole number >= 0")
+    return int(text)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its messages escaped (an argument can hold control characters)."""
+
+    def error(self, message: str):
+        super().error(escape_message(message))
 
 
 def _build_parser() -> argparse.ArgumentParser:
     from nlrstats import __version__
-    parser = argparse.ArgumentParser(prog="nlrstats", description="NLR studies with R's numbers.")
+    parser = _Parser(prog="nlrstats", description="NLR studies with R's numbers.")
     parser.add_argument("--version", action="version", version=f"nlrstats {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def data_args(p):
-        p.add_argument("data", help="cohort file (.csv, .tsv, .parquet, .xlsx)")
-        p.add_argument("--mapping", help="TOML mapping file for other names, codes and units")
-        p.add_argument("--cutoff", type=float, default=8.0, help="NLR cut-off; >= is high (default 8)")
+        p.add_argument("data", help="cohort file (.csv, .tsv, .txt, .xlsx, .xls, .ods, .parquet; may be .gz)")
+        p.add_argument("--mapping", help="TOML mapping file for other names, codes, units and file layout")
+        p.add_argument("--cutoff", type=_cutoff, default=8.0, help="NLR cut-off, a positive number; >= is high "
+                       "(default 8)")
+        g = p.add_argument_group("reading the file (each overrides the mapping's [file] key)")
+        g.add_argument("--sheet", help="workbook sheet: a name, or its position from 1 (default the first)")
+        g.add_argument("--encoding", type=_encoding, help="text encoding, e.g. utf-8, cp1252, cp932 "
+                       "(default: detected)")
+        g.add_argument("--separator", type=_separator, help="field separator: ',', ';', 'tab', '|' "
+                       "(default: detected)")
+        g.add_argument("--decimal", choices=[".", ","], help="decimal mark (default: detected)")
+        g.add_argument("--skip-rows", type=_count, metavar="N", help="lines (rows) above the header to skip")
+        g.add_argument("--na", action="append", metavar="TEXT",
+                       help="a spelling of a missing value; repeat for several (replaces the defaults)")
 
     p = sub.add_parser("validate", help="check a cohort file and print the flow table")
     data_args(p)
@@ -135,19 +207,35 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _safe_streams() -> None:
+    """Never fail on printing: characters the terminal's encoding lacks are written as escapes."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError):  # a replaced stream (pytest, a notebook) keeps its own rules
+            pass
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``nlrstats`` console script."""
-    from nlrstats.data.cohort import CohortError, MappingError
+    _safe_streams()
     parser = _build_parser()
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (CohortError, MappingError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except DataError as exc:
+        print(f"error: {escape_message(str(exc))}", file=sys.stderr)
         return 1
     except FileNotFoundError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {escape_message(str(exc))}", file=sys.stderr)
         return 1
+    except OSError as exc:  # permission denied, disk full, a path that is not a file
+        where = f"{escape(exc.filename)}: " if exc.filename else ""
+        print(f"error: {where}{escape(exc.strerror or exc)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":
