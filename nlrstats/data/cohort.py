@@ -54,9 +54,9 @@ def resolve_data_path(path: str | Path) -> Path:
         naming the places looked in and files with a similar name.
     """
     path = Path(path)
-    if path.is_absolute() or path.exists():
+    if path.exists():
         return path
-    for parent in [Path.cwd(), *Path.cwd().parents]:
+    for parent in [] if path.is_absolute() else [Path.cwd(), *Path.cwd().parents]:
         if (parent / "_quarto.yml").exists() and (parent / path).exists():
             return parent / path
     folder = path.parent if path.parent.is_dir() else None

@@ -206,9 +206,10 @@ def _sep_line(first: str) -> str | None:
 
 
 def _check_title_rows(lines: list[tuple[int, str]], counts: list[int], mode: int, sep: str,
-                      source: str) -> None:
-    """A first line with fewer fields than most lines below it is a title above the header."""
-    if len(counts) < 3 or counts[0] >= mode or sum(c == mode for c in counts) < 2:
+                      source: str, first_line: int) -> None:
+    """A first line of one field above lines that mostly have more is a title above the header."""
+    if len(counts) < 3 or counts[0] != 1 or mode < 2 or sum(c == mode for c in counts) < 2 \
+            or lines[0][0] != first_line:
         return
     j = next(i for i, c in enumerate(counts) if c == mode)
     header_line = lines[j][0]
@@ -240,9 +241,13 @@ def read_text_table(data: bytes, source: str, *, separator: str | None, decimal:
     if first > skip:
         notes.append(f"{first - skip} blank line(s) above the header skipped")
         skip = first
-    numbered = [(skip + 1 + i, ln) for i, ln in enumerate(head_all[skip:]) if ln.strip()][:_SNIFF_LINES]
+    # lines inside a quoted newline hold an odd number of quotes: they say nothing about the separator
+    numbered = [(skip + 1 + i, ln) for i, ln in enumerate(head_all[skip:])
+                if ln.strip() and ln.count('"') % 2 == 0][:_SNIFF_LINES]
     sep, sep_detected, mode, counts = _sniff([ln for _, ln in numbered], separator, suffix)
-    _check_title_rows(numbered, counts, mode, sep, source)
+    other_seps = numbered and any(c in numbered[0][1] for c in SEPARATORS if c != sep)
+    if sep_detected or not other_seps:  # a header split by another separator is not a title
+        _check_title_rows(numbered, counts, mode, sep, source, skip + 1)
     cells, lines = _parse(data, source, sep, skip)
     if cells.height == 0 or all(v is None or not str(v).strip() for v in cells.row(0)):
         raise ReadError(source, "is empty" + (f" below the {skip} skipped line(s)" if skip else ""),
@@ -318,11 +323,16 @@ def _parse(data: bytes, source: str, sep: str, skip: int) -> tuple[pl.DataFrame,
         return _parse_csv_module(data, source, sep, skip)
     cells = cells.rename({c: f"c{i}" for i, c in enumerate(cells.columns)})
     lines = pl.Series("line", numbers, dtype=pl.Int64)
-    _check_ragged(pl.Series(counts), pl.Series(blank), lines, sep, source)
+    _check_ragged(pl.Series(counts), pl.Series(blank), lines, sep, source, _first_record(cells))
     return cells, lines
 
 
-def _check_ragged(counts: pl.Series, blank: pl.Series, numbers: pl.Series, sep: str, source: str) -> None:
+def _first_record(cells: pl.DataFrame) -> str:
+    return "" if cells.height == 0 else "".join(v or "" for v in cells.row(0))
+
+
+def _check_ragged(counts: pl.Series, blank: pl.Series, numbers: pl.Series, sep: str, source: str,
+                  header: str = "") -> None:
     if counts.len() == 0:
         return
     n_header = int(counts[0])
@@ -333,6 +343,13 @@ def _check_ragged(counts: pl.Series, blank: pl.Series, numbers: pl.Series, sep: 
     first = frame.head(5)
     listed = ", ".join(f"line {ln} has {k}" for ln, k in first.iter_rows())
     more = f", and {frame.height - 5} more line(s)" if frame.height > 5 else ""
+    others = [c for c in SEPARATORS if c != sep and c in header]
+    if others:
+        raise ReadError(source, f"the header (line {int(numbers[0])}) has {n_header} field(s) split by "
+                        f"{sep_name(sep)}, and {frame.height} row(s) another number ({listed}{more}); the header "
+                        f"holds {sep_name(others[0])}",
+                        f"is the separator {sep_name(others[0])}? Set [file] separator (or --separator), or remove "
+                        "it to detect the separator")
     raise ReadError(source, f"{frame.height} row(s) do not have the header's {n_header} field(s) "
                     f"(separator {sep_name(sep)}, header on line {int(numbers[0])}): {listed}{more}",
                     "a value holding the separator needs quotes (\"...\"), a cut row needs its missing "
@@ -366,7 +383,7 @@ def _parse_csv_module(data: bytes, source: str, sep: str, skip: int) -> tuple[pl
     counts = pl.Series([len(r) for r in rows])
     blank = pl.Series([not any(c.strip() for c in r) for r in rows])
     numbers = pl.Series("line", starts, dtype=pl.Int64)
-    _check_ragged(counts, blank, numbers, sep, source)
+    _check_ragged(counts, blank, numbers, sep, source, "".join(rows[0]))
     cols = {f"c{i}": [r[i] if i < len(r) and r[i] != "" else None for r in rows] for i in range(n)}
     return pl.DataFrame(cols, schema={c: pl.String for c in cols}), numbers
 

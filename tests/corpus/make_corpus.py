@@ -19,6 +19,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "files"
+TARGET = OUT  # where write() puts files; make() sets it
 
 HEADER = ["patient_id", "age", "sex", "neutrophils_d0", "lymphocytes_d0", "best_response", "pfs_months",
           "pfs_event", "os_months", "os_event"]
@@ -50,7 +51,7 @@ def csv_text(header=HEADER, body=None, sep=",", eol="\n") -> str:
 
 
 def write(name: str, content: str | bytes, encoding: str = "utf-8") -> None:
-    path = OUT / name
+    path = TARGET / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content if isinstance(content, bytes) else content.encode(encoding))
 
@@ -76,10 +77,13 @@ def workbook(name: str, sheets: list[tuple[str, list[list], int]]) -> None:
     write(name, buf.getvalue())
 
 
-def make() -> None:
-    if OUT.exists():
-        shutil.rmtree(OUT)
-    OUT.mkdir(parents=True)
+def make(out: Path = OUT) -> None:
+    """Write every corpus file into ``out`` (emptied first)."""
+    global TARGET
+    TARGET = out
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
     base = csv_text()
     # --- files that are not tables -------------------------------------------------------------
     write("empty.csv", b"")
