@@ -13,6 +13,8 @@ false`` in the mapping; the reading record then says so.
 
 from __future__ import annotations
 
+import math
+
 import polars as pl
 
 from nlrstats.data.mapping import Mapping
@@ -50,9 +52,9 @@ def marker_of(column: str) -> str:
 
 
 def _median(s: pl.Series) -> float | None:
-    s = s.drop_nulls()
-    s = s.filter(s.is_finite()) if s.len() else s
-    return float(s.median()) if s.len() else None
+    """The median of the known values (validation has already made non-finite values missing)."""
+    m = s.median()
+    return None if m is None or not math.isfinite(m) else float(m)
 
 
 def _time_slip(col: str, median: float, mapping: Mapping) -> Problem | None:

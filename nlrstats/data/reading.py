@@ -23,7 +23,8 @@ import polars as pl
 
 from nlrstats.data.messages import ReadError, quote
 from nlrstats.data.schema import MISSING_TOKENS
-from nlrstats.data.textfile import decode_text, read_text_table, sep_name
+from nlrstats.data.charset import decode_text
+from nlrstats.data.textfile import read_text_table, sep_name
 from nlrstats.data.workbook import read_sheet
 
 __all__ = ["FileOptions", "Reading", "RawTable", "read_table", "table_from_frame", "TEXT_SUFFIXES",

@@ -3,10 +3,7 @@
 :func:`read_text_table` turns the bytes of a CSV/TSV/TXT export into header cells, a frame of cells
 (every value a string, as written) and the file's own line number of each record.
 
-- Encoding: set (``[file] encoding``), or detected: a byte-order mark (UTF-8, UTF-16), UTF-16
-  without one (every other byte NUL), valid UTF-8, else cp1252 (Windows Western European; latin-1
-  for the five bytes cp1252 leaves undefined). Other single-byte or Japanese exports need the
-  encoding set (e.g. ``"cp932"``); the reading note says which encoding was used and why.
+- Encoding: decoded beforehand to UTF-8 (see :mod:`nlrstats.data.charset`).
 - Separator: set, an Excel ``sep=;`` first line, or detected among ``, ; TAB |`` as the one giving
   the same number of fields on the most of the first 50 lines.
 - Decimal mark: set, or ``,`` when the separator is not a comma and sampled numbers use a comma and
@@ -20,7 +17,6 @@
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import re
@@ -31,7 +27,7 @@ import polars as pl
 
 from nlrstats.data.messages import ReadError, quote
 
-__all__ = ["decode_text", "read_text_table", "needs_trimming", "SEPARATORS", "TextTable"]
+__all__ = ["read_text_table", "needs_trimming", "sep_name", "SEPARATORS", "TextTable"]
 
 SEPARATORS = (",", ";", "\t", "|")
 _SEP_NAMES = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}
@@ -63,75 +59,6 @@ def needs_trimming(data: bytes, sep: str) -> bool:
 def sep_name(sep: str) -> str:
     """How a separator is named in messages (``tab`` rather than an invisible character)."""
     return _SEP_NAMES.get(sep, quote(sep))
-
-
-def decode_text(data: bytes, encoding: str | None, source: str) -> tuple[bytes, str, bool, list[str]]:
-    """The text as UTF-8 bytes, the encoding used, whether it was detected, and notes.
-
-    Raises
-    ------
-    ReadError
-        when a set encoding does not decode the file, or the file is binary.
-    """
-    notes: list[str] = []
-    if encoding is not None:
-        name = codecs.lookup(encoding).name
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError as exc:
-            line = data.count(b"\n", 0, exc.start) + 1
-            raise ReadError(source, f"is not valid {encoding}: byte 0x{data[exc.start]:02x} on line {line} "
-                            f"cannot be decoded",
-                            "remove [file] encoding (or --encoding) to detect it, or name the encoding the "
-                            "file was saved in, e.g. \"cp1252\" for Windows or \"utf-8\"") from None
-        text = text.lstrip("\ufeff")
-        return text.encode("utf-8"), name, False, notes
-    if data.startswith(codecs.BOM_UTF8):
-        body = data[len(codecs.BOM_UTF8):]
-        _check_utf8(body, source)
-        return body, "utf-8-sig", True, notes
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return _decode_to_utf8(data, "utf-16", source), "utf-16", True, notes
-    if b"\x00" in data[:4096]:
-        head = data[:4096]
-        odd, even = head[1::2].count(0), head[0::2].count(0)
-        if odd > 0.4 * len(head[1::2]) and even == 0:
-            return _decode_to_utf8(data, "utf-16-le", source), "utf-16-le", True, notes
-        if even > 0.4 * len(head[0::2]) and odd == 0:
-            return _decode_to_utf8(data, "utf-16-be", source), "utf-16-be", True, notes
-        raise ReadError(source, "holds NUL bytes: it is a binary file, not a text table",
-                        "export the data as CSV (or .xlsx / .parquet) and read that file")
-    try:
-        data.decode("utf-8")
-        return data, "utf-8", True, notes
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        byte = data[exc.start]
-    try:
-        text, name = data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:  # 0x81, 0x8d, 0x8f, 0x90, 0x9d are undefined in cp1252
-        text, name = data.decode("latin-1"), "latin-1"
-    notes.append(f"the file is not UTF-8 (byte 0x{byte:02x} on line {line}); read as {name} (Windows "
-                 "Western European). If names or codes look wrong, set [file] encoding (e.g. \"cp932\" "
-                 "for a Japanese Windows export)")
-    return text.encode("utf-8"), name, True, notes
-
-
-def _check_utf8(data: bytes, source: str) -> None:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise ReadError(source, f"starts with a UTF-8 byte-order mark but byte 0x{data[exc.start]:02x} on line "
-                        f"{line} is not UTF-8", "save the file again as UTF-8, or set [file] encoding") from None
-
-
-def _decode_to_utf8(data: bytes, encoding: str, source: str) -> bytes:
-    try:
-        return data.decode(encoding).lstrip("\ufeff").encode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ReadError(source, f"looks like {encoding} but byte {exc.start} cannot be decoded",
-                        "save the file again as UTF-8, or set [file] encoding") from None
 
 
 @dataclass(frozen=True)
@@ -280,35 +207,43 @@ def _records(data: bytes, sep: str, skip: int) -> tuple[np.ndarray, np.ndarray, 
     """Per record (from the line after ``skip`` lines): its first line's number, its field count, blank or not.
 
     A record ends at a line break outside quotes and its fields are split by separators outside
-    quotes (RFC 4180: a quote opens or closes a quoted part, a doubled quote toggles twice), read
-    from the bytes with numpy in a few vectorised passes.
+    quotes (RFC 4180: a quote opens or closes a quoted part, a doubled quote toggles twice). Read
+    from the bytes with numpy: the positions of separators, line breaks and quotes, in order, are
+    the only bytes looked at twice.
     """
     buf = np.frombuffer(data, dtype=np.uint8)
+    offset = 0
     if skip:
         nl = np.flatnonzero(buf == 10)
         offset = buf.size if skip > nl.size else int(nl[skip - 1]) + 1
-    else:
-        offset = 0
     body = buf[offset:]
-    is_sep = body == ord(sep)
-    all_nl = np.flatnonzero(body == 10)
-    ends = all_nl
-    if b'"' in data[offset:]:
-        outside = (np.cumsum(body == 34, dtype=np.uint8) & 1) == 0
-        is_sep &= outside
-        ends = all_nl[outside[all_nl]]
-    starts = np.concatenate(([0], ends + 1))
+    quoted = data.find(b'"', offset) != -1
+    mask = (body == ord(sep)) | (body == 10)
+    if quoted:
+        mask |= body == 34
+    events = np.flatnonzero(mask)
+    kind = body[events]
+    all_nl = events[kind == 10]
+    if quoted:
+        is_quote = kind == 34
+        outside = (np.cumsum(is_quote, dtype=np.uint8) & 1) == 0  # parity of the quotes before each event
+        keep = outside & ~is_quote
+        events, kind = events[keep], kind[keep]
+    nl_idx = np.flatnonzero(kind == 10)
+    counts = np.diff(np.concatenate(([-1], nl_idx)))  # separators between two line ends, plus one
+    starts = np.concatenate(([0], events[nl_idx] + 1))
     if starts[-1] >= body.size:
         starts = starts[:-1]
+    else:  # the last record has no line end
+        counts = np.append(counts, kind.size - (int(nl_idx[-1]) + 1 if nl_idx.size else 0) + 1)
     if starts.size == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool)
-    counts = np.add.reduceat(is_sep, starts, dtype=np.int64) + 1
     first_line = skip + 1 + np.searchsorted(all_nl, starts, side="left")
     blank = np.zeros(starts.size, dtype=bool)
     ends_at = np.append(starts[1:], body.size)
     for i in np.flatnonzero(counts != counts[0]):  # only a record with another field count may be blank
         blank[i] = not bytes(body[starts[i]:ends_at[i]]).strip()
-    return first_line.astype(np.int64), counts, blank
+    return first_line.astype(np.int64), counts.astype(np.int64), blank
 
 
 def _parse(data: bytes, source: str, sep: str, skip: int) -> tuple[pl.DataFrame, pl.Series]:

@@ -29,20 +29,23 @@ _FIX_NUMBER = ("write a number (or leave the cell empty for a missing value); if
                "add it to the mapping's [file] na = [...]")
 
 
-def to_number(s: pl.Series, decimal: str = ".") -> pl.Series:
-    """Text as Float64 (null where it is not a number), reading ``decimal`` as the decimal mark.
+def number_expr(col: str, dtype: pl.DataType = pl.String, decimal: str = ".") -> pl.Expr:
+    """Column ``col`` as Float64: text parsed (null where it is not a number) with ``decimal`` as the mark.
 
     With a decimal comma a value holding a point ("1.234,5", "4.5") is not a number: the point is a
     thousands separator or the other convention, and guessing would change the value.
     """
-    if s.dtype != pl.String:
-        return s.cast(pl.Float64)
+    c = pl.col(col)
+    if dtype != pl.String:
+        return c.cast(pl.Float64)
     if decimal == ",":
-        has_point = s.str.contains(".", literal=True)
-        s = s.str.replace(",", ".", literal=True)
-        num = s.cast(pl.Float64, strict=False)
-        return num.scatter(has_point.arg_true(), None) if has_point.any() else num
-    return s.cast(pl.Float64, strict=False)
+        c = pl.when(c.str.contains(".", literal=True)).then(None).otherwise(c.str.replace(",", ".", literal=True))
+    return c.cast(pl.Float64, strict=False).alias(col)
+
+
+def to_number(s: pl.Series, decimal: str = ".") -> pl.Series:
+    """A text series as Float64 (see :func:`number_expr`)."""
+    return s.to_frame().lazy().select(number_expr(s.name, s.dtype, decimal)).collect().to_series()
 
 
 def _not_number_fix(col: str, kind: str, values: list[str], decimal: str, column: pl.Series) -> str:
@@ -73,8 +76,7 @@ def _distinct(f: Finding, limit: int = 25) -> list[str]:
     return f.rows["value"].drop_nulls().unique(maintain_order=True).head(limit).to_list()
 
 
-def _numbers(df: pl.DataFrame, col: str, kind: str, decimal: str, problems: list) -> pl.Series:
-    num = to_number(df[col], decimal)
+def _numbers(df: pl.DataFrame, col: str, kind: str, decimal: str, problems: list, num: pl.Series) -> pl.Series:
     bad = df[col].is_not_null() & num.is_null()
     if bad.any():
         f = finding_from(df, bad, col, "a number" if kind != "event" else
@@ -140,12 +142,16 @@ def convert_and_check(raw: pl.DataFrame, mapping: Mapping, table: RawTable | Non
                                      "a unique identifier (this one appears more than once)",
                                      fix="keep one row a patient; give each patient its own identifier"))
     out: dict[str, pl.Series] = {}
+    numeric = [c for c in raw.columns if c in COLUMNS and COLUMNS[c].kind in ("float", "int", "event")]
+    # one query for every column's parse, so that polars spreads the columns over the cores
+    parsed = df.lazy().select(number_expr(c, df.schema[c], decimal) for c in numeric).collect() if numeric \
+        else pl.DataFrame()
     for name in raw.columns:
         spec = COLUMNS.get(name)
         if spec is None or name in ("patient_id", "_row"):
             continue
         if spec.kind in ("float", "int", "event"):
-            num = _numbers(df, name, spec.kind, decimal, problems)
+            num = _numbers(df, name, spec.kind, decimal, problems, parsed[name])
             if name in COUNT_COLUMNS or name in TIME_COLUMNS:
                 num = num * mapping.factor_of(name)
             if spec.kind == "int":
