@@ -33,13 +33,19 @@ def _print_frame(frame: pl.DataFrame) -> None:
 
 def _load(args):
     from nlrstats.data.cohort import load_cohort
-    return load_cohort(args.data, mapping=args.mapping, cutoff=getattr(args, "cutoff", 8.0), sheet=args.sheet,
-                       encoding=args.encoding, separator=args.separator, decimal=args.decimal,
-                       skip_rows=args.skip_rows, na=args.na)
+    return load_cohort(args.data, mapping=args.mapping, sheet=args.sheet, encoding=args.encoding,
+                       separator=args.separator, decimal=args.decimal, skip_rows=args.skip_rows, na=args.na)
+
+
+def _plan(args):
+    """The paper's plan with the marker, cut-off (and bootstrap) given on the command line."""
+    from nlrstats.study.plan import StudyPlan
+    return StudyPlan.fukuda2020().replace(marker=getattr(args, "marker", None), cutoff=getattr(args, "cutoff", None),
+                                          bootstrap=getattr(args, "bootstrap", None))
 
 
 def _cmd_validate(args) -> int:
-    from nlrstats.data.cohort import ANALYSES
+    plan = _plan(args)
     cohort = _load(args)
     reading = cohort.mapping.reading
     _say(f"{cohort.source}: valid — {cohort.n} patients")
@@ -59,10 +65,11 @@ def _cmd_validate(args) -> int:
         _say("Handling applied:")
         for note in notes:
             _say(f"  - {note}")
-    _say("Flow per analysis (" + ", ".join(f"{k}: {'+'.join(v)}" for k, v in ANALYSES.items()) + "):")
-    _print_frame(cohort.flow)
-    groups = cohort.data["nlr_group"].value_counts(sort=False).sort("nlr_group")
-    _say("NLR groups at cut-off " + f"{cohort.cutoff:g}: "
+    _say("Flow per analysis (" + ", ".join(f"{k}: {'+'.join(v)}" for k, v in plan.requirements.items()) + "):")
+    _print_frame(plan.flow(cohort))
+    column = plan.group_column
+    groups = plan.grouped(cohort)[column].value_counts(sort=False).sort(column)
+    _say(f"{plan.marker_label} groups at cut-off {plan.cutoff:g}: "
          + ", ".join(f"{k}: {v}" for k, v in groups.iter_rows()))
     return 0
 
@@ -86,9 +93,10 @@ def _cmd_dictionary(args) -> int:
 
 
 def _cmd_analyze(args) -> int:
+    from nlrstats.present.console import summary_text
     from nlrstats.study.analyze import analyze
-    cohort = _load(args)
-    results = analyze(cohort, cutoff=args.cutoff, bootstrap=args.bootstrap)
+    plan = _plan(args)
+    results = analyze(_load(args), plan)
     text = results.to_json(indent=2)
     if args.json == "-":
         print(text)  # JSON escapes control characters itself
@@ -96,7 +104,7 @@ def _cmd_analyze(args) -> int:
         Path(args.json).write_text(text + "\n", encoding="utf-8")
         _say(f"wrote {args.json}")
     if args.json != "-":
-        _say(results.summary_text())
+        _say(summary_text(results))
     return 0
 
 
@@ -106,22 +114,23 @@ def _check_render_data(params: dict) -> None:
         return
     from nlrstats.data.cohort import load_cohort
     from nlrstats.render.errors import RenderError
+    from nlrstats.study.plan import PlanError, StudyPlan
     try:
-        load_cohort(params["data"], mapping=params.get("mapping"), cutoff=float(params.get("cutoff", 8.0)))
-    except (DataError, OSError) as exc:
+        load_cohort(params["data"], mapping=params.get("mapping"))
+        StudyPlan.fukuda2020().replace(marker=params.get("marker"), cutoff=params.get("cutoff"))
+    except (DataError, PlanError, OSError) as exc:
         raise RenderError(f"the data cannot be used, nothing was rendered:\n{escape_message(str(exc))}") from None
 
 
 def _cutoff(text: str) -> float:
+    """A cut-off given on the command line: a finite positive number."""
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{escape(text)}' is not a number") from None
+        raise argparse.ArgumentTypeError(f"not a number: '{escape(text)}'") from None
     if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"'{escape(text)}' is not a positive finite number (an NLR is > 0)")
+        raise argparse.ArgumentTypeError(f"the cut-off must be a finite positive number, got '{escape(text)}'")
     return value
-
-
 def _encoding(text: str) -> str:
     try:
         codecs.lookup(text)
@@ -151,6 +160,7 @@ class _Parser(argparse.ArgumentParser):
         super().error(escape_message(message))
 
 
+
 def _build_parser() -> argparse.ArgumentParser:
     from nlrstats import __version__
     parser = _Parser(prog="nlrstats", description="NLR studies with R's numbers.")
@@ -160,8 +170,10 @@ def _build_parser() -> argparse.ArgumentParser:
     def data_args(p):
         p.add_argument("data", help="cohort file (.csv, .tsv, .txt, .xlsx, .xls, .ods, .parquet; may be .gz)")
         p.add_argument("--mapping", help="TOML mapping file for other names, codes, units and file layout")
-        p.add_argument("--cutoff", type=_cutoff, default=8.0, help="NLR cut-off, a positive number; >= is high "
-                       "(default 8)")
+        p.add_argument("--marker", choices=("nlr", "dnlr", "plr", "lmr", "sii"),
+                       help="baseline marker of the groups (default: the paper's, NLR)")
+        p.add_argument("--cutoff", type=_cutoff, help="marker value at or above which a patient is high "
+                       "(default: the paper's)")
         g = p.add_argument_group("reading the file (each overrides the mapping's [file] key)")
         g.add_argument("--sheet", help="workbook sheet: a name, or its position from 1 (default the first)")
         g.add_argument("--encoding", type=_encoding, help="text encoding, e.g. utf-8, cp1252, cp932 "
@@ -194,8 +206,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("analyze", help="run the study's analysis plan")
     data_args(p)
     p.add_argument("--json", metavar="PATH", help="write results as JSON to PATH, or '-' for stdout")
-    p.add_argument("--bootstrap", type=int, default=200, metavar="B",
-                   help="bootstrap resamples for cut-point stability (0 to skip; default 200)")
+    p.add_argument("--bootstrap", type=int, metavar="B",
+                   help="bootstrap resamples for cut-point stability (0 to skip; default: the plan's)")
     p.set_defaults(func=_cmd_analyze)
 
     try:
@@ -218,12 +230,13 @@ def _safe_streams() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``nlrstats`` console script."""
+    from nlrstats.study.plan import PlanError
     _safe_streams()
     parser = _build_parser()
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except DataError as exc:
+    except (DataError, PlanError) as exc:
         print(f"error: {escape_message(str(exc))}", file=sys.stderr)
         return 1
     except FileNotFoundError as exc:

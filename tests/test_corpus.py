@@ -146,9 +146,9 @@ CASES = [
     ("empty_first_sheet.xlsx", "an empty first sheet", 1, ["sheet 'Empty' is empty", "'Data'"]),
     ("bad_value_row_numbers.xlsx", "row numbers as Excel shows them", 1, ["row 6 (patient_id P03)", '"dead" = 1']),
     # usage errors (argparse: exit 2)
-    ("utf8_bom.csv --cutoff nan", "--cutoff nan", 2, ["positive finite number"]),
-    ("utf8_bom.csv --cutoff -3", "--cutoff negative", 2, ["'-3' is not a positive"]),
-    ("utf8_bom.csv --cutoff inf", "--cutoff inf", 2, ["'inf' is not a positive"]),
+    ("utf8_bom.csv --cutoff nan", "--cutoff nan", 2, ["finite positive number", "'nan'"]),
+    ("utf8_bom.csv --cutoff -3", "--cutoff negative", 2, ["finite positive number, got '-3'"]),
+    ("utf8_bom.csv --cutoff inf", "--cutoff inf", 2, ["finite positive number, got 'inf'"]),
     ("utf8_bom.csv --encoding klingon", "an unknown encoding", 2, ["not an encoding Python knows"]),
     ("utf8_bom.csv --skip-rows -1", "a negative skip", 2, ["--skip-rows"]),
 ]

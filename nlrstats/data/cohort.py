@@ -11,33 +11,24 @@ decimal mark, sheet, units) is ``cohort.mapping.reading`` (a :class:`~nlrstats.d
 
 from __future__ import annotations
 
+import difflib
+import warnings
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
-import difflib
-
 import polars as pl
 
 from nlrstats.data.mapping import Mapping, MappingError, parse_file_options, read_mapping
-from nlrstats.data.markers import DERIVED_COLUMNS, derive_markers
+from nlrstats.data.markers import MARKERS, derive_markers, group_expr, group_labels
 from nlrstats.data.messages import DataError, ReadError, escape
 from nlrstats.data.reading import FileOptions, RawTable, Reading, read_table, table_from_frame
 from nlrstats.data.recode import apply_mapping
 from nlrstats.data.schema import COLUMNS, data_dictionary
 from nlrstats.data.validate import CohortError, convert_and_check, to_number
 
-__all__ = ["Cohort", "load_cohort", "resolve_data_path", "cohort_from_frame", "ANALYSES", "CohortError", "MappingError",
+__all__ = ["Cohort", "load_cohort", "resolve_data_path", "cohort_from_frame", "CohortError", "MappingError",
            "ReadError", "DataError", "Reading", "data_dictionary", "bundled_cohort_path"]
-
-#: The columns each analysis needs; a patient missing one of them is excluded from that analysis only.
-ANALYSES: dict[str, tuple[str, ...]] = {
-    "baseline_nlr": ("nlr_d0",),
-    "response": ("nlr_d0", "best_response"),
-    "nlr_change": ("nlr_d0", "nlr_d14", "best_response"),
-    "pfs": ("nlr_d0", "pfs_months", "pfs_event"),
-    "os": ("nlr_d0", "os_months", "os_event"),
-}
 
 
 def resolve_data_path(path: str | Path) -> Path:
@@ -84,51 +75,49 @@ def bundled_cohort_path(name: str = "fukuda2020_reconstructed.csv") -> Path:
 
 @dataclass(frozen=True)
 class Cohort:
-    """A validated cohort.
+    """A validated cohort: one row a patient, canonical columns plus the derived markers.
 
     Attributes
     ----------
-    data : one row a patient, canonical columns plus derived markers (``nlr_d0``, ``nlr_group``, ...).
+    data : canonical columns plus every marker of :data:`nlrstats.data.markers.MARKERS` at day 0 and
+        day 14 with its change, and the response flags. Groups at a cut-off are made by the study plan
+        (:meth:`nlrstats.study.plan.StudyPlan.grouped`), not here.
     source : name of the file (or frame) it came from.
-    cutoff : the NLR cut-off used for ``nlr_group``.
     mapping : the mapping applied.
     notes : what the loader did to the data (renames, recodes, unit conversions, missing tokens).
+    path : the file read, when the cohort came from a file.
     """
 
     data: pl.DataFrame
     source: str
-    cutoff: float = 8.0
     mapping: Mapping = field(default_factory=Mapping)
     notes: tuple[str, ...] = ()
+    path: Path | None = None
 
     @property
     def n(self) -> int:
         return self.data.height
 
-    @property
-    def flow(self) -> pl.DataFrame:
-        """Per analysis: n_in, excluded, reason (counts per missing column), n_analysed."""
-        rows = []
-        for analysis, cols in ANALYSES.items():
-            ex = self.exclusions(analysis)
-            reasons = ex.group_by("reason", maintain_order=True).len()
-            reason = "; ".join(f"{r} ({k})" for r, k in reasons.iter_rows())
-            rows.append((analysis, self.n, ex.height, reason, self.n - ex.height))
-        return pl.DataFrame(rows, schema=["analysis", "n_in", "excluded", "reason", "n_analysed"],
-                            orient="row")
+    def exclusions(self, requirements: dict[str, tuple[str, ...]], analysis: str | None = None) -> pl.DataFrame:
+        """Every patient excluded from an analysis (or from all) with the row and the reason.
 
-    def exclusions(self, analysis: str | None = None) -> pl.DataFrame:
-        """Every patient excluded from an analysis (or all analyses) with the row and the reason.
+        Parameters
+        ----------
+        requirements : analysis name -> the columns it needs (a plan's ``requirements``).
+        analysis : one analysis of ``requirements``; None for all.
 
-        The reason names the first required column that is missing for that patient.
+        Returns
+        -------
+        polars.DataFrame with analysis, patient_id, _row, reason; the reason names the first required
+        column that is missing for that patient ("missing nlr_d14", or "no nlr_d14 in the data").
         """
-        names = [analysis] if analysis else list(ANALYSES)
+        names = [analysis] if analysis else list(requirements)
         frames = []
         for name in names:
-            if name not in ANALYSES:
-                raise KeyError(f"unknown analysis '{name}' (known: {', '.join(ANALYSES)})")
+            if name not in requirements:
+                raise KeyError(f"unknown analysis '{name}' (known: {', '.join(requirements)})")
             reason = pl.lit(None, dtype=pl.String)
-            for col in reversed(ANALYSES[name]):
+            for col in reversed(requirements[name]):
                 if col not in self.data.columns or self.data[col].null_count() == self.n:
                     reason = pl.lit(f"no {col} in the data")
                 else:
@@ -139,23 +128,27 @@ class Cohort:
             )
         return pl.concat(frames)
 
-    def for_analysis(self, analysis: str) -> pl.DataFrame:
-        """The rows usable for an analysis (complete in its required columns)."""
-        excluded = self.exclusions(analysis)["patient_id"]
-        return self.data.filter(~pl.col("patient_id").is_in(excluded.implode()))
+    def flow(self, requirements: dict[str, tuple[str, ...]]) -> pl.DataFrame:
+        """Per analysis: n_in, excluded, reason (counts per missing column), n_analysed."""
+        rows = []
+        for analysis in requirements:
+            ex = self.exclusions(requirements, analysis)
+            reasons = ex.group_by("reason", maintain_order=True).len()
+            reason = "; ".join(f"{r} ({k})" for r, k in reasons.iter_rows())
+            rows.append((analysis, self.n, ex.height, reason, self.n - ex.height))
+        return pl.DataFrame(rows, schema=["analysis", "n_in", "excluded", "reason", "n_analysed"], orient="row")
 
-    def with_cutoff(self, cutoff: float) -> "Cohort":
-        """The same cohort grouped at another NLR cut-off."""
-        base = self.data.drop([c for c in DERIVED_COLUMNS if c in self.data.columns])
-        return replace(self, data=derive_markers(base, cutoff), cutoff=float(cutoff))
+    def complete(self, columns: tuple[str, ...]) -> pl.DataFrame:
+        """The rows complete (non-null) in ``columns``; a column absent from the data leaves no rows."""
+        if any(c not in self.data.columns for c in columns):
+            return self.data.clear()
+        return self.data.drop_nulls(list(columns))
 
     def __repr__(self) -> str:
-        groups = self.data["nlr_group"].value_counts(sort=False).sort("nlr_group")
-        g = ", ".join(f"{k}: {v}" for k, v in groups.iter_rows())
-        return f"<Cohort {self.source}: {self.n} patients; {g}>"
+        return f"<Cohort {self.source}: {self.n} patients>"
 
 
-def _finish(table: RawTable, mapping: Mapping, cutoff: float) -> Cohort:
+def _finish(table: RawTable, mapping: Mapping, cutoff: float | None, path: Path | None = None) -> Cohort:
     """Map, validate and derive a table read from a file or a frame; raise with every problem found."""
     source = table.reading.source
     mapped, notes = apply_mapping(table, mapping)
@@ -176,9 +169,15 @@ def _finish(table: RawTable, mapping: Mapping, cutoff: float) -> Cohort:
     described = reading.describe()
     notes = [described[0], described[1], *reading.notes, *notes]
     order = [c.name for c in COLUMNS.values() if c.name in typed.columns] + extra + ["_row"]
-    data = derive_markers(typed.select(order), cutoff)
-    return Cohort(data=data, source=source, cutoff=float(cutoff), mapping=replace(mapping, reading=reading),
-                  notes=tuple(notes))
+    data = derive_markers(typed.select(order))
+    if cutoff is not None:
+        warnings.warn("load_cohort(cutoff=) is deprecated: groups are the study plan's; use "
+                      "nlrstats.StudyPlan.fukuda2020().replace(cutoff=...).grouped(cohort)", DeprecationWarning,
+                      stacklevel=3)
+        labels = group_labels(MARKERS["nlr"].label, float(cutoff))
+        data = data.with_columns(group_expr("nlr_d0", float(cutoff), labels, "nlr_group"))
+    return Cohort(data=data, source=source, mapping=replace(mapping, reading=reading), notes=tuple(notes),
+                  path=path)
 
 
 def _options(mapping: Mapping, flags: dict) -> FileOptions:
@@ -194,7 +193,7 @@ def _options(mapping: Mapping, flags: dict) -> FileOptions:
 
 
 def load_cohort(path: str | Path, mapping: str | Path | dict | Mapping | None = None,
-                cutoff: float = 8.0, *, sheet: str | int | None = None, encoding: str | None = None,
+                cutoff: float | None = None, *, sheet: str | int | None = None, encoding: str | None = None,
                 separator: str | None = None, decimal: str | None = None, skip_rows: int | None = None,
                 na: list[str] | tuple[str, ...] | None = None) -> Cohort:
     """Load, map, validate and derive a cohort file.
@@ -205,7 +204,8 @@ def load_cohort(path: str | Path, mapping: str | Path | dict | Mapping | None = 
         one row a patient.
     mapping : TOML mapping file (or dict / :class:`~nlrstats.data.mapping.Mapping`) for other column
         names, codes, units and file layout; None when the file uses the canonical schema.
-    cutoff : NLR cut-off for ``nlr_group`` (>= cutoff is high).
+    cutoff : deprecated; adds ``nlr_group`` (NLR >= cutoff is high). Groups are made by the study plan:
+        ``StudyPlan(...).grouped(cohort)``.
     sheet, encoding, separator, decimal, skip_rows, na : how to read the file; each overrides the
         mapping's ``[file]`` key of the same name (see :mod:`nlrstats.data.mapping`). None: the
         mapping's value, else detected (encoding, separator, decimal) or the default (first sheet,
@@ -236,11 +236,11 @@ def load_cohort(path: str | Path, mapping: str | Path | dict | Mapping | None = 
     m = read_mapping(mapping)
     options = _options(m, {"sheet": sheet, "encoding": encoding, "separator": separator, "decimal": decimal,
                            "skip_rows": skip_rows, "na": list(na) if na is not None else None})
-    return _finish(read_table(path, options), m, cutoff)
+    return _finish(read_table(path, options), m, cutoff, path)
 
 
 def cohort_from_frame(frame: pl.DataFrame, source: str = "(data frame)", mapping=None,
-                      cutoff: float = 8.0) -> Cohort:
+                      cutoff: float | None = None) -> Cohort:
     """Validate an in-memory frame (e.g. a simulated cohort) exactly as a file would be."""
     m = read_mapping(mapping)
     na = m.file.na if m.file.na is not None else None
