@@ -160,8 +160,11 @@ def _finish(table: RawTable, mapping: Mapping, cutoff: float | None, path: Path 
         # extra columns stay; numbers become numbers so they can be Table-1 variables
         if typed.schema[c] == pl.String:
             as_num = to_number(typed[c], table.reading.decimal)
-            if as_num.null_count() == typed[c].null_count() and as_num.is_finite().fill_null(True).all():
-                typed = typed.with_columns(as_num.alias(c))
+            if as_num.null_count() == typed[c].null_count():
+                if as_num.is_finite().fill_null(True).all():
+                    typed = typed.with_columns(as_num.alias(c))
+                else:  # inf and NaN are not measurements: the column stays text, and the user is told
+                    notes.append(f"extra column {escape(c)} holds non-finite numbers (inf or NaN); kept as text")
     if extra:
         notes.append(f"extra column(s) kept: {', '.join(escape(c) for c in extra)}")
     reading = replace(table.reading, time_unit=mapping.time_unit, count_unit=mapping.counts_unit,

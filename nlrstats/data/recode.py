@@ -72,11 +72,14 @@ def apply_mapping(table: RawTable | pl.DataFrame, mapping: Mapping,
     df = raw.rename({src: canon for canon, src in mapping.columns.items() if src != canon})
     notes: list[str] = []
     unmapped: list[str] = []
+    coded = [c for c in mapping.values if c in df.columns]
+    distinct = df.lazy().select(pl.col(c).drop_nulls().unique().sort().implode() for c in coded).collect() \
+        if coded else None
     for canon, table_ in mapping.values.items():
         if canon not in df.columns:
             unmapped.append(f"[values.{canon}]: the data have no column {canon}")
             continue
-        seen = df[canon].drop_nulls().unique().sort().to_list()
+        seen = distinct[canon][0].to_list()
         kind = COLUMNS[canon].kind
         canonical_ok = _canonical_values(kind)
         left = [v for v in seen if v not in table_ and (canonical_ok is None or v.upper() not in canonical_ok)]
@@ -85,9 +88,11 @@ def apply_mapping(table: RawTable | pl.DataFrame, mapping: Mapping,
             lines = values_toml(canon, kind, left).split("\n")[1:]
             unmapped.append(f"[values.{canon}] leaves value(s) unmapped: {listed}\n    add under "
                             f"[values.{canon}]:\n      " + "\n      ".join(lines))
-        df = df.with_columns(pl.col(canon).replace({k: str(v) for k, v in table_.items()}).alias(canon))
     if unmapped:
         raise MappingError(f"mapping {escape(mapping.source)} on {escape(source)}:\n  - " + "\n  - ".join(unmapped))
+    recode = [pl.col(c).replace({k: str(v) for k, v in t.items()}).alias(c) for c, t in mapping.values.items()]
+    if recode:  # one query, so that polars recodes the columns side by side
+        df = df.lazy().with_columns(recode).collect()
     return df, notes + mapping.describe()
 
 

@@ -52,8 +52,9 @@ def needs_trimming(data: bytes, sep: str) -> bool:
         return False
     if spaces[0] == 0 or spaces[-1] == buf.size - 1:
         return True
-    edges = np.array([ord(sep), 34, 10, 13], dtype=np.uint8)
-    return bool(np.isin(buf[spaces - 1], edges).any() or np.isin(buf[spaces + 1], edges).any())
+    edge = np.zeros(256, dtype=bool)
+    edge[[ord(sep), 34, 10, 13]] = True
+    return bool(edge[buf[spaces - 1]].any() or edge[buf[spaces + 1]].any())
 
 
 def sep_name(sep: str) -> str:

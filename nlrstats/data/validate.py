@@ -156,7 +156,8 @@ def convert_and_check(raw: pl.DataFrame, mapping: Mapping, table: RawTable | Non
                 num = num * mapping.factor_of(name)
             if spec.kind == "int":
                 frac = num.is_not_null() & (num != num.round(0))
-                problems.append(finding_from(df, frac, name, "a whole number"))
+                problems.append(finding_from(df, frac, name, "a whole number",
+                                             fix=f"correct the value ({name} is {COLUMNS[name].unit})"))
             if spec.kind == "event":
                 bad = num.is_not_null() & ~num.is_in([0.0, 1.0])
                 f = finding_from(df, bad, name, "an event code 0 or 1 (after recoding)")
