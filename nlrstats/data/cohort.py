@@ -98,6 +98,11 @@ class Cohort:
     def n(self) -> int:
         return self.data.height
 
+    @property
+    def reading(self):
+        """How the file was read (encoding, separator, decimal mark, sheet, units...), or None for a frame."""
+        return self.mapping.reading
+
     def exclusions(self, requirements: dict[str, tuple[str, ...]], analysis: str | None = None) -> pl.DataFrame:
         """Every patient excluded from an analysis (or from all) with the row and the reason.
 
