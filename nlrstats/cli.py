@@ -1,7 +1,8 @@
 """Command line: ``nlrstats validate | simulate | dictionary | analyze | render``.
 
 Exit codes: 0 success; 1 the data (or a document cell) has problems, every one listed;
-2 wrong usage (argparse).
+2 wrong usage (argparse). A problem with the user's data, mapping or paths is printed as a
+message (control characters escaped), never as a traceback.
 """
 
 from __future__ import annotations
@@ -14,18 +15,26 @@ from pathlib import Path
 
 import polars as pl
 
+from nlrstats.cli_reading import SafeParser, add_reading_args, reading_kwargs, safe_streams
+from nlrstats.data.messages import DataError, escape, escape_message
+
 __all__ = ["main"]
+
+
+def _say(text: object = "") -> None:
+    """Print to stdout with control characters escaped (file names and values come from the user's file)."""
+    print(escape_message(str(text)))
 
 
 def _print_frame(frame: pl.DataFrame) -> None:
     with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=200, fmt_str_lengths=120,
                    tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True):
-        print(frame)
+        _say(frame)
 
 
 def _load(args):
     from nlrstats.data.cohort import load_cohort
-    return load_cohort(args.data, mapping=args.mapping)
+    return load_cohort(args.data, mapping=args.mapping, **reading_kwargs(args))
 
 
 def _plan(args):
@@ -38,20 +47,30 @@ def _plan(args):
 def _cmd_validate(args) -> int:
     plan = _plan(args)
     cohort = _load(args)
-    print(f"{cohort.source}: valid — {cohort.n} patients")
-    print("Checks passed: required columns present; patient_id unique and non-empty; numbers numeric; "
-          "event codes 0/1; response codes RECIST; sex F/M; times >= 0; PFS <= OS (+0.01 month); "
-          "lymphocytes > 0; WBC > neutrophils; values plausible for the declared units.")
-    if cohort.notes:
-        print("Handling applied:")
-        for note in cohort.notes:
-            print(f"  - {note}")
-    print("Flow per analysis (" + ", ".join(f"{k}: {'+'.join(v)}" for k, v in plan.requirements.items()) + "):")
+    reading = cohort.mapping.reading
+    _say(f"{cohort.source}: valid — {cohort.n} patients")
+    _say("Read: " + reading.summary().removeprefix("read as ")
+         + (f"; {reading.skip_rows} row(s) skipped above the header" if reading.skip_rows else ""))
+    default = reading.time_unit == "months" and reading.count_unit == "10^9/L" and not reading.column_units
+    _say(f"Units read: times in {reading.time_unit}, counts in {reading.count_unit}"
+         + "".join(f"; {c} in {u}" for c, u in reading.column_units)
+         + (" (the defaults; a mapping's [units] sets others)" if default else " (from the mapping's [units])"))
+    _say("Read as missing: " + ", ".join("'" + escape(t) + "'" for t in reading.na))
+    _say("Checks passed: required columns present; patient_id unique and non-empty; numbers numeric and finite; "
+         "event codes 0/1; response codes RECIST; sex F/M; times >= 0; PFS <= OS (+0.01 month); "
+         "lymphocytes > 0; WBC > neutrophils; medians plausible for the declared units; values plausible.")
+    said = reading.describe()[:2]  # the summary and units lines, printed above
+    notes = [n for n in cohort.notes if n not in said]
+    if notes:
+        _say("Handling applied:")
+        for note in notes:
+            _say(f"  - {note}")
+    _say("Flow per analysis (" + ", ".join(f"{k}: {'+'.join(v)}" for k, v in plan.requirements.items()) + "):")
     _print_frame(plan.flow(cohort))
     column = plan.group_column
     groups = plan.grouped(cohort)[column].value_counts(sort=False).sort(column)
-    print(f"{plan.marker_label} groups at cut-off {plan.cutoff:g}: "
-          + ", ".join(f"{k}: {v}" for k, v in groups.iter_rows()))
+    _say(f"{plan.marker_label} groups at cut-off {plan.cutoff:g}: "
+         + ", ".join(f"{k}: {v}" for k, v in groups.iter_rows()))
     return 0
 
 
@@ -80,17 +99,17 @@ def _cmd_analyze(args) -> int:
     results = analyze(_load(args), plan)
     text = results.to_json(indent=2)
     if args.json == "-":
-        print(text)
+        print(text)  # JSON escapes control characters itself
     elif args.json:
         Path(args.json).write_text(text + "\n", encoding="utf-8")
-        print(f"wrote {args.json}")
+        _say(f"wrote {args.json}")
     if args.json != "-":
-        print(summary_text(results))
+        _say(summary_text(results))
     return 0
 
 
 def _fail(exc: Exception) -> int:
-    print(f"error: {exc}", file=sys.stderr)
+    print(f"error: {escape_message(str(exc))}", file=sys.stderr)
     return 1
 
 
@@ -239,14 +258,14 @@ def _check_render_data(params: dict) -> None:
     """Check the cohort file of a render before any kernel starts, so a bad file fails fast with its problems."""
     if params.get("data") is None:
         return
-    from nlrstats.data.cohort import CohortError, MappingError, load_cohort
+    from nlrstats.data.cohort import load_cohort
     from nlrstats.render.errors import RenderError
     from nlrstats.study.plan import PlanError, StudyPlan
     try:
         load_cohort(params["data"], mapping=params.get("mapping"))
         StudyPlan.fukuda2020().replace(marker=params.get("marker"), cutoff=params.get("cutoff"))
-    except (CohortError, MappingError, PlanError, FileNotFoundError) as exc:
-        raise RenderError(f"the data cannot be used, nothing was rendered:\n{exc}") from None
+    except (DataError, PlanError, OSError) as exc:
+        raise RenderError(f"the data cannot be used, nothing was rendered:\n{escape_message(str(exc))}") from None
 
 
 def _cutoff(text: str) -> float:
@@ -254,25 +273,26 @@ def _cutoff(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not a number: '{escape(text)}'") from None
     if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"the cut-off must be a finite positive number, got {text!r}")
+        raise argparse.ArgumentTypeError(f"the cut-off must be a finite positive number, got '{escape(text)}'")
     return value
 
 
 def _build_parser() -> argparse.ArgumentParser:
     from nlrstats import __version__
-    parser = argparse.ArgumentParser(prog="nlrstats", description="NLR studies with R's numbers.")
+    parser = SafeParser(prog="nlrstats", description="NLR studies with R's numbers.")
     parser.add_argument("--version", action="version", version=f"nlrstats {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=SafeParser)
 
     def data_args(p):
-        p.add_argument("data", help="cohort file (.csv, .tsv, .parquet, .xlsx)")
-        p.add_argument("--mapping", help="TOML mapping file for other names, codes and units")
+        p.add_argument("data", help="cohort file (.csv, .tsv, .txt, .xlsx, .xls, .ods, .parquet; may be .gz)")
+        p.add_argument("--mapping", help="TOML mapping file for other names, codes, units and file layout")
         p.add_argument("--marker", choices=("nlr", "dnlr", "plr", "lmr", "sii"),
                        help="baseline marker of the groups (default: the paper's, NLR)")
         p.add_argument("--cutoff", type=_cutoff, help="marker value at or above which a patient is high "
                        "(default: the paper's)")
+        add_reading_args(p)
 
     p = sub.add_parser("validate", help="check a cohort file and print the flow table")
     data_args(p)
@@ -338,18 +358,25 @@ def _build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``nlrstats`` console script."""
-    from nlrstats.data.cohort import CohortError, MappingError
     from nlrstats.study.plan import PlanError
+    safe_streams()
     parser = _build_parser()
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (CohortError, MappingError, PlanError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (DataError, PlanError) as exc:
+        print(f"error: {escape_message(str(exc))}", file=sys.stderr)
         return 1
     except FileNotFoundError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {escape_message(str(exc))}", file=sys.stderr)
         return 1
+    except OSError as exc:  # permission denied, disk full, a path that is not a file
+        where = f"{escape(exc.filename)}: " if exc.filename else ""
+        print(f"error: {where}{escape(exc.strerror or exc)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":
