@@ -182,7 +182,8 @@ class CoxPH(Result):
         return pl.DataFrame(rows, schema={"term": pl.String, **{k: pl.Float64 for k in cols[1:]}})
 
     def glance(self) -> pl.DataFrame:
-        """n, nevent, loglik, loglik_null, LR / score / Wald [/ robust score] tests, concordance, AIC (broom)."""
+        """n, nevent, loglik, loglik_null, LR / score / Wald tests and p-values, concordance (as broom);
+        a robust fit adds R's robust score test (statistic_robust, p_value_robust). AIC: :meth:`aic`."""
         df = self.df
         lr = 2 * (self.loglik - self.loglik_null)
         c = self._concordance
@@ -191,10 +192,10 @@ class CoxPH(Result):
             "statistic_log": lr, "p_value_log": chisq_sf(lr, df),
             "statistic_sc": self.score_test, "p_value_sc": chisq_sf(self.score_test, df),
             "statistic_wald": self.wald_test, "p_value_wald": chisq_sf(self.wald_test, df),
-            "statistic_robust": self.robust_score, "p_value_robust": chisq_sf(self.robust_score, df),
+            **({"statistic_robust": self.robust_score, "p_value_robust": chisq_sf(self.robust_score, df)}
+               if self.robust else {}),
             "concordance": None if c is None else c.concordance,
             "std_error_concordance": None if c is None else c.std_error,
-            "aic": None if self.firth else self.aic(),
         }
         return pl.DataFrame({k: [_f(v) if not isinstance(v, int) else v] for k, v in row.items()},
                             schema={"n": pl.Int64, "nevent": pl.Int64, **{k: pl.Float64 for k in list(row)[2:]}})
