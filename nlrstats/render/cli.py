@@ -58,6 +58,9 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", choices=("auto", "quarto", "builtin"), default="auto",
                    help="auto: quarto when on PATH, else built-in")
     p.add_argument("--output-dir", metavar="DIR", help="where outputs go (default: the project's _output)")
+    p.add_argument("--date", metavar="YYYY-MM-DD",
+                   help="date printed in the documents instead of 'today' (default: SOURCE_DATE_EPOCH when set); "
+                        "DOCX and PDF time stamps follow it, so reruns give identical files")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
 
 
@@ -172,7 +175,7 @@ def run_render(args: argparse.Namespace) -> int:
         output_dir = (cwd / args.output_dir).resolve() if args.output_dir else "_output"
         for report in reports:
             out = render_document(report, params=params, to=args.to, engine=args.engine,
-                                  output_dir=output_dir, quiet=args.quiet)
+                                  output_dir=output_dir, quiet=args.quiet, date=getattr(args, "date", None))
             print(out)
     except RenderError as exc:
         print(f"nlrstats render: error: {exc}", file=sys.stderr)

@@ -1,0 +1,98 @@
+"""Drive a real Quarto CLI: ``quarto render`` with our parameters, then find what it wrote.
+
+Quarto keeps a document's path inside the project under ``--output-dir`` (a project rendering
+``reports/*.qmd`` to ``_output`` writes ``_output/reports/replication.html``), and a document outside
+any project goes straight into the directory. Rather than guess the layout, Quarto renders into a
+private staging directory and the one output (with its ``<name>_files`` folder when resources are not
+embedded) is moved to ``<output_dir>/<name>.<ext>``, the place the built-in engine writes to.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from nlrstats.render.config import FORMAT_KEYS
+from nlrstats.render.errors import RenderError
+
+__all__ = ["quarto_available", "quarto_environment", "render_with_quarto", "find_output"]
+
+#: output file extension per ``to``
+EXTENSIONS = {"html": "html", "docx": "docx", "pdf": "pdf"}
+
+
+def quarto_available() -> str | None:
+    """Path of the ``quarto`` executable on PATH, or None."""
+    return shutil.which("quarto")
+
+
+def quarto_environment(base: dict[str, str] | None = None, epoch: int | None = None) -> dict[str, str]:
+    """The environment for ``quarto``: ``QUARTO_PYTHON`` is this interpreter unless the user set one.
+
+    Without it Quarto looks for ``python3`` on PATH, which is often another Python without nlrstats,
+    jupyter or papermill, and the render fails in the first cell. ``epoch`` becomes
+    ``SOURCE_DATE_EPOCH`` (pandoc's and typst's document dates) unless that is set already.
+    """
+    env = dict(os.environ if base is None else base)
+    if not env.get("QUARTO_PYTHON"):
+        env["QUARTO_PYTHON"] = sys.executable
+    if epoch is not None and not env.get("SOURCE_DATE_EPOCH"):
+        env["SOURCE_DATE_EPOCH"] = str(int(epoch))
+    return env
+
+
+def find_output(stage: Path, stem: str, ext: str) -> Path | None:
+    """The file Quarto wrote for document ``stem`` anywhere under ``stage`` (shallowest first)."""
+    hits = sorted(stage.rglob(f"{stem}.{ext}"), key=lambda p: (len(p.parts), str(p)))
+    return hits[0] if hits else None
+
+
+def render_with_quarto(quarto: str, path: Path, params: dict[str, Any], to: str, output_dir: Path, quiet: bool,
+                       date: str | None = None, epoch: int | None = None) -> Path:
+    """``quarto render path --to FMT`` and return ``output_dir/<stem>.<ext>``.
+
+    Parameters go through ``--execute-params`` (a YAML file written as JSON), so every value keeps
+    its type exactly: a cohort name such as ``"2020"`` or ``"yes"`` stays a string, which ``-P``
+    would read as a number or a boolean. ``date`` overrides the document's ``date`` (``-M date:``).
+    PDF goes through typst, as ``_quarto.yml`` declares: Quarto's ``--to pdf`` would need LaTeX.
+    """
+    fmt = FORMAT_KEYS[to]
+    ext = EXTENSIONS[to]
+    output_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".nlrstats-quarto-", dir=output_dir) as tmp:
+        stage = Path(tmp) / "out"
+        args = [quarto, "render", str(path), "--to", fmt, "--output-dir", str(stage)]
+        if params:
+            pfile = Path(tmp) / "params.yml"
+            pfile.write_text(json.dumps(params, ensure_ascii=False, default=str), encoding="utf-8")
+            args += ["--execute-params", str(pfile)]
+        if date is not None:
+            args += ["-M", f"date:{date}"]
+        if quiet:
+            args.append("--quiet")
+        proc = subprocess.run(args, cwd=path.parent, capture_output=quiet, text=True,
+                              env=quarto_environment(epoch=epoch))
+        if proc.returncode != 0:
+            detail = (proc.stderr or "").strip()[-4000:] if quiet else "(see quarto's messages above)"
+            raise RenderError(f"{path.name}: quarto render failed (exit {proc.returncode}):\n{detail}")
+        written = find_output(stage, path.stem, ext)
+        if written is None:
+            found = sorted(str(p.relative_to(stage)) for p in stage.rglob("*") if p.is_file())[:20]
+            raise RenderError(f"{path.name}: quarto finished but wrote no {path.stem}.{ext} under --output-dir "
+                              f"(it wrote: {', '.join(found) or 'nothing'})")
+        out = output_dir / f"{path.stem}.{ext}"
+        if out.exists():
+            out.unlink()
+        shutil.move(str(written), out)
+        support = written.parent / f"{path.stem}_files"
+        if support.is_dir():
+            target = output_dir / support.name
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.move(str(support), target)
+    return out
