@@ -1,10 +1,12 @@
 """Drive a real Quarto CLI: ``quarto render`` with our parameters, then find what it wrote.
 
 Quarto keeps a document's path inside the project under ``--output-dir`` (a project rendering
-``reports/*.qmd`` to ``_output`` writes ``_output/reports/replication.html``), and a document outside
-any project goes straight into the directory. Rather than guess the layout, Quarto renders into a
-private staging directory and the one output (with its ``<name>_files`` folder when resources are not
-embedded) is moved to ``<output_dir>/<name>.<ext>``, the place the built-in engine writes to.
+``reports/*.qmd`` to ``_output`` writes ``_output/reports/replication.html``). A document that is not
+part of a project (no ``_quarto.yml`` above it, or one whose ``project.render`` list leaves it out)
+refuses ``--output-dir`` and is written next to the document. Rather than guess the layout, a
+project document renders into a private staging directory, a lone document in place, and the one
+output (with its ``<name>_files`` folder when resources are not embedded) is moved to
+``<output_dir>/<name>.<ext>``, the place the built-in engine writes to.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from nlrstats.render.config import FORMAT_KEYS
+from nlrstats.render.config import FORMAT_KEYS, load_project
 from nlrstats.render.errors import RenderError
+from nlrstats.render.qmd import find_project_root
 
-__all__ = ["quarto_available", "quarto_environment", "render_with_quarto", "find_output"]
+__all__ = ["quarto_available", "quarto_environment", "render_with_quarto", "find_output", "in_quarto_project"]
 
 #: output file extension per ``to``
 EXTENSIONS = {"html": "html", "docx": "docx", "pdf": "pdf"}
@@ -47,6 +50,23 @@ def quarto_environment(base: dict[str, str] | None = None, epoch: int | None = N
     return env
 
 
+def in_quarto_project(path: Path) -> bool:
+    """Whether Quarto renders ``path`` as part of a project (and so accepts ``--output-dir``).
+
+    True when a ``_quarto.yml`` is above it and its ``project.render`` list (globs from the project
+    root; none means every document) matches it.
+    """
+    root = find_project_root(path)
+    if root is None:
+        return False
+    patterns = (load_project(root).get("project") or {}).get("render")
+    if not patterns:
+        return True
+    resolved = path.resolve()
+    return any(resolved in {p.resolve() for p in root.glob(str(pattern))} for pattern in patterns
+               if not str(pattern).startswith("!"))
+
+
 def find_output(stage: Path, stem: str, ext: str) -> Path | None:
     """The file Quarto wrote for document ``stem`` anywhere under ``stage`` (shallowest first)."""
     hits = sorted(stage.rglob(f"{stem}.{ext}"), key=lambda p: (len(p.parts), str(p)))
@@ -66,8 +86,12 @@ def render_with_quarto(quarto: str, path: Path, params: dict[str, Any], to: str,
     ext = EXTENSIONS[to]
     output_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".nlrstats-quarto-", dir=output_dir) as tmp:
-        stage = Path(tmp) / "out"
-        args = [quarto, "render", str(path), "--to", fmt, "--output-dir", str(stage)]
+        if in_quarto_project(path):
+            stage = Path(tmp) / "out"
+            args = [quarto, "render", str(path), "--to", fmt, "--output-dir", str(stage)]
+        else:
+            stage = path.parent
+            args = [quarto, "render", str(path), "--to", fmt]
         if params:
             pfile = Path(tmp) / "params.yml"
             pfile.write_text(json.dumps(params, ensure_ascii=False, default=str), encoding="utf-8")
@@ -76,12 +100,16 @@ def render_with_quarto(quarto: str, path: Path, params: dict[str, Any], to: str,
             args += ["-M", f"date:{date}"]
         if quiet:
             args.append("--quiet")
-        proc = subprocess.run(args, cwd=path.parent, capture_output=quiet, text=True,
-                              env=quarto_environment(epoch=epoch))
+        env = quarto_environment(epoch=epoch)
+        # as the built-in engine tells its kernel, so documents find project files with either engine
+        env["NLRSTATS_PROJECT_ROOT"] = str(find_project_root(path) or path.parent)
+        proc = subprocess.run(args, cwd=path.parent, capture_output=quiet, text=True, env=env)
         if proc.returncode != 0:
             detail = (proc.stderr or "").strip()[-4000:] if quiet else "(see quarto's messages above)"
             raise RenderError(f"{path.name}: quarto render failed (exit {proc.returncode}):\n{detail}")
-        written = find_output(stage, path.stem, ext)
+        written = find_output(stage, path.stem, ext) if stage != path.parent else path.parent / f"{path.stem}.{ext}"
+        if not written.exists():
+            written = None
         if written is None:
             found = sorted(str(p.relative_to(stage)) for p in stage.rglob("*") if p.is_file())[:20]
             raise RenderError(f"{path.name}: quarto finished but wrote no {path.stem}.{ext} under --output-dir "
