@@ -43,3 +43,18 @@ function Div(div)
   if is_html() then return nil end
   return without_font_family(div)
 end
+
+--[[ `nlrstats render --date YYYY-MM-DD` (all formats): Quarto resolves `date: today` itself and a
+`-M date:` flag does not override it, so nlrstats passes the date as NLRSTATS_DATE and it replaces
+the document's date here, written as Quarto writes dates by default ("January 2, 2026"). ]]
+local months = { "January", "February", "March", "April", "May", "June", "July", "August",
+                 "September", "October", "November", "December" }
+
+function Meta(meta)
+  local iso = os.getenv("NLRSTATS_DATE")
+  if iso == nil then return nil end
+  local y, m, d = iso:match("^(%d%d%d%d)%-(%d%d)%-(%d%d)$")
+  if y == nil then return nil end
+  meta.date = pandoc.MetaInlines({ pandoc.Str(months[tonumber(m)] .. " " .. tonumber(d) .. ", " .. y) })
+  return meta
+end

@@ -153,7 +153,7 @@ def _run_pandoc(markdown: Path, output: Path, to: str, options: dict[str, Any], 
     env = dict(os.environ)
     if epoch is not None and not env.get("SOURCE_DATE_EPOCH"):
         env["SOURCE_DATE_EPOCH"] = str(int(epoch))
-    proc = subprocess.run(args, capture_output=True, text=True, env=env)
+    proc = subprocess.run(args, capture_output=True, text=True, env=env, cwd=markdown.parent)
     if proc.returncode != 0:
         raise RenderError(f"pandoc failed (exit {proc.returncode}) writing {output.name}:\n{proc.stderr.strip()}")
     unresolved = [line for line in proc.stderr.splitlines() if "unresolved cross-reference" in line]

@@ -11,8 +11,10 @@ output (with its ``<name>_files`` folder when resources are not embedded) is mov
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -73,13 +75,34 @@ def find_output(stage: Path, stem: str, ext: str) -> Path | None:
     return hits[0] if hits else None
 
 
+_PDF_DATE = re.compile(rb"(/(?:CreationDate|ModDate) \(D:)\d{14}Z(\))")
+_XMP_DATE = re.compile(rb"(<xmp:(?:CreateDate|ModifyDate|MetadataDate)>)\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ(<)")
+
+
+def stamp_pdf(pdf: Path, epoch: int) -> None:
+    """Set a typst PDF's creation and modification dates to ``epoch`` (UTC), in place.
+
+    Quarto runs ``typst compile``; the typst of this project's Quarto install (typst-py behind a
+    small command line) ignores both ``--creation-timestamp`` and ``SOURCE_DATE_EPOCH`` and stamps
+    the clock into ``/CreationDate``, ``/ModDate`` and the XMP dates. The stamps are rewritten with
+    the same number of bytes, so the cross-reference offsets stay valid.
+    """
+    t = dt.datetime.fromtimestamp(epoch, dt.timezone.utc)
+    data = pdf.read_bytes()
+    fixed = _PDF_DATE.sub(lambda m: m.group(1) + t.strftime("%Y%m%d%H%M%SZ").encode() + m.group(2), data)
+    fixed = _XMP_DATE.sub(lambda m: m.group(1) + t.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + m.group(2), fixed)
+    if fixed != data:
+        pdf.write_bytes(fixed)
+
+
 def render_with_quarto(quarto: str, path: Path, params: dict[str, Any], to: str, output_dir: Path, quiet: bool,
                        date: str | None = None, epoch: int | None = None) -> Path:
     """``quarto render path --to FMT`` and return ``output_dir/<stem>.<ext>``.
 
     Parameters go through ``--execute-params`` (a YAML file written as JSON), so every value keeps
     its type exactly: a cohort name such as ``"2020"`` or ``"yes"`` stays a string, which ``-P``
-    would read as a number or a boolean. ``date`` overrides the document's ``date`` (``-M date:``).
+    would read as a number or a boolean. ``date`` (ISO) is passed as ``NLRSTATS_DATE``, which the
+    project filter ``styles/print.lua`` prints as the document's date (Quarto ignores ``-M date:``).
     PDF goes through typst, as ``_quarto.yml`` declares: Quarto's ``--to pdf`` would need LaTeX.
     """
     fmt = FORMAT_KEYS[to]
@@ -96,13 +119,15 @@ def render_with_quarto(quarto: str, path: Path, params: dict[str, Any], to: str,
             pfile = Path(tmp) / "params.yml"
             pfile.write_text(json.dumps(params, ensure_ascii=False, default=str), encoding="utf-8")
             args += ["--execute-params", str(pfile)]
-        if date is not None:
-            args += ["-M", f"date:{date}"]
         if quiet:
             args.append("--quiet")
         env = quarto_environment(epoch=epoch)
         # as the built-in engine tells its kernel, so documents find project files with either engine
         env["NLRSTATS_PROJECT_ROOT"] = str(find_project_root(path) or path.parent)
+        if date is not None:
+            # Quarto resolves `date: today` itself and `-M date:` does not override it; the project's
+            # styles/print.lua filter puts this date in its place
+            env["NLRSTATS_DATE"] = date
         proc = subprocess.run(args, cwd=path.parent, capture_output=quiet, text=True, env=env)
         if proc.returncode != 0:
             detail = (proc.stderr or "").strip()[-4000:] if quiet else "(see quarto's messages above)"
@@ -114,6 +139,8 @@ def render_with_quarto(quarto: str, path: Path, params: dict[str, Any], to: str,
             found = sorted(str(p.relative_to(stage)) for p in stage.rglob("*") if p.is_file())[:20]
             raise RenderError(f"{path.name}: quarto finished but wrote no {path.stem}.{ext} under --output-dir "
                               f"(it wrote: {', '.join(found) or 'nothing'})")
+        if ext == "pdf" and epoch is not None:
+            stamp_pdf(written, epoch)
         out = output_dir / f"{path.stem}.{ext}"
         if out.exists():
             out.unlink()
