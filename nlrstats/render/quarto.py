@@ -11,7 +11,9 @@ output (with its ``<name>_files`` folder when resources are not embedded) is mov
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -76,6 +78,7 @@ def find_output(stage: Path, stem: str, ext: str) -> Path | None:
 
 
 _PDF_DATE = re.compile(rb"(/(?:CreationDate|ModDate) \(D:)\d{14}Z(\))")
+_PDF_ID = re.compile(rb"<xmpMM:DocumentID>([A-Za-z0-9+/=]{24})</xmpMM:DocumentID>")
 _XMP_DATE = re.compile(rb"(<xmp:(?:CreateDate|ModifyDate|MetadataDate)>)\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ(<)")
 
 
@@ -84,13 +87,21 @@ def stamp_pdf(pdf: Path, epoch: int) -> None:
 
     Quarto runs ``typst compile``; the typst of this project's Quarto install (typst-py behind a
     small command line) ignores both ``--creation-timestamp`` and ``SOURCE_DATE_EPOCH`` and stamps
-    the clock into ``/CreationDate``, ``/ModDate`` and the XMP dates. The stamps are rewritten with
-    the same number of bytes, so the cross-reference offsets stay valid.
+    the clock into ``/CreationDate``, ``/ModDate`` and the XMP dates, and a document id made from it
+    into the XMP and the trailer's ``/ID``. The stamps are rewritten with the same number of bytes
+    (the id becomes an MD5 of the rest of the file), so the cross-reference offsets stay valid.
     """
     t = dt.datetime.fromtimestamp(epoch, dt.timezone.utc)
     data = pdf.read_bytes()
     fixed = _PDF_DATE.sub(lambda m: m.group(1) + t.strftime("%Y%m%d%H%M%SZ").encode() + m.group(2), data)
     fixed = _XMP_DATE.sub(lambda m: m.group(1) + t.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + m.group(2), fixed)
+    # typst derives the document id from the time as well: it becomes a hash of the rest of the file
+    ids = set(_PDF_ID.findall(fixed))
+    if len(ids) == 1:
+        old = ids.pop()
+        new = base64.b64encode(hashlib.md5(fixed.replace(old, b"")).digest())
+        if len(new) == len(old):
+            fixed = fixed.replace(old, new)
     if fixed != data:
         pdf.write_bytes(fixed)
 
