@@ -9,7 +9,9 @@ What the browser reports, for the tests to assert on:
 * the number of ``<table>`` elements and their text,
 * unresolved cross-references: ``?@id`` / ``@fig-`` / ``@tbl-`` / ``@sec-`` text outside code, and
   ``a.quarto-xref`` links whose target id is missing,
-* every network request the page made (``Network.requestWillBeSent`` from the performance log),
+* every network request the page made (``Network.requestWillBeSent`` from the performance log), and
+  which of them the browser blocked before sending (``Network.loadingFailed`` with a ``blockedReason``,
+  ``csp`` for the Content-Security-Policy),
 * a full-page PNG screenshot (DevTools ``Page.captureScreenshot``).
 
 This lives in the tests: the run-time package has no browser code. Chromium and chromedriver come
@@ -103,6 +105,8 @@ class BrowserReport:
     screenshot: Path | None
     page_height: int = 0
     elapsed_s: float = 0.0
+    #: (url, reason) of requests the browser stopped before sending them ("csp": the policy)
+    blocked: tuple[tuple[str, str], ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -111,8 +115,11 @@ class BrowserReport:
 
     @property
     def external_requests(self) -> tuple[str, ...]:
+        """Requests for anything but the file itself and data: URLs that the browser did not block."""
         own = self.path.resolve().as_uri()
-        return tuple(u for u in self.requests if not (u.startswith("data:") or u.split("#", 1)[0] == own))
+        stopped = {u for u, _ in self.blocked}
+        return tuple(u for u in self.requests
+                     if not (u.startswith("data:") or u.split("#", 1)[0] == own or u in stopped))
 
     @property
     def broken_xrefs(self) -> tuple[dict[str, Any], ...]:
@@ -206,13 +213,18 @@ def check_html(path: str | Path, screenshot: str | Path | None = None, *, width:
                 shot_path.write_bytes(base64.b64decode(shot["data"]))
             console = [f"{e.get('source', '')}: {e.get('message', '')}".strip(": ")
                        for e in drv.get_log("browser") if e.get("level") == "SEVERE"]
-            requests, dialogs = [], []
+            requests, dialogs, ids, blocked = [], [], {}, {}
             for entry in drv.get_log("performance"):
                 msg = json.loads(entry["message"]).get("message", {})
                 method, params = msg.get("method"), msg.get("params", {})
                 if method == "Network.requestWillBeSent":
                     url = params.get("request", {}).get("url", "")
-                    requests.append(url[:80] + "..." if url.startswith("data:") and len(url) > 80 else url)
+                    url = url[:80] + "..." if url.startswith("data:") and len(url) > 80 else url
+                    requests.append(url)
+                    ids[params.get("requestId")] = url
+                elif method == "Network.loadingFailed" and params.get("blockedReason"):
+                    # stopped inside the browser (e.g. by the Content-Security-Policy): never sent
+                    blocked[ids.get(params.get("requestId"), "?")] = params["blockedReason"]
                 elif method == "Page.javascriptDialogOpening":
                     dialogs.append(f"{params.get('type')}: {params.get('message')}")
         finally:
@@ -223,5 +235,6 @@ def check_html(path: str | Path, screenshot: str | Path | None = None, *, width:
         table_texts=tuple(info.get("table_texts", [])), unresolved_refs=tuple(info.get("unresolved", [])),
         xrefs=tuple(info.get("xrefs", [])), captions=tuple(info.get("captions", [])), requests=tuple(requests),
         screenshot=shot_path, page_height=height, elapsed_s=time.perf_counter() - start,
+        blocked=tuple(sorted(blocked.items())),
         extra={k: info.get(k) for k in ("scripts", "body_text", "body_font", "link_color", "csp")},
     )
