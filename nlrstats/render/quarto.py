@@ -144,7 +144,7 @@ def render_with_quarto(quarto: str, path: Path, params: dict[str, Any], to: str,
             detail = (proc.stderr or "").strip()[-4000:] if quiet else "(see quarto's messages above)"
             raise RenderError(f"{path.name}: quarto render failed (exit {proc.returncode}):\n{detail}")
         written = find_output(stage, path.stem, ext) if stage != path.parent else path.parent / f"{path.stem}.{ext}"
-        if not written.exists():
+        if written is not None and not written.exists():
             written = None
         if written is None:
             found = sorted(str(p.relative_to(stage)) for p in stage.rglob("*") if p.is_file())[:20]
