@@ -7,6 +7,7 @@ Exit codes: 0 success; 1 the data (or a document cell) has problems, every one l
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -23,11 +24,18 @@ def _print_frame(frame: pl.DataFrame) -> None:
 
 def _load(args):
     from nlrstats.data.cohort import load_cohort
-    return load_cohort(args.data, mapping=args.mapping, cutoff=getattr(args, "cutoff", 8.0))
+    return load_cohort(args.data, mapping=args.mapping)
+
+
+def _plan(args):
+    """The paper's plan with the marker, cut-off (and bootstrap) given on the command line."""
+    from nlrstats.study.plan import StudyPlan
+    return StudyPlan.fukuda2020().replace(marker=getattr(args, "marker", None), cutoff=getattr(args, "cutoff", None),
+                                          bootstrap=getattr(args, "bootstrap", None))
 
 
 def _cmd_validate(args) -> int:
-    from nlrstats.data.cohort import ANALYSES
+    plan = _plan(args)
     cohort = _load(args)
     print(f"{cohort.source}: valid — {cohort.n} patients")
     print("Checks passed: required columns present; patient_id unique and non-empty; numbers numeric; "
@@ -37,10 +45,11 @@ def _cmd_validate(args) -> int:
         print("Handling applied:")
         for note in cohort.notes:
             print(f"  - {note}")
-    print("Flow per analysis (" + ", ".join(f"{k}: {'+'.join(v)}" for k, v in ANALYSES.items()) + "):")
-    _print_frame(cohort.flow)
-    groups = cohort.data["nlr_group"].value_counts(sort=False).sort("nlr_group")
-    print("NLR groups at cut-off " + f"{cohort.cutoff:g}: "
+    print("Flow per analysis (" + ", ".join(f"{k}: {'+'.join(v)}" for k, v in plan.requirements.items()) + "):")
+    _print_frame(plan.flow(cohort))
+    column = plan.group_column
+    groups = plan.grouped(cohort)[column].value_counts(sort=False).sort(column)
+    print(f"{plan.marker_label} groups at cut-off {plan.cutoff:g}: "
           + ", ".join(f"{k}: {v}" for k, v in groups.iter_rows()))
     return 0
 
@@ -64,9 +73,10 @@ def _cmd_dictionary(args) -> int:
 
 
 def _cmd_analyze(args) -> int:
+    from nlrstats.present.console import summary_text
     from nlrstats.study.analyze import analyze
-    cohort = _load(args)
-    results = analyze(cohort, cutoff=args.cutoff, bootstrap=args.bootstrap)
+    plan = _plan(args)
+    results = analyze(_load(args), plan)
     text = results.to_json(indent=2)
     if args.json == "-":
         print(text)
@@ -74,7 +84,7 @@ def _cmd_analyze(args) -> int:
         Path(args.json).write_text(text + "\n", encoding="utf-8")
         print(f"wrote {args.json}")
     if args.json != "-":
-        print(results.summary_text())
+        print(summary_text(results))
     return 0
 
 
@@ -108,10 +118,23 @@ def _check_render_data(params: dict) -> None:
         return
     from nlrstats.data.cohort import CohortError, MappingError, load_cohort
     from nlrstats.render.errors import RenderError
+    from nlrstats.study.plan import PlanError, StudyPlan
     try:
-        load_cohort(params["data"], mapping=params.get("mapping"), cutoff=float(params.get("cutoff", 8.0)))
-    except (CohortError, MappingError, FileNotFoundError) as exc:
+        load_cohort(params["data"], mapping=params.get("mapping"))
+        StudyPlan.fukuda2020().replace(marker=params.get("marker"), cutoff=params.get("cutoff"))
+    except (CohortError, MappingError, PlanError, FileNotFoundError) as exc:
         raise RenderError(f"the data cannot be used, nothing was rendered:\n{exc}") from None
+
+
+def _cutoff(text: str) -> float:
+    """A cut-off given on the command line: a finite positive number."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"the cut-off must be a finite positive number, got {text!r}")
+    return value
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -123,7 +146,10 @@ def _build_parser() -> argparse.ArgumentParser:
     def data_args(p):
         p.add_argument("data", help="cohort file (.csv, .tsv, .parquet, .xlsx)")
         p.add_argument("--mapping", help="TOML mapping file for other names, codes and units")
-        p.add_argument("--cutoff", type=float, default=8.0, help="NLR cut-off; >= is high (default 8)")
+        p.add_argument("--marker", choices=("nlr", "dnlr", "plr", "lmr", "sii"),
+                       help="baseline marker of the groups (default: the paper's, NLR)")
+        p.add_argument("--cutoff", type=_cutoff, help="marker value at or above which a patient is high "
+                       "(default: the paper's)")
 
     p = sub.add_parser("validate", help="check a cohort file and print the flow table")
     data_args(p)
@@ -146,8 +172,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("analyze", help="run the study's analysis plan")
     data_args(p)
     p.add_argument("--json", metavar="PATH", help="write results as JSON to PATH, or '-' for stdout")
-    p.add_argument("--bootstrap", type=int, default=200, metavar="B",
-                   help="bootstrap resamples for cut-point stability (0 to skip; default 200)")
+    p.add_argument("--bootstrap", type=int, metavar="B",
+                   help="bootstrap resamples for cut-point stability (0 to skip; default: the plan's)")
     p.set_defaults(func=_cmd_analyze)
 
     p = sub.add_parser("new", help="write a Quarto project you own (documents, _quarto.yml, data/, a mapping)")
@@ -169,11 +195,12 @@ def _build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``nlrstats`` console script."""
     from nlrstats.data.cohort import CohortError, MappingError
+    from nlrstats.study.plan import PlanError
     parser = _build_parser()
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (CohortError, MappingError) as exc:
+    except (CohortError, MappingError, PlanError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except FileNotFoundError as exc:

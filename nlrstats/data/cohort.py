@@ -9,29 +9,20 @@ never dropped without a line in :attr:`Cohort.flow`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import warnings
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 import polars as pl
 
 from nlrstats.data.mapping import Mapping, MappingError, read_mapping
-from nlrstats.data.markers import DERIVED_COLUMNS, derive_markers
+from nlrstats.data.markers import MARKERS, derive_markers, group_expr, group_labels
 from nlrstats.data.schema import COLUMNS, MISSING_TOKENS, RESPONSE_CODES, data_dictionary
 from nlrstats.data.validate import CohortError, Problem, convert_and_check
 
-__all__ = ["Cohort", "load_cohort", "resolve_data_path", "cohort_from_frame", "ANALYSES", "CohortError", "MappingError",
+__all__ = ["Cohort", "load_cohort", "resolve_data_path", "cohort_from_frame", "CohortError", "MappingError",
            "data_dictionary", "bundled_cohort_path"]
-
-#: The columns each analysis needs; a patient missing one of them is excluded from that analysis only.
-ANALYSES: dict[str, tuple[str, ...]] = {
-    "baseline_nlr": ("nlr_d0",),
-    "response": ("nlr_d0", "best_response"),
-    "nlr_change": ("nlr_d0", "nlr_d14", "best_response"),
-    "pfs": ("nlr_d0", "pfs_months", "pfs_event"),
-    "os": ("nlr_d0", "os_months", "os_event"),
-}
-
 
 def resolve_data_path(path: str | Path) -> Path:
     """Find a data file named relative to the working directory or to the project root.
@@ -63,51 +54,49 @@ def bundled_cohort_path(name: str = "fukuda2020_reconstructed.csv") -> Path:
 
 @dataclass(frozen=True)
 class Cohort:
-    """A validated cohort.
+    """A validated cohort: one row a patient, canonical columns plus the derived markers.
 
     Attributes
     ----------
-    data : one row a patient, canonical columns plus derived markers (``nlr_d0``, ``nlr_group``, ...).
+    data : canonical columns plus every marker of :data:`nlrstats.data.markers.MARKERS` at day 0 and
+        day 14 with its change, and the response flags. Groups at a cut-off are made by the study plan
+        (:meth:`nlrstats.study.plan.StudyPlan.grouped`), not here.
     source : name of the file (or frame) it came from.
-    cutoff : the NLR cut-off used for ``nlr_group``.
     mapping : the mapping applied.
     notes : what the loader did to the data (renames, recodes, unit conversions, missing tokens).
+    path : the file read, when the cohort came from a file.
     """
 
     data: pl.DataFrame
     source: str
-    cutoff: float = 8.0
     mapping: Mapping = field(default_factory=Mapping)
     notes: tuple[str, ...] = ()
+    path: Path | None = None
 
     @property
     def n(self) -> int:
         return self.data.height
 
-    @property
-    def flow(self) -> pl.DataFrame:
-        """Per analysis: n_in, excluded, reason (counts per missing column), n_analysed."""
-        rows = []
-        for analysis, cols in ANALYSES.items():
-            ex = self.exclusions(analysis)
-            reasons = ex.group_by("reason", maintain_order=True).len()
-            reason = "; ".join(f"{r} ({k})" for r, k in reasons.iter_rows())
-            rows.append((analysis, self.n, ex.height, reason, self.n - ex.height))
-        return pl.DataFrame(rows, schema=["analysis", "n_in", "excluded", "reason", "n_analysed"],
-                            orient="row")
+    def exclusions(self, requirements: dict[str, tuple[str, ...]], analysis: str | None = None) -> pl.DataFrame:
+        """Every patient excluded from an analysis (or from all) with the row and the reason.
 
-    def exclusions(self, analysis: str | None = None) -> pl.DataFrame:
-        """Every patient excluded from an analysis (or all analyses) with the row and the reason.
+        Parameters
+        ----------
+        requirements : analysis name -> the columns it needs (a plan's ``requirements``).
+        analysis : one analysis of ``requirements``; None for all.
 
-        The reason names the first required column that is missing for that patient.
+        Returns
+        -------
+        polars.DataFrame with analysis, patient_id, _row, reason; the reason names the first required
+        column that is missing for that patient ("missing nlr_d14", or "no nlr_d14 in the data").
         """
-        names = [analysis] if analysis else list(ANALYSES)
+        names = [analysis] if analysis else list(requirements)
         frames = []
         for name in names:
-            if name not in ANALYSES:
-                raise KeyError(f"unknown analysis '{name}' (known: {', '.join(ANALYSES)})")
+            if name not in requirements:
+                raise KeyError(f"unknown analysis '{name}' (known: {', '.join(requirements)})")
             reason = pl.lit(None, dtype=pl.String)
-            for col in reversed(ANALYSES[name]):
+            for col in reversed(requirements[name]):
                 if col not in self.data.columns or self.data[col].null_count() == self.n:
                     reason = pl.lit(f"no {col} in the data")
                 else:
@@ -118,20 +107,24 @@ class Cohort:
             )
         return pl.concat(frames)
 
-    def for_analysis(self, analysis: str) -> pl.DataFrame:
-        """The rows usable for an analysis (complete in its required columns)."""
-        excluded = self.exclusions(analysis)["patient_id"]
-        return self.data.filter(~pl.col("patient_id").is_in(excluded.implode()))
+    def flow(self, requirements: dict[str, tuple[str, ...]]) -> pl.DataFrame:
+        """Per analysis: n_in, excluded, reason (counts per missing column), n_analysed."""
+        rows = []
+        for analysis in requirements:
+            ex = self.exclusions(requirements, analysis)
+            reasons = ex.group_by("reason", maintain_order=True).len()
+            reason = "; ".join(f"{r} ({k})" for r, k in reasons.iter_rows())
+            rows.append((analysis, self.n, ex.height, reason, self.n - ex.height))
+        return pl.DataFrame(rows, schema=["analysis", "n_in", "excluded", "reason", "n_analysed"], orient="row")
 
-    def with_cutoff(self, cutoff: float) -> "Cohort":
-        """The same cohort grouped at another NLR cut-off."""
-        base = self.data.drop([c for c in DERIVED_COLUMNS if c in self.data.columns])
-        return replace(self, data=derive_markers(base, cutoff), cutoff=float(cutoff))
+    def complete(self, columns: tuple[str, ...]) -> pl.DataFrame:
+        """The rows complete (non-null) in ``columns``; a column absent from the data leaves no rows."""
+        if any(c not in self.data.columns for c in columns):
+            return self.data.clear()
+        return self.data.drop_nulls(list(columns))
 
     def __repr__(self) -> str:
-        groups = self.data["nlr_group"].value_counts(sort=False).sort("nlr_group")
-        g = ", ".join(f"{k}: {v}" for k, v in groups.iter_rows())
-        return f"<Cohort {self.source}: {self.n} patients; {g}>"
+        return f"<Cohort {self.source}: {self.n} patients>"
 
 
 def _read_raw(path: Path) -> tuple[pl.DataFrame, str]:
@@ -202,8 +195,8 @@ def _canonical_values(kind: str) -> set[str] | None:
             "bool": {"TRUE", "FALSE", "0", "1"}}.get(kind)
 
 
-def _finish(raw: pl.DataFrame, source: str, mapping: Mapping, cutoff: float,
-            notes: list[str]) -> Cohort:
+def _finish(raw: pl.DataFrame, source: str, mapping: Mapping, cutoff: float | None,
+            notes: list[str], path: Path | None = None) -> Cohort:
     typed, problems = convert_and_check(raw, mapping)
     if problems:
         raise CohortError(source, problems)
@@ -217,12 +210,18 @@ def _finish(raw: pl.DataFrame, source: str, mapping: Mapping, cutoff: float,
     if extra:
         notes.append(f"extra column(s) kept: {', '.join(extra)}")
     order = [c.name for c in COLUMNS.values() if c.name in typed.columns] + extra + ["_row"]
-    data = derive_markers(typed.select(order), cutoff)
-    return Cohort(data=data, source=source, cutoff=float(cutoff), mapping=mapping, notes=tuple(notes))
+    data = derive_markers(typed.select(order))
+    if cutoff is not None:
+        warnings.warn("load_cohort(cutoff=) is deprecated: groups are the study plan's; use "
+                      "nlrstats.StudyPlan.fukuda2020().replace(cutoff=...).grouped(cohort)", DeprecationWarning,
+                      stacklevel=3)
+        labels = group_labels(MARKERS["nlr"].label, float(cutoff))
+        data = data.with_columns(group_expr("nlr_d0", float(cutoff), labels, "nlr_group"))
+    return Cohort(data=data, source=source, mapping=mapping, notes=tuple(notes), path=path)
 
 
 def load_cohort(path: str | Path, mapping: str | Path | dict | Mapping | None = None,
-                cutoff: float = 8.0) -> Cohort:
+                cutoff: float | None = None) -> Cohort:
     """Load, map, validate and derive a cohort file.
 
     Parameters
@@ -230,7 +229,8 @@ def load_cohort(path: str | Path, mapping: str | Path | dict | Mapping | None = 
     path : CSV (.csv/.tsv), Parquet or Excel (.xlsx) file; one row a patient.
     mapping : TOML mapping file (or dict / :class:`~nlrstats.data.mapping.Mapping`) for other column
         names, codes and units; None when the file uses the canonical schema.
-    cutoff : NLR cut-off for ``nlr_group`` (>= cutoff is high).
+    cutoff : deprecated; adds ``nlr_group`` (NLR >= cutoff is high). Groups are made by the study plan:
+        ``StudyPlan(...).grouped(cohort)``.
 
     Returns
     -------
@@ -249,11 +249,11 @@ def load_cohort(path: str | Path, mapping: str | Path | dict | Mapping | None = 
     m = read_mapping(mapping)
     raw, source = _read_raw(path)
     mapped, notes = _apply_mapping(raw, m, source)
-    return _finish(mapped, source, m, cutoff, notes)
+    return _finish(mapped, source, m, cutoff, notes, path)
 
 
 def cohort_from_frame(frame: pl.DataFrame, source: str = "(data frame)", mapping=None,
-                      cutoff: float = 8.0) -> Cohort:
+                      cutoff: float | None = None) -> Cohort:
     """Validate an in-memory frame (e.g. a simulated cohort) exactly as a file would be."""
     m = read_mapping(mapping)
     raw = frame.with_columns(pl.all().cast(pl.String))
