@@ -45,8 +45,16 @@ def _docx_text(path: Path) -> str:
 
 
 def _pdf_text(path: Path) -> str:
-    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True,
+    """The PDF's text without the page numbers (the last line of each page when it is a number)."""
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True,
                           check=True).stdout
+    pages = []
+    for page in text.split("\f"):
+        lines = page.rstrip().splitlines()
+        if lines and lines[-1].strip().isdigit():
+            lines = lines[:-1]
+        pages.append("\n".join(lines))
+    return "\n".join(pages)
 
 
 def visible_text(path: Path) -> str:

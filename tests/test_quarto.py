@@ -2,7 +2,8 @@
 
 Both engines run the same ``.qmd`` with the same parameters; what a reader sees is reduced to every
 number, the captions and the cross-references (``tests/quarto_compare.py``) and must agree. The
-title block is left out of the numbers: Quarto writes the date "January 2, 2026", pandoc "2026-01-02".
+title block is left out of the numbers: Quarto writes the date "January 2, 2026", pandoc "2026-01-02";
+in PDF, where page breaks repeat column labels, each number must occur in both (not as often).
 Skipped, with the reason, only when no ``quarto`` is on PATH (``.ci/run`` installs Quarto 1.7.34).
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 import subprocess
 import zipfile
+from collections import Counter
 
 import pytest
 
@@ -45,12 +47,17 @@ def pair(request, root, tmp_path_factory):
 def test_same_numbers_captions_and_references(pair):
     doc, to, out = pair
     built, quarto = visible_text(out["builtin"]), visible_text(out["quarto"])
-    only_built, only_quarto = numbers(_body(built)) - numbers(_body(quarto)), numbers(_body(quarto)) - numbers(_body(built))
+    a, b = numbers(_body(built)), numbers(_body(quarto))
+    if to == "pdf":
+        # a table that continues on the next page repeats its column labels ("95% CI") where the
+        # page breaks, which differs by engine: in PDF each number must appear in both, not as often
+        a, b = Counter(set(a)), Counter(set(b))
+    only_built, only_quarto = a - b, b - a
     assert not only_built and not only_quarto, f"numbers only built-in: {dict(only_built)}; only Quarto: {dict(only_quarto)}"
     assert captions(built) == captions(quarto)
     assert len(captions(built)) >= (10 if doc == "replication" else 6)
     assert references(built) == references(quarto)
-    assert len(references(built)) >= 8
+    assert len(references(built)) >= (8 if doc == "replication" else 5)
 
 
 def test_quarto_output_is_offline_and_typst_is_quiet(pair, root):
