@@ -23,7 +23,8 @@ report: $(STAMP)
 	$(VENV)/bin/nlrstats render replication --output-dir _output
 
 test: $(STAMP)
-	MPLCONFIGDIR=$$(mktemp -d) $(PY) -m pytest -q
+	# the test files on both cores; a file stays on one worker, so its module fixtures render once
+	MPLCONFIGDIR=$$(mktemp -d) $(PY) -m pytest -q -n 2 --dist loadfile
 
 quarto:
 	bash $(QUARTO_TOOLS)/install.sh $(CURDIR)/.quarto-cli
