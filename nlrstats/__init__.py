@@ -22,6 +22,8 @@ _VERBS = {
     "wilcox_test": "nlrstats.stats.htest", "kruskal_test": "nlrstats.stats.htest", "t_test": "nlrstats.stats.htest",
     "response_by_group": "nlrstats.study.response", "summarize": "nlrstats.study.table_one", "nlr_dynamics": "nlrstats.study.dynamics",
     "maxstat": "nlrstats.stats.cutpoint", "roc": "nlrstats.stats.cutpoint", "roc_test": "nlrstats.stats.cutpoint",
+    "rma": "nlrstats.stats.meta", "site_summary": "nlrstats.stats.multisite", "pool_sites": "nlrstats.stats.multisite",
+    "td_auc": "nlrstats.stats.td_auc",
 }
 
 __all__ = ["__version__", *_VERBS]

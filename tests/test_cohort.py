@@ -228,3 +228,53 @@ def test_paths_resolve_from_project_root_inside_reports(root, monkeypatch):
     assert c.n == 120
     with pytest.raises(FileNotFoundError, match="no_such.csv"):
         load_cohort("data/no_such.csv")
+
+
+def _cli(args, capsys):
+    from nlrstats.cli import main
+    try:
+        code = main(args)
+    except SystemExit as exc:
+        code = exc.code
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+@pytest.mark.parametrize("value", ["nan", "-1", "inf", "0", "eight"])
+def test_cutoff_must_be_positive_and_finite(bundled_path, value, capsys):
+    for command in ("validate", "analyze"):
+        code, text = _cli([command, str(bundled_path), "--cutoff", value], capsys)
+        assert code == 2 and "--cutoff" in text and "Traceback" not in text
+
+
+def test_analyze_refuses_zero_patients_before_any_analysis(tmp_path, capsys):
+    path = write(tmp_path, {k: [] for k in GOOD})
+    code, text = _cli(["analyze", str(path), "--bootstrap", "0"], capsys)
+    assert code == 1 and "no patient rows" in text and "Traceback" not in text
+
+
+def test_validate_states_how_the_file_was_read(bundled_path, capsys):
+    code, text = _cli(["validate", str(bundled_path)], capsys)
+    assert code == 0
+    assert "Read: encoding utf-8 (detected), separator ',' (detected)" in text
+    assert "Units read: times in months, counts in 10^9/L (the defaults" in text
+
+
+def test_validate_flags_reach_the_reader(tmp_path, capsys):
+    path = tmp_path / "c.txt"
+    path.write_text("title\n" + "\n".join(";".join(r) for r in zip(*([k] + v for k, v in GOOD.items()))) + "\n",
+                    encoding="cp1252")
+    code, text = _cli(["validate", str(path), "--skip-rows", "1", "--separator", ";", "--encoding", "cp1252"], capsys)
+    assert code == 0 and "separator ';' (set)" in text and "encoding cp1252 (set)" in text
+
+
+def test_file_not_found_suggests_a_similar_name(tmp_path):
+    write(tmp_path, GOOD, name="Kyoto.csv")
+    with pytest.raises(FileNotFoundError, match="did you mean .*Kyoto.csv"):
+        load_cohort(tmp_path / "kyoto.csv")
+
+
+def test_a_bracketed_name_is_not_a_glob(tmp_path):
+    write(tmp_path, GOOD, name="cohort [final].csv")
+    write(tmp_path, dict(GOOD, patient_id=["X1", "X2", "X3"]), name="cohort f.csv")  # what a glob would match
+    assert load_cohort(tmp_path / "cohort [final].csv").data["patient_id"].to_list() == ["P1", "P2", "P3"]
