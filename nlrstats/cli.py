@@ -254,30 +254,6 @@ def _cmd_pool_sites(args) -> int:
     return 0
 
 
-def _cmd_new(args) -> int:
-    from nlrstats.project import ProjectExistsError, new_project
-    try:
-        project = new_project(args.directory, data=args.data, mapping=args.mapping, force=args.force)
-    except (ProjectExistsError, FileNotFoundError, ValueError) as exc:
-        print(f"nlrstats new: error: {exc}", file=sys.stderr)
-        return 1
-    print(f"wrote a Quarto project in {project.root}:")
-    for f in project.files:
-        print(f"  {f.relative_to(project.root)}")
-    for note in project.notes:
-        print(f"note: {note}")
-    print("next:")
-    print(f"  cd {args.directory}")
-    if project.data is not None:
-        data, mapping = project.data.relative_to(project.root), project.mapping.relative_to(project.root)
-        print(f"  nlrstats validate {data} --mapping {mapping}")
-        print(f"  quarto render reports/validation.qmd -P data:{data} -P mapping:{mapping}")
-        print(f"  nlrstats render validation --data {data} --mapping {mapping}   # the same without Quarto")
-    else:
-        print("  quarto render            # or: nlrstats render")
-    return 0
-
-
 def _check_render_data(params: dict) -> None:
     """Check the cohort file of a render before any kernel starts, so a bad file fails fast with its problems."""
     if params.get("data") is None:
@@ -343,12 +319,8 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="bootstrap resamples for cut-point stability (0 to skip; default: the plan's)")
     p.set_defaults(func=_cmd_analyze)
 
-    p = sub.add_parser("new", help="write a Quarto project you own (documents, _quarto.yml, data/, a mapping)")
-    p.add_argument("directory", metavar="DIR", help="project folder (created; must not hold the project's files)")
-    p.add_argument("--data", metavar="FILE", help="cohort file copied to DIR/data/; a mapping is proposed from it")
-    p.add_argument("--mapping", metavar="FILE", help="mapping TOML for --data, copied instead of proposing one")
-    p.add_argument("--force", action="store_true", help="overwrite files that exist")
-    p.set_defaults(func=_cmd_new)
+    from nlrstats.project.command import add_new_parser
+    add_new_parser(sub)
 
     p = sub.add_parser("pool", help="meta-analysis of hazard ratios (analyze --json files, published rows)")
     p.add_argument("inputs", nargs="+", metavar="FILE",
