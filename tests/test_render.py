@@ -348,3 +348,22 @@ def test_quarto_failure_names_what_was_written(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", f"{bindir}:/usr/bin:/bin")
     with pytest.raises(RenderError, match=r"wrote no doc.html under --output-dir \(it wrote: elsewhere/other.html\)"):
         render_document(project / "reports" / "doc.qmd", engine="quarto", output_dir=tmp_path / "out", quiet=True)
+
+
+def test_inline_plain_values_are_text_and_markdown_objects_are_markdown():
+    from nlrstats.render.execute import inline_value
+    hostile = "'[click](javascript:alert(7)) ![x](https://host/b.png) **5** <b>'"
+    md = inline_value({"text/plain": hostile})
+    # every punctuation character escaped: pandoc shows it as text, as Quarto shows a plain value
+    assert md == r"\[click\]\(javascript\:alert\(7\)\) \!\[x\]\(https\:\/\/host\/b\.png\) \*\*5\*\* \<b\>"
+    assert inline_value({"text/plain": "3.5"}) == r"3\.5"
+    assert inline_value({"text/plain": "x", "text/markdown": "**bold**"}) == "**bold**"
+
+
+def test_marker_option_becomes_a_parameter(tmp_path):
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command")
+    add_render_parser(sub)
+    args = parser.parse_args(["render", "--marker", "plr", "--cutoff", "150"])
+    from nlrstats.render.cli import _params_from_args
+    assert _params_from_args(args, tmp_path) == {"marker": "plr", "cutoff": 150}

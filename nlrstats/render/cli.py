@@ -52,8 +52,11 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("reports", nargs="*", metavar="REPORT", help="report name or .qmd path (default: all reports)")
     p.add_argument("--data", metavar="PATH", help="cohort data file: parameter 'data' (made absolute)")
     p.add_argument("--mapping", metavar="PATH", help="mapping TOML for the data: parameter 'mapping' (made absolute)")
+    p.add_argument("--marker", metavar="NAME",
+                   help="baseline marker of the groups (nlr, dnlr, plr, lmr, sii): parameter 'marker'")
     p.add_argument("--cutoff", metavar="C", type=_number,
-                   help="NLR cut-off: parameter 'cutoff' (5 stays an int, as Quarto's -P cutoff:5)")
+                   help="marker value at or above which a patient is high: parameter 'cutoff' "
+                        "(5 stays an int, as Quarto's -P cutoff:5)")
     p.add_argument("--cohort-name", metavar="NAME", help="cohort name shown in the report: parameter 'cohort_name'")
     p.add_argument("-P", "--param", metavar="KEY:VALUE", action="append", default=[],
                    help="any parameter, value read as YAML as Quarto does (-P cutoff:5 gives a number); repeatable")
@@ -167,6 +170,8 @@ def _params_from_args(args: argparse.Namespace, cwd: Path) -> dict[str, Any]:
             if not path.exists():
                 raise RenderError(f"--{option} {value}: no such file")
             params[key] = str(path)
+    if getattr(args, "marker", None) is not None:
+        params["marker"] = args.marker
     if getattr(args, "cutoff", None) is not None:
         params["cutoff"] = args.cutoff
     if getattr(args, "cohort_name", None) is not None:

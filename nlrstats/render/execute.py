@@ -54,18 +54,20 @@ def inline_expressions(markdown: str) -> list[str]:
 
 
 def inline_value(data: dict[str, Any]) -> str:
-    """Markdown for an inline result: text/markdown as is, else text/plain without string quotes (as Quarto).
+    """Markdown for an inline result: text/markdown as is, else text/plain as literal text (as Quarto).
 
-    Unlike Quarto, ``<``, ``>`` and ``&`` of a plain value are escaped, so a
-    value that comes from data (a cohort name, a category label) is shown as
-    text and can never become raw HTML. Markdown such as ``**5**`` still works.
+    Quarto shows a plain value as text: ``**5**`` stays ``**5**`` and ``[x](javascript:...)`` is no link.
+    Every ASCII punctuation character of the plain value is therefore backslash-escaped (pandoc reads
+    ``\\c`` as the character ``c``), so a value that comes from data (a cohort name, a category label) can
+    never become markup; string quotes are dropped as Quarto drops them. Objects that want markdown offer
+    ``text/markdown`` (``_repr_markdown_``), which is used as is.
     """
     if "text/markdown" in data:
         return str(data["text/markdown"])
     text = str(data.get("text/plain", ""))
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
         text = text[1:-1]
-    return re.sub(r"([<>&])", r"\\\1", text)
+    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", text)
 
 
 def _evaluate_inline(client, doc: QmdDocument, exprs: list[str]) -> list[str]:
