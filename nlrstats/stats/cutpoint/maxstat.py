@@ -15,9 +15,10 @@ import numpy as np
 import polars as pl
 from scipy import special
 
-from nlrstats.stats.formula import FormulaError, SurvFormula, parse_surv_formula
+from nlrstats.stats.formula import parse_surv_formula
 from nlrstats.stats.result import Result
 from nlrstats.stats.cutpoint import _pvalues as pv
+from nlrstats.stats.cutpoint._inputs import surv_columns
 
 __all__ = ["maxstat", "MaxstatResult", "logrank_scores", "logrank_two_groups", "scan_cuts", "PMETHODS"]
 
@@ -198,30 +199,6 @@ class MaxstatResult(Result):
         return "\n".join(lines)
 
 
-def _columns(f: SurvFormula, data) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    if not isinstance(data, pl.DataFrame):
-        from nlrstats.stats.survival._data import as_polars
-        data = as_polars(data)
-    if len(f.terms) != 1 or f.strata:
-        raise FormulaError(f"{f.text}: maxstat needs exactly one marker on the right-hand side")
-    f.check(data)
-    xname = f.terms[0]
-    if not data.schema[xname].is_numeric():
-        raise FormulaError(f"{f.text}: marker column '{xname}' must be numeric, found {data.schema[xname]}")
-    frame = data.select(pl.col(f.time).cast(pl.Float64), pl.col(f.event).cast(pl.Float64),
-                        pl.col(xname).cast(pl.Float64)).fill_nan(None)
-    keep = ~np.asarray(frame.select(pl.any_horizontal(pl.all().is_null())).to_series(), dtype=bool)
-    frame = frame.filter(pl.Series(keep))
-    t, e, x = (frame[c].to_numpy() for c in frame.columns)
-    bad = np.flatnonzero((e != 0) & (e != 1))
-    if bad.size:
-        raise FormulaError(f"{f.text}: event column '{f.event}' must be 0/1 (first bad value "
-                           f"{e[bad[0]]:g} in a complete row)")
-    if np.any(t < 0):
-        raise FormulaError(f"{f.text}: time column '{f.time}' has negative values")
-    return t, e, x, int((~keep).sum())
-
-
 def maxstat(formula: str, data, minprop: float = 0.1, maxprop: float = 0.9, pmethod: str = "Lau92",
             n_perm: int = 10000, seed: int | None = None, alpha: float | None = None) -> MaxstatResult:
     """Maximally selected log-rank statistic and its search-adjusted p-value.
@@ -270,7 +247,7 @@ def maxstat(formula: str, data, minprop: float = 0.1, maxprop: float = 0.9, pmet
     if not (0 <= minprop <= maxprop <= 1):
         raise ValueError(f"minprop ({minprop}) and maxprop ({maxprop}) must satisfy 0 <= minprop <= maxprop <= 1")
     f = parse_surv_formula(formula)
-    t, e, x, n_missing = _columns(f, data)
+    t, e, x, n_missing = surv_columns(f, data)
     n = t.size
     if n < 3:
         raise ValueError(f"{f.text}: maxstat needs at least 3 complete rows, found {n}")
