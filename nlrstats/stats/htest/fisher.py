@@ -156,8 +156,8 @@ def _fisher_2x2(tab, alternative, conf_int, conf_level, or_, data_name) -> HTest
     lo = max(0, k - n)
     hi = min(k, m)
     support = np.arange(lo, hi + 1)
-    hyper = stats.hypergeom(m + n, m, k)
-    logdc = hyper.logpmf(support)
+    # unfrozen calls: freezing a scipy distribution costs ~5 ms (it builds docstrings)
+    logdc = stats.hypergeom.logpmf(support, m + n, m, k)
 
     def dnhyper(ncp):
         d = logdc + math.log(ncp) * support
@@ -173,7 +173,8 @@ def _fisher_2x2(tab, alternative, conf_int, conf_level, or_, data_name) -> HTest
 
     def pnhyper(q, ncp, upper_tail=False):
         if ncp == 1:
-            return float(hyper.sf(x - 1)) if upper_tail else float(hyper.cdf(x))
+            return (float(stats.hypergeom.sf(x - 1, m + n, m, k)) if upper_tail
+                    else float(stats.hypergeom.cdf(x, m + n, m, k)))
         if ncp == 0:
             return float(q <= lo) if upper_tail else float(q >= lo)
         if math.isinf(ncp):
