@@ -116,3 +116,17 @@ def test_bad_seeds_and_states_are_named():
         RRNG(1.5)
     with pytest.raises(ValueError, match="Random.seed"):
         RRNG.from_random_seed([403, 624] + [0] * 624)
+
+
+def test_long_streams_switch_to_compiled_refills_without_changing_a_draw():
+    # 3 million uniforms in one call vs in pieces (the stream refills ahead in compiled batches
+    # once it has drawn ~10^6); the state read back as R's .Random.seed continues identically
+    one = RRNG(9).unif_rand(3_000_000)
+    g = RRNG(9)
+    pieces = np.concatenate([g.unif_rand(1234) for _ in range(2432)])[: one.size]
+    assert np.array_equal(one, pieces)
+    g = RRNG(9)
+    g.unif_rand(2_999_999)
+    assert RRNG.from_random_seed(g.random_seed).unif_rand(1)[0] == one[-1] == g.unif_rand(1)[0]
+    big = RRNG(3).unif_index(300_000, 400_000)  # compiled rejection loop
+    assert big[-3:].tolist() == [297213, 222325, 70350]  # R: set.seed(3); tail(sample.int(3e5, 4e5, TRUE)) - 1

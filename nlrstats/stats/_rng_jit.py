@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["mt_blocks"]
+__all__ = ["mt_blocks", "unif_index_fill"]
 
 
 @njit(cache=True, nogil=True)
@@ -40,3 +40,24 @@ def mt_blocks(mt0, nblocks):
             v = float(y & np.uint64(0xFFFFFFFF)) * 2.3283064365386963e-10
             u[b * n + k] = v if v > 0.0 else 0.5 * 2.328306437080797e-10
     return states, u
+
+
+@njit(cache=True, nogil=True)
+def unif_index_fill(u, dn, bits, chunks, out):
+    """R's ``R_unif_index(dn)`` into ``out`` from the uniforms ``u`` (``chunks`` per candidate);
+    returns the uniforms used, or -1 when ``u`` ran out first."""
+    mask = (np.int64(1) << bits) - 1
+    pos = 0
+    k = 0
+    while k < out.size:
+        if pos + chunks > u.size:
+            return -1
+        v = np.int64(0)
+        for c in range(chunks):
+            v = 65536 * v + np.int64(u[pos + c] * 65536)
+        pos += chunks
+        v &= mask
+        if v < dn:
+            out[k] = v
+            k += 1
+    return pos

@@ -33,26 +33,28 @@ _UPPER, _LOWER = np.uint32(0x80000000), np.uint32(0x7FFFFFFF)
 _I2_32M1 = 2.328306437080797e-10  # 1 / (2^32 - 1), R's fixup constant
 _TO_UNIT = 2.3283064365386963e-10  # 2^-32
 _MT_KIND = 10403  # .Random.seed[1]: Mersenne-Twister, Inversion, Rejection
-# From this many 624-word refills at once the compiled kernel pays for importing numba.
+# From this many 624-word refills at once, or integer draws in one call, the compiled kernels
+# pay for importing numba.
 _JIT_BLOCKS = 1500
+_JIT_DRAWS = 200_000
 
 
 def _twist(mt: np.ndarray) -> np.ndarray:
     """The next 624-word state, as MT_genrand's refill loop (three vectorisable stretches)."""
-    new = mt.copy()
+    new = np.empty_like(mt)
+    one = np.uint32(1)
 
-    def step(k, nxt, far):
-        y = (mt[k] & _UPPER) | (nxt & _LOWER)
-        return far ^ (y >> np.uint32(1)) ^ np.where(y & np.uint32(1), _MATRIX_A, np.uint32(0))
+    def step(cur, nxt, far):
+        y = (cur & _UPPER) | (nxt & _LOWER)
+        return far ^ (y >> one) ^ (_MATRIX_A * (y & one))
 
-    k = np.arange(0, _N - _M)
-    new[k] = step(k, mt[k + 1], mt[k + _M])
+    d = _N - _M  # 227
+    new[:d] = step(mt[:d], mt[1:d + 1], mt[_M:])
     # from kk = N - M on, the word M - N ahead has already been refreshed in this pass
-    for lo, hi in ((_N - _M, 2 * (_N - _M)), (2 * (_N - _M), _N - 1)):
-        k = np.arange(lo, hi)
-        new[k] = step(k, mt[k + 1], new[k + (_M - _N)])
+    new[d:2 * d] = step(mt[d:2 * d], mt[d + 1:2 * d + 1], new[:d])
+    new[2 * d:_N - 1] = step(mt[2 * d:_N - 1], mt[2 * d + 1:_N], new[d:_N - 1 - d])
     y = (mt[_N - 1] & _UPPER) | (new[0] & _LOWER)
-    new[_N - 1] = new[_M - 1] ^ (y >> np.uint32(1)) ^ (_MATRIX_A if y & np.uint32(1) else np.uint32(0))
+    new[_N - 1] = new[_M - 1] ^ (y >> one) ^ (_MATRIX_A if y & one else np.uint32(0))
     return new
 
 
@@ -137,13 +139,17 @@ class RRNG:
         return self._ahead[-1]
 
     def _extend(self, nblocks: int) -> None:
-        """Append ``nblocks`` future refills (compiled when there are many)."""
-        if nblocks >= _JIT_BLOCKS:
+        """Append at least ``nblocks`` future refills. A stream that has drawn many (a bootstrap)
+        switches to the compiled kernel and refills ahead in batches: drawing ahead changes
+        nothing, the refills are kept until consumed."""
+        self._generated = getattr(self, "_generated", 0) + nblocks
+        if self._generated >= _JIT_BLOCKS:
             from nlrstats.stats._rng_jit import mt_blocks
+            batch = max(nblocks, 2 * _JIT_BLOCKS)
             prev = self._ahead[-1][0] if self._ahead else self._mt
-            states, u = mt_blocks(prev, nblocks)
-            u = u.reshape(nblocks, _N)
-            self._ahead.extend((states[b], u[b]) for b in range(nblocks))
+            states, u = mt_blocks(prev, batch)
+            u = u.reshape(batch, _N)
+            self._ahead.extend(zip(states, u))
         else:
             for _ in range(nblocks):
                 self._next_block()
@@ -203,15 +209,27 @@ class RRNG:
             return out
         bits = int(math.ceil(math.log2(dn)))
         chunks = bits // 16 + 1
+        if size >= _JIT_DRAWS:
+            from nlrstats.stats._rng_jit import unif_index_fill
+            groups = int(size * (2.0 ** bits) / dn * 1.02) + 64
+            while True:  # the compiled loop reports how far a buffer went; retry with more if short
+                used = unif_index_fill(self.peek(groups * chunks), float(dn), bits, chunks, out)
+                if used >= 0:
+                    self.advance(used)
+                    return out
+                groups *= 2
         mask = (1 << bits) - 1
         done = 0
         while done < size:
             need = size - done
             groups = int(need * (2.0 ** bits) / dn * 1.02) + 16
             u = self.peek(groups * chunks).reshape(groups, chunks)
-            v = np.zeros(groups, dtype=np.int64)
-            for c in range(chunks):
-                v = 65536 * v + np.floor(u[:, c] * 65536).astype(np.int64)
+            if chunks == 1:
+                v = (u[:, 0] * 65536).astype(np.int64)  # floor: u > 0
+            else:
+                v = np.zeros(groups, dtype=np.int64)
+                for c in range(chunks):
+                    v = 65536 * v + (u[:, c] * 65536).astype(np.int64)
             v &= mask
             ok = np.flatnonzero(v < dn)
             if ok.size >= need:

@@ -16,7 +16,7 @@ __all__ = ["p_lausen92", "p_lausen94", "p_exact_gauss", "p_permutation", "critic
            "EXACT_GAUSS_MAX_WORK", "exact_gauss_work", "exact_gauss_feasible"]
 
 # Work limit (cuts x grid points^2) above which the exact Gaussian integral is refused.
-EXACT_GAUSS_MAX_WORK = 4e8
+EXACT_GAUSS_MAX_WORK = 1e8
 
 
 def _dnorm(b: float) -> float:

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 __all__ = ["sim_tables", "STAT_FISHER", "STAT_CHISQ", "STAT_TABLE"]
 
 STAT_FISHER = 0  # -sum(log(x_ij!)), as C_Fisher_sim
@@ -20,21 +18,21 @@ STAT_CHISQ = 1   # sum((x - E)^2 / E) in column-major order, as C_chisq_sim
 STAT_TABLE = 2   # keep the tables (r2dtable)
 
 
-def sim_tables(nrowt, ncolt, fact, expected, kind, start, B, u, out_stat, out_tables):
+def sim_tables(nrowt, ncolt, fact, expected, kind, start, B, u, out_stat, out_tables, jwork, matrix):
     """Draw tables ``start, start + 1, ... < B`` from the uniforms ``u``.
 
     Returns ``(next table index, uniforms used by the complete tables)``; the statistic of
     table ``i`` goes to ``out_stat[i]`` (kinds FISHER, CHISQ) or the table itself to
     ``out_tables[i]`` (column-major; kind TABLE). R's ``rcont2`` is inlined (one function
-    compiles and caches simply).
+    compiles and caches simply). ``jwork`` (ncol) and ``matrix`` (nrow * ncol) are work space;
+    plain Python lists make the uncompiled path fast.
     """
-    nrow = nrowt.size
-    ncol = ncolt.size
+    nrow = len(nrowt)
+    ncol = len(ncolt)
+    nu = len(u)
     ntotal = 0
     for i in range(nrow):
         ntotal += nrowt[i]
-    jwork = np.zeros(ncol, dtype=np.int64)
-    matrix = np.zeros(nrow * ncol, dtype=np.int64)
     nr_1 = nrow - 1
     nc_1 = ncol - 1
     upos = 0
@@ -60,7 +58,7 @@ def sim_tables(nrowt, ncolt, fact, expected, kind, start, B, u, out_stat, out_ta
                         matrix[l + j * nrow] = 0
                     ia = 0
                     break
-                if upos >= u.size:
+                if upos >= nu:
                     return it, table_start
                 U = u[upos]
                 upos += 1
@@ -106,7 +104,7 @@ def sim_tables(nrowt, ncolt, fact, expected, kind, start, B, u, out_stat, out_ta
                             break
                     if found:
                         break
-                    if upos >= u.size:
+                    if upos >= nu:
                         return it, table_start
                     U = sumprb * u[upos]
                     upos += 1
@@ -130,7 +128,8 @@ def sim_tables(nrowt, ncolt, fact, expected, kind, start, B, u, out_stat, out_ta
                 chisq += (o - e) * (o - e) / e
             out_stat[it] = chisq
         else:
+            row = out_tables[it]
             for k in range(nrow * ncol):
-                out_tables[it, k] = matrix[k]
+                row[k] = matrix[k]
         it += 1
     return it, upos

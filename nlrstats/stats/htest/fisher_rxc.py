@@ -147,7 +147,7 @@ def _work_lower_bound(tab: np.ndarray, max_steps: int) -> float:
     if first > max_steps or tab.shape[1] < 3:
         return first
     c1, c2 = int(cols[0]), int(cols[1])
-    if (min(int(rows.max()), c1) + 1) * (c1 + 1) * (c2 + 1) * len(rows) <= 2e8:
+    if (min(int(rows.max()), c1) + 1) * (c1 + 1) * (c2 + 1) * len(rows) <= 2e7:
         # ordered two-column partial tables / r!: each node stands for at most r! orderings
         second = _two_column_tables(rows, c1, c2) / math.factorial(len(rows))
         if first + second > max_steps or first > 1_000_000:

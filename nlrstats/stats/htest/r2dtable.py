@@ -60,12 +60,18 @@ def _run(rows, cols, B, rng: RRNG, kind, fact, expected=None, jit: bool | None =
     stats = np.zeros(B if kind != STAT_TABLE else 1)
     tables = np.zeros((B if kind == STAT_TABLE else 1, nrowt.size * ncolt.size), dtype=np.int64)
     per = (nrowt.size - 1) * (ncolt.size - 1)
+    if jit:
+        args = (nrowt, ncolt, fact, exp_flat)
+        jwork, matrix = np.zeros(ncolt.size, dtype=np.int64), np.zeros(nrowt.size * ncolt.size, dtype=np.int64)
+    else:  # Python scalars: the uncompiled kernel is many times faster on lists than on arrays
+        args = (nrowt.tolist(), ncolt.tolist(), fact.tolist(), exp_flat.tolist())
+        jwork, matrix = [0] * ncolt.size, [0] * (nrowt.size * ncolt.size)
     it = 0
     extra = 64
     while it < B:
         size = (B - it) * per + extra
         u = rng.peek(size)
-        nxt, used = sim_tables(nrowt, ncolt, fact, exp_flat, kind, it, B, u, stats, tables)
+        nxt, used = sim_tables(*args, kind, it, B, u if jit else u.tolist(), stats, tables, jwork, matrix)
         rng.advance(used)
         extra = extra if nxt > it else 2 * extra + size  # a table needed more draws than offered
         it = nxt
