@@ -1,8 +1,8 @@
 """nlrstats: neutrophil-to-lymphocyte ratio studies with R's numbers.
 
-Layers (each imports only those before it):
-cohort -> markers -> analyses (survival, htest, response, summary, dynamics, cutpoint) -> study
--> presentation (tables, plots, narrative) -> documents (render).
+Layers (each imports only those before it): data (cohorts, markers) -> stats (R-exact estimators)
+-> study (the plan and its sections) -> present (formatter, narrative, tables, figures) -> documents;
+render stands alone.
 
 The R-style verbs are available at the top level (``nlrstats.survfit``, ``nlrstats.fisher_test``, ...);
 they are imported on first use so that ``import nlrstats`` stays fast.
@@ -15,12 +15,15 @@ __version__ = "0.1.0"
 _VERBS = {
     "load_cohort": "nlrstats.data.cohort", "cohort_from_frame": "nlrstats.data.cohort",
     "simulate_cohort": "nlrstats.data.simulate", "analyze": "nlrstats.study.analyze",
+    "StudyPlan": "nlrstats.study.plan",
     "survfit": "nlrstats.stats.survival", "survdiff": "nlrstats.stats.survival", "coxph": "nlrstats.stats.survival",
     "cox_zph": "nlrstats.stats.survival",
     "binom_test": "nlrstats.stats.htest", "fisher_test": "nlrstats.stats.htest", "chisq_test": "nlrstats.stats.htest",
     "wilcox_test": "nlrstats.stats.htest", "kruskal_test": "nlrstats.stats.htest", "t_test": "nlrstats.stats.htest",
     "response_by_group": "nlrstats.study.response", "summarize": "nlrstats.study.table_one", "nlr_dynamics": "nlrstats.study.dynamics",
     "maxstat": "nlrstats.stats.cutpoint", "roc": "nlrstats.stats.cutpoint", "roc_test": "nlrstats.stats.cutpoint",
+    "rma": "nlrstats.stats.meta", "site_summary": "nlrstats.stats.multisite", "pool_sites": "nlrstats.stats.multisite",
+    "td_auc": "nlrstats.stats.td_auc",
 }
 
 __all__ = ["__version__", *_VERBS]

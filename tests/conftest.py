@@ -20,7 +20,16 @@ def bundled_path() -> Path:
     return ROOT / "data" / "fukuda2020_reconstructed.csv"
 
 
+def paper_grouped(cohort):
+    """A cohort with the paper's groups (``nlr_group``, NLR >= 8 high) added to its rows."""
+    from dataclasses import replace
+
+    from nlrstats.study.plan import StudyPlan
+    return replace(cohort, data=StudyPlan.fukuda2020().grouped(cohort))
+
+
 @pytest.fixture(scope="session")
 def bundled(bundled_path):
+    """The bundled reconstruction, with the paper's ``nlr_group`` for tests that fit models on it directly."""
     from nlrstats.data.cohort import load_cohort
-    return load_cohort(bundled_path)
+    return paper_grouped(load_cohort(bundled_path))

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nlrstats.data.cohort import CohortError, MappingError, cohort_from_frame, load_cohort
+from nlrstats.study.plan import StudyPlan
 from nlrstats.data.mapping import read_mapping
 from nlrstats.data.schema import data_dictionary
 
@@ -45,7 +46,7 @@ def test_valid_file_loads_with_markers(tmp_path):
     c = load_cohort(write(tmp_path, GOOD))
     assert c.n == 3
     assert c.data["nlr_d0"].to_list() == [2.0, 6.0, 9.0]
-    assert c.data["nlr_group"].cast(pl.String).to_list() == ["NLR < 8", "NLR < 8", "NLR ≥ 8"]
+    assert "nlr_group" not in c.data.columns  # groups are the plan's (tests/test_plan.py)
     assert c.data["responder"].to_list() == [True, False, False]
     assert c.data["disease_control"].to_list() == [True, True, False]
 
@@ -114,14 +115,15 @@ def test_missing_values_kept_and_reported_in_flow(tmp_path):
     cols = dict(GOOD, os_months=["6.0", "", "2.0"], os_event=["1", "NA", "1"])
     c = load_cohort(write(tmp_path, cols))
     assert c.n == 3
-    flow = {r["analysis"]: r for r in c.flow.iter_rows(named=True)}
+    plan = StudyPlan.fukuda2020()
+    flow = {r["analysis"]: r for r in plan.flow(c).iter_rows(named=True)}
     assert flow["os"]["excluded"] == 1 and flow["os"]["n_analysed"] == 2
     assert "missing os_months (1)" in flow["os"]["reason"]
     assert flow["pfs"]["excluded"] == 0
     assert flow["nlr_change"]["reason"] == "no nlr_d14 in the data (3)"
-    ex = c.exclusions("os")
+    ex = c.exclusions(plan.requirements, "os")
     assert ex["patient_id"].to_list() == ["P2"] and ex["_row"].to_list() == ["line 3"]
-    assert c.for_analysis("os").height == 2
+    assert plan.analysis_data(c, "os").height == 2
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet", ".xlsx"])
@@ -185,7 +187,8 @@ def test_foreign_export_reads_back_to_same_cohort(tmp_path):
         assert all((x is None and y is None) or math.isclose(x, y, rel_tol=1e-9) for x, y in zip(a, b)), col
     assert (foreign.data["os_months"] - direct.data["os_months"]).abs().max() < 2e-4  # days rounded to 0.01
     assert foreign.data["best_response"].to_list() == direct.data["best_response"].to_list()
-    assert foreign.flow.equals(direct.flow)
+    plan = StudyPlan.fukuda2020()
+    assert plan.flow(foreign).equals(plan.flow(direct))
 
 
 @settings(max_examples=60, deadline=None)
@@ -202,19 +205,13 @@ def test_nlr_invariant_to_count_unit(neut, lymph, unit):
 def test_markers_by_hand():
     frame = pl.DataFrame({**{k: [v[0]] for k, v in GOOD.items()}, "wbc": [7.0], "platelets_d0": [240.0],
                           "monocytes_d0": [0.5], "neutrophils_d14": [3.0], "lymphocytes_d14": [2.0]})
-    d = cohort_from_frame(frame, cutoff=2.0).data.row(0, named=True)
+    d = cohort_from_frame(frame).data.row(0, named=True)
     assert d["nlr_d0"] == 2.0 and d["dnlr_d0"] == 4.0 / 3.0
     assert d["plr_d0"] == 120.0 and d["lmr_d0"] == 4.0 and d["sii_d0"] == 480.0
     assert d["nlr_d14"] == 1.5 and d["nlr_change"] == -0.5 and d["nlr_pct_change"] == -25.0
     assert d["nlr_decreased"] is True
-    assert d["nlr_high"] is True and d["nlr_group"] == "NLR ≥ 2"  # >= cut-off is high, as in the paper
-
-
-def test_with_cutoff_regroups(bundled):
-    assert bundled.data["nlr_high"].sum() == 4
-    c5 = bundled.with_cutoff(5)
-    assert c5.cutoff == 5 and c5.data["nlr_group"].dtype.categories.to_list() == ["NLR < 5", "NLR ≥ 5"]
-    assert c5.data["nlr_high"].sum() == int((bundled.data["nlr_d0"] >= 5).sum())
+    # day-14 PLR, LMR and SII need day-14 platelets / monocytes, which the schema has not: null, not invented
+    assert d["plr_d14"] is None and d["plr_change"] is None and d["dnlr_d14"] is None
 
 
 def test_data_dictionary_covers_schema():
@@ -231,3 +228,53 @@ def test_paths_resolve_from_project_root_inside_reports(root, monkeypatch):
     assert c.n == 120
     with pytest.raises(FileNotFoundError, match="no_such.csv"):
         load_cohort("data/no_such.csv")
+
+
+def _cli(args, capsys):
+    from nlrstats.cli import main
+    try:
+        code = main(args)
+    except SystemExit as exc:
+        code = exc.code
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+@pytest.mark.parametrize("value", ["nan", "-1", "inf", "0", "eight"])
+def test_cutoff_must_be_positive_and_finite(bundled_path, value, capsys):
+    for command in ("validate", "analyze"):
+        code, text = _cli([command, str(bundled_path), "--cutoff", value], capsys)
+        assert code == 2 and "--cutoff" in text and "Traceback" not in text
+
+
+def test_analyze_refuses_zero_patients_before_any_analysis(tmp_path, capsys):
+    path = write(tmp_path, {k: [] for k in GOOD})
+    code, text = _cli(["analyze", str(path), "--bootstrap", "0"], capsys)
+    assert code == 1 and "no patient rows" in text and "Traceback" not in text
+
+
+def test_validate_states_how_the_file_was_read(bundled_path, capsys):
+    code, text = _cli(["validate", str(bundled_path)], capsys)
+    assert code == 0
+    assert "Read: encoding utf-8 (detected), separator ',' (detected)" in text
+    assert "Units read: times in months, counts in 10^9/L (the defaults" in text
+
+
+def test_validate_flags_reach_the_reader(tmp_path, capsys):
+    path = tmp_path / "c.txt"
+    path.write_text("title\n" + "\n".join(";".join(r) for r in zip(*([k] + v for k, v in GOOD.items()))) + "\n",
+                    encoding="cp1252")
+    code, text = _cli(["validate", str(path), "--skip-rows", "1", "--separator", ";", "--encoding", "cp1252"], capsys)
+    assert code == 0 and "separator ';' (set)" in text and "encoding cp1252 (set)" in text
+
+
+def test_file_not_found_suggests_a_similar_name(tmp_path):
+    write(tmp_path, GOOD, name="Kyoto.csv")
+    with pytest.raises(FileNotFoundError, match="did you mean .*Kyoto.csv"):
+        load_cohort(tmp_path / "kyoto.csv")
+
+
+def test_a_bracketed_name_is_not_a_glob(tmp_path):
+    write(tmp_path, GOOD, name="cohort [final].csv")
+    write(tmp_path, dict(GOOD, patient_id=["X1", "X2", "X3"]), name="cohort f.csv")  # what a glob would match
+    assert load_cohort(tmp_path / "cohort [final].csv").data["patient_id"].to_list() == ["P1", "P2", "P3"]

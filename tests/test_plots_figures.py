@@ -15,6 +15,8 @@ import polars as pl
 import pytest
 
 from nlrstats.data.cohort import load_cohort
+from nlrstats.present.format import p_phrase
+from nlrstats.study.plan import StudyPlan
 from nlrstats.present.plots import (
     RESPONSE_COLOURS,
     cutpoint_plot,
@@ -49,7 +51,7 @@ def _draw_texts(p):
 
 @pytest.fixture(scope="module")
 def cohort() -> pl.DataFrame:
-    return load_cohort(DATA).data
+    return StudyPlan.fukuda2020().grouped(load_cohort(DATA))
 
 
 @pytest.fixture
@@ -169,7 +171,9 @@ def test_forest_rows_arrows_and_note(hr_frame):
     assert d["y"].is_monotonic_decreasing  # rows top to bottom in input order
     assert d.loc[2, "right_arrow"] and not d.loc[2, "left_arrow"]
     assert d.loc[3, "left_arrow"] and not d.loc[3, "right_arrow"]
-    assert d["text"].tolist() == ["3.2 (1.1\u20139.4)", "1.8 (1.1\u20133.1)", "5.1 (1.3\u2013Inf)", "2.2 (NA\u20134.4)"]
+    # ratios print as everywhere else (2 decimals, nlrstats.present.format); infinite as ∞, missing NA
+    assert d["text"].tolist() == ["3.20 (1.10\u20139.40)", "1.80 (1.05\u20133.10)", "5.10 (1.30\u2013\u221e)",
+                                  "2.20 (NA\u20134.40)"]
     assert "infinite or not estimable" in p.labels.caption
     assert any(type(s).__name__ == "scale_x_log10" for s in p.scales)
     (ref,) = _layers(p, "geom_vline")
@@ -239,7 +243,7 @@ def test_roc_single_curve():
     assert path["fpr"].is_monotonic_increasing
     pts = _layers(p, "geom_point")[0]
     assert pts["fpr"].iloc[0] == pytest.approx(0.1) and pts["tpr"].iloc[0] == 0.75
-    assert pts["text"].iloc[0] == "cut 8.0"
+    assert pts["text"].iloc[0] == "cut 8.00"  # cut-points to 2 decimals, as in tables and prose
     labels = [d for d in _layers(p, "geom_text") if "AUC" in str(d["text"].iloc[0])]
     assert labels[0]["text"].iloc[0] == "AUC 0.83 (95% CI 0.60\u20131.00)"
     assert "geom_abline" in _geoms(p)
@@ -280,7 +284,7 @@ def test_cutpoint_marks_chosen_and_published():
     vlines = [d["xintercept"].iloc[0] for d in _layers(p, "geom_vline")]
     assert sorted(vlines) == [7.5, 8.0]
     texts = [d["text"].iloc[0] for d in _layers(p, "geom_text")]
-    assert texts == ["Chosen 7.5", "Published 8"]
+    assert texts == ["Chosen 7.50", "Prespecified 8"]
     assert p.labels.caption.replace("\n", " ") == "Maximally selected statistic M = 2.90, p = 0.043 (Lau94, adjusted for the search)."
     assert p.data["statistic"].tolist() == [0.5, 1.2, 2.0, 2.9, 2.5]
     # Labels sit above the curve so they never cover it.
@@ -306,7 +310,7 @@ def test_forest_groups_rows_by_label_and_keeps_not_estimable():
     assert list(zip(d["label"], d["group"])) == [
         ("PFS", "Original"), ("PFS", "Validation"), ("OS", "Original"), ("OS", "Validation")
     ]
-    assert d["text"].tolist() == ["3.0 (1.2–7.5) Cox", "1.5 (0.90–2.5) Firth", "Inf (1.4–Inf) Cox", "not estimable"]
+    assert d["text"].tolist() == ["3.00 (1.20–7.50) Cox", "1.50 (0.90–2.50) Firth", "∞ (1.40–∞) Cox", "not estimable"]
     # Points only for finite estimates; the infinite one is an arrow from its lower limit.
     (points,) = _layers(p, "geom_point")
     assert points["estimate"].tolist() == [3.0, 1.5]
@@ -322,13 +326,14 @@ def test_cutpoint_with_real_maxstat(cohort):
     from nlrstats.stats.cutpoint import maxstat
 
     m = maxstat("Surv(os_months, os_event) ~ nlr_d0", cohort, pmethod="Lau94")
-    p = cutpoint_plot(m)
+    p = cutpoint_plot(m, published=8.0)
     assert p.data["cut"].tolist() == m.tidy()["cut"].to_list()
     assert p.data["statistic"].tolist() == m.tidy()["statistic"].to_list()
     assert sorted(d["xintercept"].iloc[0] for d in _layers(p, "geom_vline")) == sorted([m.estimate, 8.0])
     cap = p.labels.caption.replace("\n", " ")
-    assert f"p = {m.p_value:.3f} (Lau94" in cap
-    assert f"unadjusted log-rank p = {m.p_value_unadjusted:.3f}" in cap
+    # the figure prints p-values by the one rule of prose and tables (gtsummary style_pvalue, 2 digits)
+    assert f"{p_phrase(m.p_value)} (Lau94" in cap and p_phrase(m.p_value) == "p = 0.25"
+    assert f"unadjusted log-rank {p_phrase(m.p_value_unadjusted)}" in cap
 
 
 def test_roc_with_real_rocresult(cohort):

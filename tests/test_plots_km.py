@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 from nlrstats.data.cohort import load_cohort
+from nlrstats.study.plan import StudyPlan
 from nlrstats.present.plots import km_plot, step_band, strata_labels
 from nlrstats.present.plots.km import RISK_PANEL, SURVIVAL_PANEL
 from nlrstats.stats.survival import coxph, survdiff, survfit
@@ -22,7 +23,7 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "fukuda2020_reconstructed.
 
 @pytest.fixture(scope="module")
 def cohort() -> pl.DataFrame:
-    return load_cohort(DATA).data
+    return StudyPlan.fukuda2020().grouped(load_cohort(DATA))
 
 
 @pytest.fixture(scope="module")

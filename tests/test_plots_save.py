@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 
 from nlrstats.data.cohort import load_cohort
+from nlrstats.study.plan import StudyPlan
 from nlrstats.present.plots import figure_size, km_plot, save_figure, theme_journal, waterfall_plot
 from nlrstats.stats.survival import survfit
 
@@ -76,7 +77,7 @@ def test_editable_text_even_with_a_foreign_theme(plot, tmp_path):
 
 
 def test_km_saves_all_formats(tmp_path):
-    fit = survfit("Surv(os_months, os_event) ~ nlr_group", load_cohort(DATA).data)
+    fit = survfit("Surv(os_months, os_event) ~ nlr_group", StudyPlan.fukuda2020().grouped(load_cohort(DATA)))
     p = km_plot(fit)
     for suffix in ("png", "svg", "pdf"):
         out = save_figure(p, tmp_path / f"km.{suffix}", dpi=60)

@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from nlrstats.data.cohort import load_cohort
-from nlrstats.present.narrative import median_text, p_text, rate_text
+from nlrstats.present.narrative import hr_text, median_text, p_text, rate_text
 from nlrstats.render import render_document
 from nlrstats.render.browser import check_html
 from nlrstats.data.simulate import simulate_cohort, write_foreign_cohort
@@ -54,8 +54,8 @@ def validation(root, tmp_path_factory):
     hostile = "<script>alert(1)</script>"
     data.write_text(data.read_text().replace("Study ID", hostile, 1))
     mapping.write_text(mapping.read_text().replace('"Study ID"', f'"{hostile}"'))
-    params = {"data": str(data), "mapping": str(mapping), "cohort_name": "<img src=x onerror=alert(2)>",
-              "bootstrap": 0}
+    params = {"data": str(data), "mapping": str(mapping), "bootstrap": 0,
+              "cohort_name": "<img src=x onerror=alert(2)> [click](javascript:alert(7)) ![x](https://host/beacon.png)"}
     path = render_document(root / "reports" / "validation.qmd", params=params, to="html",
                            engine="builtin", output_dir=d / "out", quiet=True)
     return path, data, mapping, frame
@@ -63,11 +63,10 @@ def validation(root, tmp_path_factory):
 
 def test_replication_prints_the_package_numbers(replication, bundled):
     text = text_of(replication)
-    d = analyze(bundled, bootstrap=0).to_dict()
-    for phrase in (rate_text(d["response"]["dcr"]["low"]), rate_text(d["response"]["dcr"]["high"]),
-                   p_text(d["response"]["dcr"]["p_value"]), median_text(d["pfs"]["median"]["low"]),
-                   median_text(d["os"]["median"]["high"]), rate_text(d["nlr_change"]["orr"]["decreased"]),
-                   p_text(d["nlr_change"]["orr"]["p_value"])):
+    r = analyze(bundled, bootstrap=0)
+    for phrase in (rate_text(r.response.dcr.low), rate_text(r.response.dcr.high), p_text(r.response.dcr.p_value),
+                   median_text(r.pfs.median.low), median_text(r.os.median.high),
+                   rate_text(r.nlr_change.orr.decreased), p_text(r.nlr_change.orr.p_value), hr_text(r.pfs.cox)):
         assert phrase in text, phrase
     # hand-checkable anchors of the paper
     assert "8/9 (88.9%" in text and "1/4 (25.0%" in text and "3/7 (42.9%" in text
@@ -88,10 +87,10 @@ def test_replication_in_browser(replication, screenshots):
 def test_validation_prints_the_package_numbers(validation):
     path, data, mapping, frame = validation
     text = text_of(path)
-    d = analyze(load_cohort(data, mapping), bootstrap=0).to_dict()
+    r = analyze(load_cohort(data, mapping), bootstrap=0)
     assert "500 patients" in text
-    for phrase in (rate_text(d["response"]["dcr"]["low"]), median_text(d["pfs"]["median"]["low"]),
-                   median_text(d["os"]["median"]["high"]), rate_text(d["nlr_change"]["orr"]["decreased"])):
+    for phrase in (rate_text(r.response.dcr.low), median_text(r.pfs.median.low), median_text(r.os.median.high),
+                   rate_text(r.nlr_change.orr.decreased)):
         assert phrase in text, phrase
     n_missing = int(frame["neutrophils_d14"].null_count())
     assert n_missing > 0 and f"missing nlr_d14 ({n_missing})" in text
@@ -106,8 +105,10 @@ def test_validation_in_browser_and_hostile_labels_inert(validation, screenshots)
     assert len(report.images) >= 3 and report.tables >= 5
     raw = path.read_text(encoding="utf-8")
     assert "<script>alert(1)" not in raw and "<img src=x onerror" not in raw
+    assert 'href="javascript:' not in raw and "https://host/beacon.png\"" not in raw and 'src="https://host' not in raw
     text = text_of(path)
     assert "<script>alert(1)</script>" in text  # shown as text
+    assert "[click](javascript:alert(7))" in text and "![x](https://host/beacon.png)" in text
 
 
 def without_data_uris(text: str) -> str:
@@ -140,3 +141,62 @@ def test_render_rejects_bad_data_before_rendering(tmp_path):
     assert "line 3 (patient_id B), column best_response" in res.stderr
     assert "line 2 (patient_id A), column pfs_months" in res.stderr
     assert not (tmp_path / "out").exists()
+
+
+def _captions(path) -> tuple[list[str], list[str]]:
+    """Figure captions and table source notes as a reader sees them."""
+    raw = path.read_text(encoding="utf-8")
+    figs = [text_of_fragment(c) for c in re.findall(r'<div class="quarto-caption figure-caption">(.*?)</div>', raw, re.S)]
+    notes = [text_of_fragment(c) for c in re.findall(r'<td class="gt_sourcenote"[^>]*>(.*?)</td>', raw, re.S)]
+    return figs, notes
+
+
+def text_of_fragment(fragment: str) -> str:
+    return re.sub(r"\s+", " ", htmllib.unescape(re.sub(r"<[^>]+>", " ", fragment))).strip()
+
+
+def test_synthetic_mark_on_every_caption_of_the_reconstruction_only(replication, validation):
+    figs, notes = _captions(replication)
+    data_notes = [n for n in notes if n.startswith("Data:")]
+    assert len(figs) >= 6 and len(data_notes) >= 7
+    assert all("Synthetic data" in c for c in figs), figs
+    assert all("Synthetic data" in n for n in data_notes), data_notes
+    vfigs, vnotes = _captions(validation[0])
+    own = [n for n in vnotes if n.startswith("Data: export.csv")]
+    assert own and not any("ynthetic" in n for n in own)
+    # the validation's own figures are unmarked; the forest plot, which also shows the reconstruction, marks it
+    marked = [c for c in vfigs if "ynthetic" in c]
+    assert len(marked) == 1 and "Hazard ratios" in marked[0] and "Reconstruction of Fukuda 2020: Synthetic" in marked[0]
+
+
+@pytest.fixture(scope="module")
+def replication_plr(root, tmp_path_factory):
+    out = tmp_path_factory.mktemp("replication_plr")
+    return render_document(root / "reports" / "replication.qmd", params={"bootstrap": 0, "marker": "plr",
+                           "cutoff": 150}, to="html", engine="builtin", output_dir=out, quiet=True)
+
+
+def test_replication_on_another_marker_names_it_everywhere(replication_plr, bundled):
+    text = text_of(replication_plr)
+    r = analyze(bundled, marker="plr", cutoff=150, bootstrap=0)
+    assert "PLR < 150" in text and "PLR ≥ 150" in text
+    assert "by baseline PLR" in text and "Baseline PLR" in text
+    assert rate_text(r.response.dcr.low) in text and median_text(r.pfs.median.low) in text
+    # the paper's groups appear only where the paper's numbers are quoted (the published table's rows)
+    for sentence in re.split(r"(?<=\.) ", text):
+        if "NLR < 8" in sentence:
+            assert "Patients, NLR < 8" in sentence or "NLR < 8 (months)" in sentence or "rate, NLR < 8" in sentence, sentence
+
+
+@pytest.fixture(scope="module")
+def validation_cut5(root, tmp_path_factory):
+    out = tmp_path_factory.mktemp("validation_cut5")
+    return render_document(root / "reports" / "validation.qmd", params={"bootstrap": 0, "cutoff": 5}, to="html",
+                           engine="builtin", output_dir=out, quiet=True)
+
+
+def test_validation_at_another_cutoff(validation_cut5):
+    text = text_of(validation_cut5)
+    assert "NLR < 5 vs NLR ≥ 5" in text  # the side-by-side column of this cohort
+    assert "Fukuda 2020, published (NLR < 8 vs NLR ≥ 8)" in text
+    assert "Patients, low group" in text and "Disease control rate, NLR < 8" not in text

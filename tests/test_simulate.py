@@ -6,6 +6,7 @@ import pytest
 
 from nlrstats.data.cohort import cohort_from_frame
 from nlrstats.data.simulate import simulate_cohort
+from nlrstats.study.plan import StudyPlan
 
 
 def test_reproducible_and_valid():
@@ -13,7 +14,7 @@ def test_reproducible_and_valid():
     assert a.equals(b)
     assert not a.equals(simulate_cohort(400, seed=12))
     c = cohort_from_frame(a)
-    assert c.n == 400 and c.flow["excluded"].sum() == 0
+    assert c.n == 400 and StudyPlan.fukuda2020().flow(c)["excluded"].sum() == 0
 
 
 def test_one_patient():
@@ -23,6 +24,7 @@ def test_one_patient():
 def test_known_truth_recovered_on_large_sample():
     # exponential times: the group's event rate (events / person-time) estimates the hazard
     df = cohort_from_frame(simulate_cohort(200_000, seed=2, pfs_hr=2.0, os_hr=3.0)).data
+    df = df.with_columns(nlr_high=pl.col("nlr_d0") >= 8)  # the simulator's truth: high at NLR 8
     rates = df.group_by("nlr_high").agg(
         (pl.col("os_event").sum() / pl.col("os_months").sum()).alias("os"),
         (pl.col("pfs_event").sum() / pl.col("pfs_months").sum()).alias("pfs")).sort("nlr_high")

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from dataclasses import replace
 
 import polars as pl
 import pytest
@@ -11,6 +12,7 @@ from nlrstats.data.cohort import cohort_from_frame
 from nlrstats.study.published import PUBLISHED, compare_published
 from nlrstats.data.simulate import simulate_cohort
 from nlrstats.study.analyze import analyze
+from nlrstats.study.plan import StudyPlan
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +28,8 @@ def test_published_numbers_all_reproduced(results):
 
 def test_json_keys_scripts_rely_on(results):
     d = json.loads(results.to_json())
-    assert d["n"] == 13 and d["cutoff"] == 8.0
+    assert d["n"] == 13 and d["cutoff"] == 8.0 and d["marker"] == "nlr" and d["synthetic"] is True
+    assert d["plan"]["labels"] == {"low": "NLR < 8", "high": "NLR ≥ 8"} and d["plan"]["window"] == [6.0, 10.0]
     assert d["groups"] == [{"key": "low", "label": "NLR < 8", "n": 9}, {"key": "high", "label": "NLR ≥ 8", "n": 4}]
     assert {k: d["response"]["dcr"]["low"][k] for k in ("x", "n")} == {"x": 8, "n": 9}
     assert {k: d["response"]["dcr"]["high"][k] for k in ("x", "n")} == {"x": 1, "n": 4}
@@ -45,19 +48,20 @@ def test_json_keys_scripts_rely_on(results):
 
 
 def test_disagreement_is_flagged(results):
-    d = results.to_dict()
-    d["pfs"]["median"]["low"]["estimate"] = 4.06
-    d["response"]["dcr"]["p_value"] = 0.062
-    cmp = compare_published(d)
+    med, dcr = results.pfs.median, results.response.dcr
+    changed = replace(results, pfs=replace(results.pfs, median=replace(med, low=replace(med.low, estimate=4.06))),
+                      response=replace(results.response, dcr=replace(dcr, p_value=0.062)))
+    cmp = compare_published(changed)
     flagged = cmp.filter(~pl.col("agrees"))["quantity"].to_list()
     assert flagged == ["Disease control, p (Fisher)", "Median PFS, NLR < 8 (months)"]
 
 
 def test_other_cutoff_regroups(bundled):
     r = analyze(bundled, cutoff=5, bootstrap=0)
-    assert [g["label"] for g in r.groups()] == ["NLR < 5", "NLR ≥ 5"]
-    assert sum(g["n"] for g in r.groups()) == 13
-    assert r.groups()[1]["n"] == int((bundled.data["nlr_d0"] >= 5).sum())
+    assert [g.label for g in r.groups] == ["NLR < 5", "NLR ≥ 5"]
+    assert sum(g.n for g in r.groups) == 13
+    assert r.groups.high.n == int((bundled.data["nlr_d0"] >= 5).sum())
+    assert r.cutpoint.window == (3.75, 6.25)  # the plan's window follows its cut-off
 
 
 def test_monotone_likelihood_switches_to_firth():
@@ -67,10 +71,10 @@ def test_monotone_likelihood_switches_to_firth():
         pl.when(pl.col("neutrophils_d0") / pl.col("lymphocytes_d0") >= 8).then(0).otherwise(pl.col("os_event"))
         .alias("os_event"))
     c = cohort_from_frame(frame)
-    assert c.data["nlr_high"].sum() > 0
+    assert (c.data["nlr_d0"] >= 8).sum() > 0
     r = analyze(c, bootstrap=0)
     d = r.to_dict()
-    assert r.os.cox.monotone and r.os.firth is not None
+    assert r.os.cox_fit.monotone and r.os.firth_fit is not None and r.os.preferred_fit is r.os.firth_fit
     assert d["os"]["cox"]["method"] == "Firth penalised Cox" and d["os"]["cox"]["monotone_likelihood"]
     assert 0 < d["os"]["cox"]["estimate"] < 1
     assert any("monotone" in n for n in d["notes"])
@@ -79,7 +83,7 @@ def test_monotone_likelihood_switches_to_firth():
 def test_single_group_cohort_reports_instead_of_failing():
     frame = simulate_cohort(30, seed=4, nlr_median=2.0, nlr_log_sd=0.1)
     c = cohort_from_frame(frame)
-    assert c.data["nlr_high"].sum() == 0
+    assert (c.data["nlr_d0"] >= 8).sum() == 0
     d = analyze(c, bootstrap=0).to_dict()
     assert d["pfs"]["logrank"] is None and d["pfs"]["cox"] is None
     assert any("only one NLR group" in n for n in d["notes"])
@@ -95,28 +99,32 @@ def test_cli_analyze_json(bundled_path):
 
 def test_narrative_phrases(results):
     from nlrstats.present.narrative import hr_text, median_text, p_text, rate_text
-    d = results.to_dict()
+    from nlrstats.study.summaries import HazardRatio, Median
     # Clopper-Pearson for 8/9, R: binom.test(8, 9)$conf.int = 0.5175035 0.9971909
-    assert rate_text(d["response"]["dcr"]["low"]) == "8/9 (88.9%; 95% CI 51.8–99.7%)"
-    assert p_text(d["response"]["dcr"]["p_value"]) == "p = 0.052"
+    assert rate_text(results.response.dcr.low) == "8/9 (88.9%; 95% CI 51.8–99.7%)"
+    assert p_text(results.response.dcr.p_value) == "p = 0.052"
     assert p_text(0.0000123) == "p < 0.001" and p_text(None) == "p not available"
-    assert median_text(d["pfs"]["median"]["low"]) == "4.0 months (95% CI 3.1–NR)"
-    assert median_text({"estimate": None, "conf_low": 7.2, "conf_high": None}).startswith("not reached")
-    assert hr_text(None) == "not estimable"
-    assert hr_text({"estimate": 2.0, "conf_low": 1.0, "conf_high": 4.0, "p_value": 0.05,
-                    "method": "Firth penalised Cox"}) == "HR 2.00 (95% CI 1.00–4.00) (Firth penalised Cox), p = 0.050"
+    assert median_text(results.pfs.median.low) == "4.0 months (95% CI 3.1–NR)"
+    assert median_text(Median(None, 7.2, None, 5, 1)).startswith("not reached")
+    assert hr_text(None) == "HR not estimable"
+    firth = HazardRatio("g", 2.0, 1.0, 4.0, 0.05, "Firth penalised Cox", True)
+    assert hr_text(firth) == "HR 2.00 (Firth penalised Cox), 95% CI 1.00–4.00, p = 0.050"
+    # R: coxph(Surv(pfs_months, pfs_event) ~ nlr_group): exp(coef) 10.44 (1.827-59.66), p = 0.00836
+    assert hr_text(results.pfs.cox) == "HR 10.44, 95% CI 1.83–59.66, p = 0.008"
 
 
-def test_side_by_side_and_hazard_ratio_frame(results):
-    from nlrstats.study.published import side_by_side
+def test_side_by_side_and_hazard_ratio_frame(results, bundled):
+    from nlrstats.present.tables.comparison import side_by_side_frame
     from nlrstats.study.analyze import hazard_ratio_frame
-    frame = side_by_side({"A": results, "B": results.to_dict()})
-    assert frame.columns == ["quantity", "published", "A", "B"]
-    row = frame.filter(pl.col("quantity") == "Disease control, p (Fisher)").row(0, named=True)
-    assert row["A"] == row["B"] == "0.0517"
+    five = analyze(bundled, bootstrap=0, cutoff=5)
+    frame = side_by_side_frame({"A": results, "B": five})
+    assert frame.columns == ["quantity", "published", "A (NLR < 8 vs NLR ≥ 8)", "B (NLR < 5 vs NLR ≥ 5)"]
+    row = frame.filter(pl.col("quantity") == "Disease control, p (Fisher)").row(0)
+    assert row[2] == "0.052" and row[1] == "0.05"
+    assert "NLR < 8" not in " ".join(frame["quantity"])  # rows name groups generically
     hr = hazard_ratio_frame({"A": results})
     assert hr["label"].to_list() == ["PFS", "OS"]
-    assert hr["estimate"][0] == pytest.approx(results.pfs.cox.tidy()["estimate"][0])
+    assert hr["estimate"][0] == pytest.approx(results.pfs.cox_fit.tidy(exponentiate=True)["estimate"][0])
 
 
 def test_cutpoint_section_matches_r(results, root):
@@ -141,7 +149,7 @@ def test_cutpoint_section_matches_r(results, root):
 
 def test_bootstrap_section_reproducible(bundled):
     a = analyze(bundled, bootstrap=60, seed=5).to_dict()["cutpoint"]["bootstrap"]
-    b = analyze(bundled, bootstrap=60, seed=5).to_dict()["cutpoint"]["bootstrap"]
+    b = analyze(bundled, StudyPlan.fukuda2020().replace(bootstrap=60, seed=5)).to_dict()["cutpoint"]["bootstrap"]
     assert a == b and a["B"] == 60 and a["window"] == [6.0, 10.0]
     assert 0 <= a["share_in_window"] <= 1 and a["n_infinite"] <= a["n_valid"] <= 60
     assert a["cut_q25"] <= a["cut_median"] <= a["cut_q75"]

@@ -10,80 +10,17 @@ from __future__ import annotations
 import html as html_lib
 import re
 import warnings
-from html.parser import HTMLParser
 
 import polars as pl
 import pytest
 
-from nlrstats.present.tables import (as_html, as_html_block, as_latex, external_references, gt_cox, gt_flow,
+from nlrstats.present.tables import (analysis_names, as_html, as_html_block, as_latex, external_references, gt_cox, gt_flow,
                              gt_published_vs_reproduced, gt_response, gt_survival, gt_table_one)
 
+from tests.conftest import paper_grouped
+from tests.table_content import cells, footnotes, header_texts, row
+
 XSS = "<script>alert(1)</script>"
-
-
-class _Cells(HTMLParser):
-    """Rows of a great_tables HTML table: [(text without footnote marks, marks)] per cell."""
-
-    def __init__(self):
-        super().__init__()
-        self.head, self.body, self.foot = [], [], []
-        self._sect, self._row, self._cell, self._marks, self._in_mark = None, None, None, None, 0
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag in ("thead", "tbody", "tfoot"):
-            self._sect = tag
-        elif tag == "tr":
-            self._row = []
-            self._heading = "gt_heading" in (a.get("class") or "")
-        elif tag in ("td", "th"):
-            self._cell, self._marks = [], []
-        elif tag in ("span", "sup") and "gt_footnote_marks" in (a.get("class") or "") and self._cell is not None:
-            self._in_mark = 1
-        elif tag in ("span", "sup") and self._in_mark:
-            self._in_mark += 1
-
-    def handle_endtag(self, tag):
-        if tag in ("td", "th") and self._cell is not None:
-            self._row.append((" ".join("".join(self._cell).split()), "".join(self._marks).strip()))
-            self._cell = None
-        elif tag == "tr" and self._row is not None:
-            if not (self._sect == "thead" and self._heading):  # title and subtitle rows
-                {"thead": self.head, "tbody": self.body, "tfoot": self.foot}.get(self._sect, []).append(self._row)
-            self._row = None
-        elif tag in ("span", "sup") and self._in_mark:
-            self._in_mark -= 1
-
-    def handle_data(self, data):
-        if self._cell is None:
-            return
-        (self._marks if self._in_mark else self._cell).append(data)
-
-
-def cells(gt) -> _Cells:
-    p = _Cells()
-    p.feed(as_html(gt))
-    return p
-
-
-def row(parsed: _Cells, label: str) -> list[tuple[str, str]]:
-    found = [r for r in parsed.body if r and r[0][0] == label]
-    assert found, f"no row {label!r} in {[r[0][0] for r in parsed.body if r]}"
-    return found[0]
-
-
-def footnotes(parsed: _Cells) -> dict[str, str]:
-    """mark -> footnote text."""
-    out = {}
-    for r in parsed.foot:
-        text, mark = r[0]
-        if mark:
-            out[mark] = text
-    return out
-
-
-def header_texts(parsed: _Cells) -> list[str]:
-    return [c[0] for r in parsed.head for c in r]
 
 
 @pytest.fixture(scope="module")
@@ -138,18 +75,19 @@ def test_table_one_every_p_value_has_a_footnote_naming_its_test(t1):
 def test_table_one_values_and_p_formatting(t1):
     p = cells(gt_table_one(t1))
     age = row(p, "Age, years")
-    # R: median(age) per group, quantile type 7 (see tests/fixtures of summary); Wilcoxon p 0.414
-    assert [c[0] for c in age[1:]] == ["74.0 (69.0, 77.0)", "72.0 (68.0, 77.0)", "75.5 (73.5, 77.8)", "0.414"]
+    # R: median(age) per group, quantile type 7 (see tests/fixtures of summary); Wilcoxon p 0.414,
+    # printed by gtsummary's style_pvalue(digits = 2): 0.41
+    assert [c[0] for c in age[1:]] == ["74.0 (69.0, 77.0)", "72.0 (68.0, 77.0)", "75.5 (73.5, 77.8)", "0.41"]
     assert row(p, "Distant metastasis")[2][0] == "7 (78%)"  # dichotomous: TRUE count on one row
-    two = cells(gt_table_one(t1, p_digits=2))
-    assert row(two, "Age, years")[-1][0] == "0.41"
+    three = cells(gt_table_one(t1, p_digits=3))
+    assert row(three, "Age, years")[-1][0] == "0.414"
 
 
 def test_table_one_p_below_threshold_reads_less_than(cohort):
     from nlrstats.data.cohort import cohort_from_frame
     from nlrstats.data.simulate import simulate_cohort
     from nlrstats.study.table_one import summarize
-    big = cohort_from_frame(simulate_cohort(300, seed=3), source="simulated")
+    big = paper_grouped(cohort_from_frame(simulate_cohort(300, seed=3), source="simulated"))
     t = summarize(big)
     assert t.tests().filter(pl.col("variable") == "nlr_d0")["p_value"][0] < 1e-30
     p = cells(gt_table_one(t))
@@ -185,12 +123,14 @@ def test_response_dcr_p_is_0_052_and_exact_ci(resp):
     heads = header_texts(p)
     assert "NLR < 8, N = 9" in heads and "NLR ≥ 8, N = 4" in heads and "Overall, N = 13" in heads
     dcr = row(p, "Disease control rate (CR + PR + SD)")
-    assert [c[0] for c in dcr] == ["Disease control rate (CR + PR + SD)", "9 (69%)", "8 (89%)", "1 (25%)",
+    # rates print with one decimal, as in prose (nlrstats.present.format)
+    assert [c[0] for c in dcr] == ["Disease control rate (CR + PR + SD)", "9 (69.2%)", "8 (88.9%)", "1 (25.0%)",
                                    "0.052"]
     notes = footnotes(p)
     assert notes[dcr[-1][1]] == "Fisher's exact test"
     ci_rows = [r for r in p.body if r[0][0] == "95% CI"]
-    assert [c[0] for c in ci_rows[1][1:4]] == ["39–91%", "52–100%", "1–81%"]  # R binom.test
+    # R: binom.test(9, 13), (8, 9), (1, 4)$conf.int
+    assert [c[0] for c in ci_rows[1][1:4]] == ["38.6–90.9%", "51.8–99.7%", "0.6–80.6%"]
     assert "Clopper-Pearson" in notes[ci_rows[1][0][1]]
     assert [c[0] for c in row(p, "Partial response (PR)")[1:4]] == ["3 (23%)", "3 (33%)", "0 (0%)"]
 
@@ -293,19 +233,20 @@ def test_cox_monotone_hr_is_infinite_with_firth_footnote(cohort):
 def _published_frame():
     return pl.DataFrame({
         "quantity": ["DCR, NLR < 8", XSS, "Median OS"],
-        "published": ["89%", "0.05", "10.2"], "reproduced": ["89%", "0.04", None],
+        "published": ["89%", "0.05", "10.2"], "kind": ["percent", "p", "number"],
         "reproduced_value": [0.889, 0.0412, None], "agrees": [True, False, None],
         "note": [None, "rounded to 2 decimals", "not computed"]},
-        schema={"quantity": pl.String, "published": pl.String, "reproduced": pl.String,
+        schema={"quantity": pl.String, "published": pl.String, "kind": pl.String,
                 "reproduced_value": pl.Float64, "agrees": pl.Boolean, "note": pl.String})
 
 
 def test_published_rows_flagged_in_text_and_colour():
     gt = gt_published_vs_reproduced(_published_frame())
     p = cells(gt)
-    assert row(p, "DCR, NLR < 8")[4][0] == "✓ agrees"
+    assert [c[0] for c in row(p, "DCR, NLR < 8")[1:4]] == ["89%", "88.9%", "✓ agrees"]
     bad = row(p, XSS)
-    assert bad[4][0] == "✗ differs"
+    assert [c[0] for c in bad[1:4]] == ["0.05", "0.041", "✗ differs"]
+    assert row(p, "Median OS")[2][0] == "not available"
     raw = as_html(gt)
     assert XSS not in raw
     # the differing row is shaded and bold (survives greyscale), the others are not
@@ -317,15 +258,16 @@ def test_published_rows_flagged_in_text_and_colour():
         gt_published_vs_reproduced(_published_frame().drop("note"))
 
 
-def test_flow_names_counts_and_errors(cohort):
-    p = cells(gt_flow(cohort))
+def test_flow_names_counts_and_errors(results):
+    p = cells(gt_flow(results))
     assert [r[0][0] for r in p.body] == ["Baseline NLR", "Best overall response", "NLR change by day 14",
                                          "Progression-free survival", "Overall survival"]
     assert "Data: fukuda2020_reconstructed.csv" in [r[0][0] for r in p.foot]
     frame = pl.DataFrame({"analysis": ["os", XSS], "n_in": [13, 13], "excluded": [1, 0],
                           "reason": ["missing os_months (1)", None], "n_analysed": [12, 13]})
-    q = cells(gt_flow(frame, source="x.csv"))
+    q = cells(gt_flow(frame, source="x.csv", names=analysis_names(results.plan)))
     assert [c[0] for c in q.body[0]] == ["Overall survival", "13", "1", "missing os_months (1)", "12"]
+    assert cells(gt_flow(frame)).body[0][0][0] == "os"  # a bare frame: codes as given
     assert q.body[1][0][0] == XSS and XSS not in as_html(gt_flow(frame))
     with pytest.raises(ValueError, match="n_analysed"):
         gt_flow(frame.with_columns(n_analysed=pl.lit(3)))
@@ -336,9 +278,16 @@ def test_flow_names_counts_and_errors(cohort):
 # ---------------------------------------------------------------- output, themes
 
 @pytest.fixture(scope="module")
-def all_tables(cohort):
+def results(cohort):
+    from nlrstats.study.analyze import analyze
+    return analyze(cohort, bootstrap=0)
+
+
+@pytest.fixture(scope="module")
+def all_tables(cohort, results):
+    from nlrstats.study.analyze import analyze
     from tests.test_tables_snapshots import build_tables
-    return build_tables(cohort)
+    return build_tables(results, analyze(cohort, bootstrap=0, cutoff=5))
 
 
 def test_html_is_self_contained_and_css_scoped(all_tables):
@@ -395,7 +344,7 @@ def test_latex_has_a_tabular_with_footnotes_under_it(all_tables):
         assert "\\begin{tabular" in tex and "\\end{tabular" in tex, name
     tex = as_latex(all_tables["table_one"])
     assert "NLR \\textless{} 8, N = 9" in tex
-    m = re.search(r"0\.414\\textsuperscript\{(\w)\}", tex)
+    m = re.search(r"0\.41\\textsuperscript\{(\w)\}", tex)
     assert m and f"\\textsuperscript{{{m.group(1)}}}Wilcoxon rank sum test" in tex
     assert "Fisher's exact test" in tex and "&#x27;" not in tex
     # great_tables itself refuses footnotes in LaTeX, which is why as_latex exists

@@ -1,4 +1,4 @@
-"""Number formatting for tables: p-values, medians, CIs, counts, headers, strata names."""
+"""The one number formatter: p-values (gtsummary's style_pvalue), ratios, rates, medians, CIs, counts, headers."""
 
 from __future__ import annotations
 
@@ -6,36 +6,48 @@ import math
 
 import pytest
 
-from nlrstats.present.format import (format_ci, format_estimate_ci, format_median_ci, format_n_pct,
-                                    format_number, format_p, format_pct, group_header, strata_label)
+from nlrstats.present.format import (format_ci, format_cut, format_estimate_ci, format_median_ci, format_n_pct,
+                                     format_number, format_p, format_pct, format_rate, format_ratio_ci, group_header,
+                                     p_phrase, strata_label)
 
 
-@pytest.mark.parametrize("p, expected", [
-    (0.051748, "0.052"),  # DCR Fisher p
-    (0.0019733, "0.002"),
-    (0.0123, "0.012"),
-    (0.001, "0.001"),
-    (0.00149, "0.001"),
-    (0.00049, "<0.001"),  # would print 0.000
-    (1e-39, "<0.001"),
-    (0.0, "<0.001"),
-    (0.9996, "1.000"),
-    (1.0, "1.000"),
-])
-def test_format_p_three_decimals(p, expected):
+# gtsummary's own example vector (?style_pvalue) and what its rule gives, by hand, at digits = 2 and 1
+PVALS = [1, 0.999, 0.5, 0.25, 0.2, 0.197, 0.12, 0.10, 0.0999, 0.06, 0.03, 0.002, 0.001, 0.00099, 0.0002, 0.00002]
+DIGITS2 = [">0.99", ">0.99", "0.50", "0.25", "0.20", "0.20", "0.12", "0.10", "0.10", "0.060", "0.030", "0.002",
+           "0.001", "<0.001", "<0.001", "<0.001"]
+DIGITS1 = [">0.9", ">0.9", "0.5", "0.3", "0.2", "0.2", "0.12", "0.10", "0.10", "0.060", "0.030", "0.002", "0.001",
+           "<0.001", "<0.001", "<0.001"]
+
+
+@pytest.mark.parametrize("p, two, one", list(zip(PVALS, DIGITS2, DIGITS1)))
+def test_format_p_is_gtsummary_style_pvalue(p, two, one):
+    assert format_p(p) == two
+    assert format_p(p, digits=1) == one
+
+
+@pytest.mark.parametrize("p, expected", [(0.051748, "0.052"), (0.1923, "0.19"), (0.0019733, "0.002"),
+                                         (0.0, "<0.001"), (1e-39, "<0.001"), (0.125, "0.13")])
+def test_format_p_paper_values_and_halves_rounded_up(p, expected):
+    # 0.125 is 0.12499999... in binary; the reader sees 0.125 and gtsummary's round2 gives 0.13
     assert format_p(p) == expected
 
 
 def test_format_p_digits_option_and_missing():
-    assert format_p(0.0123, digits=2) == "0.01"
-    assert format_p(0.004, digits=2) == "<0.01"
-    assert format_p(0.00004, digits=4) == "<0.0001"
+    assert format_p(0.0123, digits=3) == "0.012" and format_p(0.9995, digits=3) == ">0.999"
     assert format_p(None) == "" and format_p(float("nan"), missing="NA") == "NA"
+    assert p_phrase(0.0517) == "p = 0.052" and p_phrase(0.0001) == "p < 0.001" and p_phrase(1.0) == "p > 0.99"
+    assert p_phrase(None) == "p not available"
     for bad in (-0.1, 1.2):
         with pytest.raises(ValueError, match="p-value"):
             format_p(bad)
     with pytest.raises(ValueError, match="p_digits"):
         format_p(0.5, digits=0)
+
+
+def test_one_rule_per_quantity():
+    assert format_ratio_ci(10.439196, 1.826604, 59.660885) == "10.44 (1.83–59.66)"
+    assert format_rate(8, 9, 8 / 9, 0.5175035, 0.9971909) == "8/9 (88.9%; 95% CI 51.8–99.7%)"
+    assert format_cut(6.551503759) == "6.55"
 
 
 def test_median_with_ci_not_reached():

@@ -1,36 +1,34 @@
 """Load a cohort file into a validated :class:`Cohort` with a flow log of every exclusion.
 
-``load_cohort(path, mapping=None)`` reads CSV, Parquet or Excel (.xlsx), renames, recodes
-and converts units through a mapping file (see :mod:`nlrstats.data.mapping`), validates every
-row (see :mod:`nlrstats.data.validate`), derives the markers (see :mod:`nlrstats.data.markers`) and
+``load_cohort(path, mapping=None)`` reads CSV, Parquet or Excel (see :mod:`nlrstats.data.reading`),
+renames, recodes and converts units through a mapping file (see :mod:`nlrstats.data.mapping` and
+:mod:`nlrstats.data.recode`), validates every row (see :mod:`nlrstats.data.validate` and
+:mod:`nlrstats.data.plausibility`), derives the markers (see :mod:`nlrstats.data.markers`) and
 records, per analysis, how many patients enter, how many are excluded and why. A row is
-never dropped without a line in :attr:`Cohort.flow`.
+never dropped without a line in :attr:`Cohort.flow`. How the file was read (encoding, separator,
+decimal mark, sheet, units) is ``cohort.mapping.reading`` (a :class:`~nlrstats.data.reading.Reading`).
 """
 
 from __future__ import annotations
 
+import difflib
+import warnings
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
 import polars as pl
 
-from nlrstats.data.mapping import Mapping, MappingError, read_mapping
-from nlrstats.data.markers import DERIVED_COLUMNS, derive_markers
-from nlrstats.data.schema import COLUMNS, MISSING_TOKENS, RESPONSE_CODES, data_dictionary
-from nlrstats.data.validate import CohortError, Problem, convert_and_check
+from nlrstats.data.mapping import Mapping, MappingError, parse_file_options, read_mapping
+from nlrstats.data.markers import MARKERS, derive_markers, group_expr, group_labels
+from nlrstats.data.messages import DataError, ReadError, escape
+from nlrstats.data.reading import FileOptions, RawTable, Reading, read_table, table_from_frame
+from nlrstats.data.recode import apply_mapping
+from nlrstats.data.schema import COLUMNS, data_dictionary
+from nlrstats.data.validate import CohortError, convert_and_check, to_number
 
-__all__ = ["Cohort", "load_cohort", "resolve_data_path", "cohort_from_frame", "ANALYSES", "CohortError", "MappingError",
-           "data_dictionary", "bundled_cohort_path"]
-
-#: The columns each analysis needs; a patient missing one of them is excluded from that analysis only.
-ANALYSES: dict[str, tuple[str, ...]] = {
-    "baseline_nlr": ("nlr_d0",),
-    "response": ("nlr_d0", "best_response"),
-    "nlr_change": ("nlr_d0", "nlr_d14", "best_response"),
-    "pfs": ("nlr_d0", "pfs_months", "pfs_event"),
-    "os": ("nlr_d0", "os_months", "os_event"),
-}
+__all__ = ["Cohort", "load_cohort", "resolve_data_path", "cohort_from_frame", "CohortError", "MappingError",
+           "ReadError", "DataError", "Reading", "data_dictionary", "bundled_cohort_path"]
 
 
 def resolve_data_path(path: str | Path) -> Path:
@@ -38,15 +36,29 @@ def resolve_data_path(path: str | Path) -> Path:
 
     Quarto runs a document's cells in the document's folder (``reports/``) while users name files
     from the project root (``-P data:cohorts/validation.csv``); both are tried, the working
-    directory first, then each parent folder holding a ``_quarto.yml``.
+    directory first, then each parent folder holding a ``_quarto.yml``. The name is taken
+    literally (``Kyoto [final].csv`` is not a glob pattern).
+
+    Raises
+    ------
+    FileNotFoundError
+        naming the places looked in and files with a similar name.
     """
     path = Path(path)
-    if path.is_absolute() or path.exists():
+    if path.exists():
         return path
-    for parent in [Path.cwd(), *Path.cwd().parents]:
+    for parent in [] if path.is_absolute() else [Path.cwd(), *Path.cwd().parents]:
         if (parent / "_quarto.yml").exists() and (parent / path).exists():
             return parent / path
-    raise FileNotFoundError(f"data file not found: {path} (looked in {Path.cwd()} and the project root)")
+    folder = path.parent if path.parent.is_dir() else None
+    similar = []
+    if folder is not None:
+        names = [p.name for p in folder.iterdir()]
+        similar = [n for n in names if n.lower() == path.name.lower()] or \
+            difflib.get_close_matches(path.name, names, n=3, cutoff=0.7)
+    hint = f"; did you mean {', '.join(escape(folder / n) for n in similar)}?" if similar else ""
+    raise FileNotFoundError(f"data file not found: {escape(path)} (looked in {escape(Path.cwd())} and the project "
+                            f"root){hint}")
 
 
 def bundled_cohort_path(name: str = "fukuda2020_reconstructed.csv") -> Path:
@@ -63,51 +75,54 @@ def bundled_cohort_path(name: str = "fukuda2020_reconstructed.csv") -> Path:
 
 @dataclass(frozen=True)
 class Cohort:
-    """A validated cohort.
+    """A validated cohort: one row a patient, canonical columns plus the derived markers.
 
     Attributes
     ----------
-    data : one row a patient, canonical columns plus derived markers (``nlr_d0``, ``nlr_group``, ...).
+    data : canonical columns plus every marker of :data:`nlrstats.data.markers.MARKERS` at day 0 and
+        day 14 with its change, and the response flags. Groups at a cut-off are made by the study plan
+        (:meth:`nlrstats.study.plan.StudyPlan.grouped`), not here.
     source : name of the file (or frame) it came from.
-    cutoff : the NLR cut-off used for ``nlr_group``.
     mapping : the mapping applied.
     notes : what the loader did to the data (renames, recodes, unit conversions, missing tokens).
+    path : the file read, when the cohort came from a file.
     """
 
     data: pl.DataFrame
     source: str
-    cutoff: float = 8.0
     mapping: Mapping = field(default_factory=Mapping)
     notes: tuple[str, ...] = ()
+    path: Path | None = None
 
     @property
     def n(self) -> int:
         return self.data.height
 
     @property
-    def flow(self) -> pl.DataFrame:
-        """Per analysis: n_in, excluded, reason (counts per missing column), n_analysed."""
-        rows = []
-        for analysis, cols in ANALYSES.items():
-            ex = self.exclusions(analysis)
-            reasons = ex.group_by("reason", maintain_order=True).len()
-            reason = "; ".join(f"{r} ({k})" for r, k in reasons.iter_rows())
-            rows.append((analysis, self.n, ex.height, reason, self.n - ex.height))
-        return pl.DataFrame(rows, schema=["analysis", "n_in", "excluded", "reason", "n_analysed"],
-                            orient="row")
+    def reading(self):
+        """How the file was read (encoding, separator, decimal mark, sheet, units...), or None for a frame."""
+        return self.mapping.reading
 
-    def exclusions(self, analysis: str | None = None) -> pl.DataFrame:
-        """Every patient excluded from an analysis (or all analyses) with the row and the reason.
+    def exclusions(self, requirements: dict[str, tuple[str, ...]], analysis: str | None = None) -> pl.DataFrame:
+        """Every patient excluded from an analysis (or from all) with the row and the reason.
 
-        The reason names the first required column that is missing for that patient.
+        Parameters
+        ----------
+        requirements : analysis name -> the columns it needs (a plan's ``requirements``).
+        analysis : one analysis of ``requirements``; None for all.
+
+        Returns
+        -------
+        polars.DataFrame with analysis, patient_id, _row, reason; the reason names the first required
+        column that is missing for that patient ("missing nlr_d14", or "no nlr_d14 in the data").
         """
-        names = [analysis] if analysis else list(ANALYSES)
+        names = [analysis] if analysis else list(requirements)
         frames = []
         for name in names:
-            if name not in ANALYSES:
-                raise KeyError(f"unknown analysis '{name}' (known: {', '.join(ANALYSES)})")
+            if name not in requirements:
+                raise KeyError(f"unknown analysis '{name}' (known: {', '.join(requirements)})")
             reason = pl.lit(None, dtype=pl.String)
-            for col in reversed(ANALYSES[name]):
+            for col in reversed(requirements[name]):
                 if col not in self.data.columns or self.data[col].null_count() == self.n:
                     reason = pl.lit(f"no {col} in the data")
                 else:
@@ -118,147 +133,124 @@ class Cohort:
             )
         return pl.concat(frames)
 
-    def for_analysis(self, analysis: str) -> pl.DataFrame:
-        """The rows usable for an analysis (complete in its required columns)."""
-        excluded = self.exclusions(analysis)["patient_id"]
-        return self.data.filter(~pl.col("patient_id").is_in(excluded.implode()))
+    def flow(self, requirements: dict[str, tuple[str, ...]]) -> pl.DataFrame:
+        """Per analysis: n_in, excluded, reason (counts per missing column), n_analysed."""
+        rows = []
+        for analysis in requirements:
+            ex = self.exclusions(requirements, analysis)
+            reasons = ex.group_by("reason", maintain_order=True).len()
+            reason = "; ".join(f"{r} ({k})" for r, k in reasons.iter_rows())
+            rows.append((analysis, self.n, ex.height, reason, self.n - ex.height))
+        return pl.DataFrame(rows, schema=["analysis", "n_in", "excluded", "reason", "n_analysed"], orient="row")
 
-    def with_cutoff(self, cutoff: float) -> "Cohort":
-        """The same cohort grouped at another NLR cut-off."""
-        base = self.data.drop([c for c in DERIVED_COLUMNS if c in self.data.columns])
-        return replace(self, data=derive_markers(base, cutoff), cutoff=float(cutoff))
+    def complete(self, columns: tuple[str, ...]) -> pl.DataFrame:
+        """The rows complete (non-null) in ``columns``; a column absent from the data leaves no rows."""
+        if any(c not in self.data.columns for c in columns):
+            return self.data.clear()
+        return self.data.drop_nulls(list(columns))
 
     def __repr__(self) -> str:
-        groups = self.data["nlr_group"].value_counts(sort=False).sort("nlr_group")
-        g = ", ".join(f"{k}: {v}" for k, v in groups.iter_rows())
-        return f"<Cohort {self.source}: {self.n} patients; {g}>"
+        return f"<Cohort {self.source}: {self.n} patients>"
 
 
-def _read_raw(path: Path) -> tuple[pl.DataFrame, str]:
-    """Read every column as text (so that we, not the reader, judge each value) and label rows."""
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt", ".tsv"):
-        sep = "\t" if suffix == ".tsv" else ","
-        df = pl.read_csv(path, infer_schema=False, separator=sep)
-        first, word = 2, "line"  # line 1 is the header
-    elif suffix == ".parquet":
-        df = pl.read_parquet(path)
-        df = df.with_columns(pl.all().cast(pl.String))
-        first, word = 1, "row"
-    elif suffix in (".xlsx", ".xlsm"):
-        df = pl.read_excel(path, infer_schema_length=0)
-        first, word = 2, "row"  # spreadsheet row 1 is the header
-    else:
-        raise CohortError(str(path), [Problem("", None, "(file)", path.suffix,
-                                              "a .csv, .tsv, .parquet or .xlsx file")])
-    labels = pl.Series("_row", [f"{word} {i + first}" for i in range(df.height)], dtype=pl.String)
-    return df.with_columns(labels), path.name
-
-
-def _apply_mapping(raw: pl.DataFrame, mapping: Mapping, source: str) -> tuple[pl.DataFrame, list[str]]:
-    problems: list[str] = []
-    notes: list[str] = []
-    for canon, src in mapping.columns.items():
-        if src not in raw.columns:
-            problems.append(f"[columns] {canon} = \"{src}\": the file has no column '{src}'")
-        elif canon in raw.columns and canon != src:
-            problems.append(f"[columns] {canon} = \"{src}\": the file also has a column '{canon}'; "
-                            "rename one of them")
+def _finish(table: RawTable, mapping: Mapping, cutoff: float | None, path: Path | None = None) -> Cohort:
+    """Map, validate and derive a table read from a file or a frame; raise with every problem found."""
+    source = table.reading.source
+    mapped, notes = apply_mapping(table, mapping)
+    typed, problems = convert_and_check(mapped, mapping, table)
     if problems:
-        raise MappingError(f"mapping {mapping.source} does not fit {source}:\n  - " + "\n  - ".join(problems))
-    df = raw.rename({src: canon for canon, src in mapping.columns.items() if src != canon})
-    text_cols = [c for c in df.columns if c != "_row" and df.schema[c] == pl.String]
-    stripped = df.with_columns(pl.col(text_cols).str.strip_chars())
-    is_token = {c: stripped[c].is_in(list(MISSING_TOKENS)) for c in text_cols}
-    n_missing_tokens = sum(int(mask.sum()) for mask in is_token.values())
-    df = stripped.with_columns(
-        pl.when(is_token[c]).then(None).otherwise(pl.col(c)).alias(c) for c in text_cols
-    )
-    if n_missing_tokens:
-        notes.append(f"{n_missing_tokens} value(s) written as a missing-value token "
-                     f"({', '.join(repr(t) for t in MISSING_TOKENS)}) read as missing")
-    unmapped: list[str] = []
-    for canon, table in mapping.values.items():
-        if canon not in df.columns:
-            unmapped.append(f"[values.{canon}]: the data have no column {canon}")
-            continue
-        seen = df[canon].drop_nulls().unique().to_list()
-        spec = COLUMNS[canon]
-        canonical_ok = _canonical_values(spec.kind)
-        left = [v for v in seen if v not in table and (canonical_ok is None or v.upper() not in canonical_ok)]
-        if left:
-            unmapped.append(f"[values.{canon}] leaves value(s) unmapped: "
-                            + ", ".join(repr(v) for v in sorted(left)))
-        df = df.with_columns(
-            pl.col(canon).replace({k: str(v) for k, v in table.items()}).alias(canon)
-        )
-    if unmapped:
-        raise MappingError(f"mapping {mapping.source} on {source}:\n  - " + "\n  - ".join(unmapped))
-    return df, notes + mapping.describe()
-
-
-def _canonical_values(kind: str) -> set[str] | None:
-    return {"response": set(RESPONSE_CODES), "sex": {"F", "M"}, "event": {"0", "1"},
-            "bool": {"TRUE", "FALSE", "0", "1"}}.get(kind)
-
-
-def _finish(raw: pl.DataFrame, source: str, mapping: Mapping, cutoff: float,
-            notes: list[str]) -> Cohort:
-    typed, problems = convert_and_check(raw, mapping)
-    if problems:
-        raise CohortError(source, problems)
+        raise CohortError(source, problems, context=table.reading.summary())
     extra = [c for c in typed.columns if c not in COLUMNS and c != "_row"]
     for c in extra:
         # extra columns stay; numbers become numbers so they can be Table-1 variables
         if typed.schema[c] == pl.String:
-            as_num = typed[c].cast(pl.Float64, strict=False)
+            as_num = to_number(typed[c], table.reading.decimal)
             if as_num.null_count() == typed[c].null_count():
-                typed = typed.with_columns(as_num.alias(c))
+                if as_num.is_finite().fill_null(True).all():
+                    typed = typed.with_columns(as_num.alias(c))
+                else:  # inf and NaN are not measurements: the column stays text, and the user is told
+                    notes.append(f"extra column {escape(c)} holds non-finite numbers (inf or NaN); kept as text")
     if extra:
-        notes.append(f"extra column(s) kept: {', '.join(extra)}")
+        notes.append(f"extra column(s) kept: {', '.join(escape(c) for c in extra)}")
+    reading = replace(table.reading, time_unit=mapping.time_unit, count_unit=mapping.counts_unit,
+                      column_units=tuple(mapping.column_units.items()))
+    described = reading.describe()
+    notes = [described[0], described[1], *reading.notes, *notes]
     order = [c.name for c in COLUMNS.values() if c.name in typed.columns] + extra + ["_row"]
-    data = derive_markers(typed.select(order), cutoff)
-    return Cohort(data=data, source=source, cutoff=float(cutoff), mapping=mapping, notes=tuple(notes))
+    data = derive_markers(typed.select(order))
+    if cutoff is not None:
+        warnings.warn("load_cohort(cutoff=) is deprecated: groups are the study plan's; use "
+                      "nlrstats.StudyPlan.fukuda2020().replace(cutoff=...).grouped(cohort)", DeprecationWarning,
+                      stacklevel=3)
+        labels = group_labels(MARKERS["nlr"].label, float(cutoff))
+        data = data.with_columns(group_expr("nlr_d0", float(cutoff), labels, "nlr_group"))
+    return Cohort(data=data, source=source, mapping=replace(mapping, reading=reading), notes=tuple(notes),
+                  path=path)
+
+
+def _options(mapping: Mapping, flags: dict) -> FileOptions:
+    """The mapping's ``[file]`` options with the caller's flags put in place, checked like the mapping."""
+    given = {k: v for k, v in flags.items() if v is not None}
+    if not given:
+        return mapping.file
+    problems: list[str] = []
+    checked = parse_file_options(given, problems, where="option")
+    if problems:
+        raise DataError("; ".join(problems))
+    return mapping.file.overridden(**{k: getattr(checked, k) for k in given})
 
 
 def load_cohort(path: str | Path, mapping: str | Path | dict | Mapping | None = None,
-                cutoff: float = 8.0) -> Cohort:
+                cutoff: float | None = None, *, sheet: str | int | None = None, encoding: str | None = None,
+                separator: str | None = None, decimal: str | None = None, skip_rows: int | None = None,
+                na: list[str] | tuple[str, ...] | None = None) -> Cohort:
     """Load, map, validate and derive a cohort file.
 
     Parameters
     ----------
-    path : CSV (.csv/.tsv), Parquet or Excel (.xlsx) file; one row a patient.
+    path : CSV/TSV/TXT, Parquet or Excel (.xlsx/.xlsm/.xls/.ods) file, optionally gzip-compressed;
+        one row a patient.
     mapping : TOML mapping file (or dict / :class:`~nlrstats.data.mapping.Mapping`) for other column
-        names, codes and units; None when the file uses the canonical schema.
-    cutoff : NLR cut-off for ``nlr_group`` (>= cutoff is high).
+        names, codes, units and file layout; None when the file uses the canonical schema.
+    cutoff : deprecated; adds ``nlr_group`` (NLR >= cutoff is high). Groups are made by the study plan:
+        ``StudyPlan(...).grouped(cohort)``.
+    sheet, encoding, separator, decimal, skip_rows, na : how to read the file; each overrides the
+        mapping's ``[file]`` key of the same name (see :mod:`nlrstats.data.mapping`). None: the
+        mapping's value, else detected (encoding, separator, decimal) or the default (first sheet,
+        no skipped rows, :data:`~nlrstats.data.schema.MISSING_TOKENS`).
 
     Returns
     -------
     Cohort
+        ``cohort.mapping.reading`` records how the file was read and the units.
 
     Raises
     ------
+    ReadError
+        when the file cannot be read as a table (a directory, empty, header only, ragged rows, ...).
     CohortError
-        listing every problem found (row, patient_id, column, value, what was expected).
+        listing every problem found (row, patient_id, column, value, what was expected, the fix).
     MappingError
         when the mapping has unknown keys, names a column the file lacks, or leaves values unmapped.
+    FileNotFoundError
+        when the data file does not exist.
     """
     path = resolve_data_path(path)
     if mapping is not None and isinstance(mapping, (str, Path)):
-        mapping = resolve_data_path(mapping)
+        try:
+            mapping = resolve_data_path(mapping)
+        except FileNotFoundError:
+            raise MappingError(f"mapping file not found: {escape(mapping)}") from None
     m = read_mapping(mapping)
-    raw, source = _read_raw(path)
-    mapped, notes = _apply_mapping(raw, m, source)
-    return _finish(mapped, source, m, cutoff, notes)
+    options = _options(m, {"sheet": sheet, "encoding": encoding, "separator": separator, "decimal": decimal,
+                           "skip_rows": skip_rows, "na": list(na) if na is not None else None})
+    return _finish(read_table(path, options), m, cutoff, path)
 
 
 def cohort_from_frame(frame: pl.DataFrame, source: str = "(data frame)", mapping=None,
-                      cutoff: float = 8.0) -> Cohort:
+                      cutoff: float | None = None) -> Cohort:
     """Validate an in-memory frame (e.g. a simulated cohort) exactly as a file would be."""
     m = read_mapping(mapping)
-    raw = frame.with_columns(pl.all().cast(pl.String))
-    raw = raw.with_columns(pl.Series("_row", [f"row {i + 1}" for i in range(raw.height)], dtype=pl.String))
-    mapped, notes = _apply_mapping(raw, m, source)
-    return _finish(mapped, source, m, cutoff, notes)
-
-
+    na = m.file.na if m.file.na is not None else None
+    table = table_from_frame(frame, source) if na is None else table_from_frame(frame, source, na=("", *na))
+    return _finish(table, m, cutoff)

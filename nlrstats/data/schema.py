@@ -24,8 +24,10 @@ __all__ = [
     "data_dictionary",
 ]
 
-#: Tokens read as a missing value in text files (R's "NA", SAS's ".", spreadsheets' blanks).
-MISSING_TOKENS = ("", "NA", "N/A", "NaN", "nan", "null", "NULL", ".")
+#: Spellings read as a missing value by default (R's "NA", SAS's ".", Excel's "#N/A", blanks, dashes);
+#: the mapping's ``[file] na = [...]`` replaces them. "none" is not among them: in a yes/no column it
+#: is an answer.
+MISSING_TOKENS = ("", "NA", "na", "N/A", "n/a", "#N/A", "NaN", "nan", "NULL", "null", ".", "-", "--")
 
 #: RECIST 1.1 best overall response codes, in display order.
 RESPONSE_CODES = ("CR", "PR", "SD", "PD", "NE")

@@ -1,21 +1,53 @@
-"""Number formatting shared by every table builder.
+"""The one place where numbers become text: tables, figures and prose all format through here.
 
-All formatters take plain Python numbers (``None`` for a number that does not exist) and return
-strings, so the strings go into great_tables as unformatted cells and are HTML/LaTeX-escaped there.
-Conventions follow clinical journals and gtsummary: p-values ``"<0.001"`` else 3 decimals, medians
-as ``"4.0 (3.1–NR)"`` (NR = not reached), counts as ``"8 (89%)"``, group headers as
-``"NLR < 8, N = 9"``. The en dash separates CI limits because a hyphen reads as a minus sign.
+Rules (one quantity prints the same everywhere):
+
+========================  ==========================================================  ==================
+quantity                  rule                                                        example
+========================  ==========================================================  ==================
+p-value                   gtsummary ``style_pvalue(digits = 2)``: >0.99; 2 decimals    0.19, 0.052,
+                          from 0.10; 3 decimals from 0.001; <0.001 below               <0.001, >0.99
+p-value in prose          "p = " / "p < " / "p > " before the table text               p = 0.052
+ratio (HR, OR)            2 decimals, CI limits likewise, en dash; infinite as ∞       10.44 (1.83–59.66)
+rate (ORR, DCR, ...)      x/n, percentage and exact CI with 1 decimal                  8/9 (88.9%; 95% CI
+                                                                                      51.8–99.7%)
+composition (Table 1,     n (%) with 0 decimals, percent of the non-missing values     8 (89%)
+response categories)      (gtsummary's default)
+survival probability      percent with 0 decimals, CI likewise                         62% (35–80)
+median, time              1 decimal with its unit; NR where not reached               4.0 (3.1–NR)
+marker value, cut-point   2 decimals                                                   6.55
+AUC, C-index              2 decimals                                                   0.97 (0.90–1.00)
+test statistic            2 decimals                                                   9.45
+========================  ==========================================================  ==================
+
+Rounding is round-half-away-from-zero on the decimal value the reader sees (R's ``round`` on the printed
+digits, as gtsummary's ``round2``), so 0.125 prints 0.13 and not the binary float's 0.12. The en dash separates
+CI limits because a hyphen reads as a minus sign. Every function returns plain text: escaping for HTML,
+markdown or LaTeX happens where the text is placed.
 """
 
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 
 __all__ = [
-    "format_p", "format_number", "format_ci", "format_estimate_ci", "format_median_ci",
-    "format_n_pct", "format_pct", "format_fraction", "group_header", "strata_label",
+    "format_p", "p_phrase", "format_number", "format_ci", "format_estimate_ci", "format_ratio",
+    "format_ratio_ci", "format_median_ci", "format_n_pct", "format_pct", "format_fraction", "format_rate",
+    "format_rate_ci", "format_cut", "format_auc", "format_statistic", "group_header", "strata_label",
+    "P_DIGITS", "RATIO_DIGITS", "RATE_DIGITS", "COMPOSITION_DIGITS", "TIME_DIGITS", "CUT_DIGITS",
     "NOT_REACHED", "INFINITY", "DASH", "MISSING",
 ]
+
+P_DIGITS = 2  #: gtsummary style_pvalue(digits = 2)
+RATIO_DIGITS = 2
+RATE_DIGITS = 1
+COMPOSITION_DIGITS = 0
+SURVIVAL_DIGITS = 0
+TIME_DIGITS = 1
+CUT_DIGITS = 2
+AUC_DIGITS = 2
+STATISTIC_DIGITS = 2
 
 NOT_REACHED = "NR"
 INFINITY = "∞"
@@ -32,55 +64,76 @@ def _check_digits(digits: int, name: str = "digits") -> None:
         raise ValueError(f"{name} must be a non-negative integer, got {digits!r}")
 
 
-def format_p(p: float | None, digits: int = 3, missing: str = "") -> str:
-    """Format a p-value as journals print it.
-
-    Parameters
-    ----------
-    p : the p-value; ``None`` (or NaN) gives ``missing``.
-    digits : decimals shown (default 3, gtsummary's ``style_pvalue(digits = 3)``). A p-value that would
-        round below ``10**-digits`` prints as ``"<0.001"`` (for ``digits=3``) rather than ``"0.000"``;
-        a p-value that rounds to 1 prints as ``"1.000"`` (R's ``format.pval`` shows ``>0.999`` only
-        when asked, and so do we not).
-    missing : text for a p-value that does not exist (default empty cell).
-
-    Examples
-    --------
-    >>> format_p(0.0519)
-    '0.052'
-    >>> format_p(0.00002)
-    '<0.001'
-    >>> format_p(0.0123, digits=2)
-    '0.01'
-    """
-    _check_digits(digits, "p_digits")
-    if digits == 0:
-        raise ValueError("p_digits must be at least 1")
-    if _is_missing(p):
-        return missing
-    p = float(p)
-    if p < 0 or p > 1:
-        raise ValueError(f"p-value must lie in [0, 1], got {p}")
-    floor = 10.0 ** -digits
-    # compare the rounded value so 0.00049 (which would print 0.000) also reads "<0.001"
-    if round(p, digits) < floor:
-        return f"<{floor:.{digits}f}"
-    return f"{p:.{digits}f}"
+def _round_half_up(x: float, digits: int) -> Decimal:
+    """``x`` rounded to ``digits`` decimals, halves away from zero, on its shortest decimal representation."""
+    return Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
 
 
 def format_number(x: float | None, digits: int = 1, missing: str = MISSING) -> str:
-    """Fixed decimals; ``None``/NaN -> ``missing``; +inf -> ``"∞"``, -inf -> ``"-∞"``."""
+    """Fixed decimals, halves rounded away from zero; ``None``/NaN -> ``missing``; ±inf -> ``"∞"``/``"-∞"``."""
     _check_digits(digits)
     if _is_missing(x):
         return missing
     x = float(x)
     if math.isinf(x):
         return INFINITY if x > 0 else "-" + INFINITY
-    out = f"{x:.{digits}f}"
-    # "-0.0" is an artefact of rounding a small negative number
-    if out.startswith("-") and float(out) == 0:
+    out = f"{_round_half_up(x, digits):.{digits}f}"
+    if out.startswith("-") and float(out) == 0:  # "-0.0" is an artefact of rounding a small negative number
         out = out[1:]
     return out
+
+
+def format_p(p: float | None, digits: int = P_DIGITS, missing: str = "") -> str:
+    """A p-value as gtsummary's ``style_pvalue`` prints it.
+
+    Parameters
+    ----------
+    p : the p-value; ``None`` (or NaN) gives ``missing``.
+    digits : 1, 2 (default) or 3, as ``style_pvalue(digits =)``:
+
+        - 1: ">0.9"; 1 decimal from 0.2 (after rounding); 2 decimals from 0.10; 3 from 0.001; "<0.001".
+        - 2: ">0.99"; 2 decimals from 0.10 (after rounding); 3 decimals from 0.001; "<0.001".
+        - 3: ">0.999"; 3 decimals from 0.001; "<0.001".
+    missing : text for a p-value that does not exist (default empty cell).
+
+    References
+    ----------
+    Sjoberg et al., gtsummary, R Journal 2021; ``gtsummary::style_pvalue``.
+
+    Examples
+    --------
+    >>> format_p(0.0517)
+    '0.052'
+    >>> format_p(0.1923)
+    '0.19'
+    >>> format_p(0.00002)
+    '<0.001'
+    """
+    if digits not in (1, 2, 3):
+        raise ValueError(f"p_digits must be 1, 2 or 3 (gtsummary's style_pvalue), got {digits!r}")
+    if _is_missing(p):
+        return missing
+    p = float(p)
+    if p < 0 or p > 1:
+        raise ValueError(f"p-value must lie in [0, 1], got {p}")
+    if p < 0.001:
+        return "<0.001"
+    top = {1: 0.9, 2: 0.99, 3: 0.999}[digits]
+    if p > top:
+        return f">{top}"
+    if digits == 1 and _round_half_up(p, 1) >= Decimal("0.2"):
+        return format_number(p, 1)
+    if digits <= 2 and _round_half_up(p, 2) >= Decimal("0.1"):
+        return format_number(p, 2)
+    return format_number(p, 3)
+
+
+def p_phrase(p: float | None, digits: int = P_DIGITS, missing: str = "p not available") -> str:
+    """A p-value for prose and figure notes: ``"p = 0.052"``, ``"p < 0.001"``, ``"p > 0.99"``."""
+    text = format_p(p, digits)
+    if not text:
+        return missing
+    return f"p {text[0]} {text[1:]}" if text[0] in "<>" else f"p = {text}"
 
 
 def format_ci(low: float | None, high: float | None, digits: int = 1, missing: str = NOT_REACHED,
@@ -92,7 +145,7 @@ def format_ci(low: float | None, high: float | None, digits: int = 1, missing: s
     return f"{format_number(low, digits, missing)}{sep}{format_number(high, digits, missing)}"
 
 
-def format_estimate_ci(est: float | None, low: float | None, high: float | None, digits: int = 2,
+def format_estimate_ci(est: float | None, low: float | None, high: float | None, digits: int = RATIO_DIGITS,
                        missing: str = MISSING) -> str:
     """Estimate with its CI in brackets: ``"2.41 (1.10–5.30)"``; infinite values print ``"∞"``."""
     if _is_missing(est):
@@ -100,7 +153,18 @@ def format_estimate_ci(est: float | None, low: float | None, high: float | None,
     return f"{format_number(est, digits, missing)} ({format_ci(low, high, digits, missing)})"
 
 
-def format_median_ci(median: float | None, low: float | None, high: float | None, digits: int = 1) -> str:
+def format_ratio(x: float | None, missing: str = MISSING) -> str:
+    """A hazard or odds ratio: 2 decimals."""
+    return format_number(x, RATIO_DIGITS, missing)
+
+
+def format_ratio_ci(est: float | None, low: float | None, high: float | None, missing: str = MISSING) -> str:
+    """``"10.44 (1.83–59.66)"``: a ratio with its CI, the same in tables, figures and prose."""
+    return format_estimate_ci(est, low, high, RATIO_DIGITS, missing)
+
+
+def format_median_ci(median: float | None, low: float | None, high: float | None,
+                     digits: int = TIME_DIGITS) -> str:
     """Kaplan-Meier median with CI as R's ``print(survfit)`` values: ``"4.0 (3.1–NR)"``.
 
     ``None`` anywhere means "not reached" (the curve or its band never fell to 0.5).
@@ -109,14 +173,14 @@ def format_median_ci(median: float | None, low: float | None, high: float | None
             f"({format_ci(low, high, digits, NOT_REACHED)})")
 
 
-def format_pct(x: float | None, digits: int = 0, missing: str = MISSING) -> str:
+def format_pct(x: float | None, digits: int = COMPOSITION_DIGITS, missing: str = MISSING) -> str:
     """A proportion in [0, 1] as a percentage: ``0.889 -> "89%"``."""
     if _is_missing(x):
         return missing
     return f"{format_number(100.0 * float(x), digits)}%"
 
 
-def format_n_pct(n: int | None, total: int | None, digits: int = 0, missing: str = MISSING) -> str:
+def format_n_pct(n: int | None, total: int | None, digits: int = COMPOSITION_DIGITS, missing: str = MISSING) -> str:
     """Count with column percentage, gtsummary's ``"{n} ({p}%)"``: ``(8, 9) -> "8 (89%)"``.
 
     A zero denominator prints the count alone (no percentage exists).
@@ -135,6 +199,37 @@ def format_fraction(n: int | None, total: int | None, missing: str = MISSING) ->
     return f"{int(n)}/{int(total)}"
 
 
+def format_rate_ci(low: float | None, high: float | None, missing: str = MISSING) -> str:
+    """The exact CI of a rate in percent: ``"51.8–99.7%"``."""
+    if _is_missing(low) or _is_missing(high):
+        return missing
+    return format_ci(100 * low, 100 * high, RATE_DIGITS, missing) + "%"
+
+
+def format_rate(x: int | None, n: int | None, estimate: float | None, low: float | None, high: float | None,
+                missing: str = "not available") -> str:
+    """``"8/9 (88.9%; 95% CI 51.8–99.7%)"``; ``missing`` when the group has no patients."""
+    if _is_missing(n) or not n:
+        return missing
+    return (f"{format_fraction(x, n)} ({format_pct(estimate, RATE_DIGITS)}; "
+            f"95% CI {format_rate_ci(low, high)})")
+
+
+def format_cut(x: float | None, missing: str = MISSING) -> str:
+    """A marker value or cut-point: 2 decimals (``6.55``)."""
+    return format_number(x, CUT_DIGITS, missing)
+
+
+def format_auc(x: float | None, missing: str = MISSING) -> str:
+    """An AUC or concordance: 2 decimals."""
+    return format_number(x, AUC_DIGITS, missing)
+
+
+def format_statistic(x: float | None, missing: str = MISSING) -> str:
+    """A test statistic: 2 decimals."""
+    return format_number(x, STATISTIC_DIGITS, missing)
+
+
 def group_header(label: str, n: int | None) -> str:
     """Column header with the group size: ``("NLR < 8", 9) -> "NLR < 8, N = 9"`` (gtsummary style)."""
     if n is None:
@@ -151,5 +246,3 @@ def strata_label(strata: str | None, overall: str = "Overall") -> str:
         return overall
     parts = [p.split("=", 1)[1] if "=" in p else p for p in str(strata).split(", ")]
     return ", ".join(parts)
-
-

@@ -27,6 +27,8 @@ DYNAMICS_GROUPS = {"decreased": "NLR decreased", "not_decreased": "NLR not decre
 
 _PAIRED_SCHEMA = {"subset": pl.String, "n": pl.Int64, "median_d0": pl.Float64, "median_d14": pl.Float64,
                   "median_change": pl.Float64, "statistic": pl.Float64, "p_value": pl.Float64, "method": pl.String}
+_RATE_ROW_SCHEMA = {"endpoint": pl.String, "group": pl.String, "x": pl.Int64, "n": pl.Int64,
+                    "estimate": pl.Float64, "conf_low": pl.Float64, "conf_high": pl.Float64}
 _TEST_SCHEMA = {"endpoint": pl.String, "test": pl.String, "p_value": pl.Float64, "estimate": pl.Float64,
                 "conf_low": pl.Float64, "conf_high": pl.Float64}
 
@@ -58,6 +60,7 @@ class DynamicsResult(Result):
     paired_tests: dict
     excluded: pl.DataFrame
     conf_level: float = 0.95
+    marker: str = "nlr"
 
     def tidy(self) -> pl.DataFrame:
         """Per-patient changes (the analysed and the excluded, with the reason)."""
@@ -80,14 +83,14 @@ class DynamicsResult(Result):
     def glance(self) -> pl.DataFrame:
         inc = self.patients["included"]
         return pl.DataFrame({"n": [int(inc.sum())], "n_excluded": [int((~inc).sum())],
-                             "n_decreased": [int(self.patients.filter("included")["nlr_decreased"].sum())],
+                             "n_decreased": [int(self.patients.filter("included")[f"{self.marker}_decreased"].sum())],
                              "p_orr": [self.orr_test.p_value if self.orr_test else None],
                              "p_dcr": [self.dcr_test.p_value if self.dcr_test else None]},
                             schema={"n": pl.Int64, "n_excluded": pl.Int64, "n_decreased": pl.Int64,
                                     "p_orr": pl.Float64, "p_dcr": pl.Float64})
 
     def __repr__(self) -> str:
-        lines = ["NLR change day 0 -> day 14 and response"]
+        lines = [f"{self.marker.upper()} change day 0 -> day 14 and response"]
         for r in self.rates_frame.iter_rows(named=True):
             est = "NA" if r["estimate"] is None else f"{100 * r['estimate']:.1f}%"
             lines.append(f"{r['endpoint'].upper()} {r['label']}: {r['x']}/{r['n']} = {est}")
@@ -96,80 +99,86 @@ class DynamicsResult(Result):
             lines.append(f"{r['endpoint'].upper()}: Fisher's exact p = {p}")
         for r in self.paired_frame.iter_rows(named=True):
             p = "NA" if r["p_value"] is None else f"{r['p_value']:.4g}"
-            lines.append(f"NLR d0 vs d14, {r['subset']} (n = {r['n']}): V = {r['statistic']}, p = {p}")
+            lines.append(f"{self.marker.upper()} d0 vs d14, {r['subset']} (n = {r['n']}): V = {r['statistic']}, p = {p}")
         for reason, n in self.excluded.iter_rows():
             if n:
                 lines.append(f"excluded: {n} ({reason})")
         return "\n".join(lines)
 
 
-def _nlr_columns(frame: pl.DataFrame) -> pl.DataFrame:
-    """nlr_d0 / nlr_d14 from the frame, or from the counts when only those are given."""
+def _marker_columns(frame: pl.DataFrame, marker: str) -> pl.DataFrame:
+    """``<marker>_d0`` / ``<marker>_d14`` from the frame, or NLR from the counts when only those are given."""
     out = frame
     for day in ("d0", "d14"):
-        col = f"nlr_{day}"
+        col = f"{marker}_{day}"
         if col not in out.columns:
             n, l_ = f"neutrophils_{day}", f"lymphocytes_{day}"
-            if n in out.columns and l_ in out.columns:
+            if marker == "nlr" and n in out.columns and l_ in out.columns:
                 out = out.with_columns((pl.col(n) / pl.col(l_)).alias(col))
             else:
-                raise KeyError(f"column '{col}' (or '{n}' and '{l_}') is not in the data")
-    return out.with_columns(pl.col("nlr_d0", "nlr_d14").cast(pl.Float64).fill_nan(None))
+                hint = f" (or '{n}' and '{l_}')" if marker == "nlr" else ""
+                raise KeyError(f"column '{col}'{hint} is not in the data")
+    return out.with_columns(pl.col(f"{marker}_d0", f"{marker}_d14").cast(pl.Float64).fill_nan(None))
 
 
-def nlr_dynamics(data, response: str = "best_response", conf_level: float = 0.95) -> DynamicsResult:
-    """NLR change day 0 -> day 14, ORR / DCR by NLR decrease, and paired signed-rank tests.
+def nlr_dynamics(data, response: str = "best_response", conf_level: float = 0.95,
+                 marker: str = "nlr") -> DynamicsResult:
+    """A marker's change day 0 -> day 14, ORR / DCR by its decrease, and paired signed-rank tests.
 
     Parameters
     ----------
     data : polars.DataFrame or Cohort
-        Needs ``nlr_d0`` and ``nlr_d14`` (or the neutrophil and lymphocyte counts of both
-        days) and the best overall response column.
+        Needs ``<marker>_d0`` and ``<marker>_d14`` (for NLR, or the neutrophil and lymphocyte counts
+        of both days) and the best overall response column.
     response : str
         Column of RECIST best overall response (CR, PR, SD, PD, NE).
     conf_level : float
+    marker : the marker's column prefix (``"nlr"`` as in Fukuda et al.; ``"plr"``, ...).
 
     Returns
     -------
     DynamicsResult
+        Its ``patients`` frame names the columns ``nlr_d0``, ``nlr_d14``, ``nlr_change``,
+        ``nlr_pct_change`` and ``nlr_decreased`` after ``marker``.
     """
-    frame = _nlr_columns(as_frame(data))
+    d0, d14 = f"{marker}_d0", f"{marker}_d14"
+    change, pct, decreased = f"{marker}_change", f"{marker}_pct_change", f"{marker}_decreased"
+    frame = _marker_columns(as_frame(data), marker)
     if response not in frame.columns:
         raise KeyError(f"column '{response}' is not in the data")
     resp = check_response_column(frame, response)
     ids = frame["patient_id"] if "patient_id" in frame.columns else pl.Series("patient_id", range(frame.height))
-    pts = pl.DataFrame({"patient_id": ids.cast(pl.String), "nlr_d0": frame["nlr_d0"], "nlr_d14": frame["nlr_d14"],
+    pts = pl.DataFrame({"patient_id": ids.cast(pl.String), d0: frame[d0], d14: frame[d14],
                         "best_response": resp})
     pts = pts.with_columns(
-        nlr_change=pl.col("nlr_d14") - pl.col("nlr_d0"),
-        nlr_pct_change=(pl.col("nlr_d14") - pl.col("nlr_d0")) / pl.col("nlr_d0") * 100,
-        nlr_decreased=pl.col("nlr_d14") < pl.col("nlr_d0"),
+        (pl.col(d14) - pl.col(d0)).alias(change),
+        ((pl.col(d14) - pl.col(d0)) / pl.col(d0) * 100).alias(pct),
+        (pl.col(d14) < pl.col(d0)).alias(decreased),
         responder=pl.col("best_response").is_in(list(ENDPOINTS["orr"])),
         disease_control=pl.col("best_response").is_in(list(ENDPOINTS["dcr"])),
     ).with_columns(
         pl.when(pl.col("best_response").is_null()).then(None).otherwise(pl.col(c)).alias(c)
         for c in ("responder", "disease_control")
     )
-    reason = (pl.when(pl.col("nlr_d0").is_null()).then(pl.lit("missing nlr_d0"))
-              .when(pl.col("nlr_d14").is_null()).then(pl.lit("missing nlr_d14"))
-              .when(pl.col("best_response").is_null()).then(pl.lit(f"missing {response}"))
+    reasons = [f"missing {d0}", f"missing {d14}", f"missing {response}"]
+    reason = (pl.when(pl.col(d0).is_null()).then(pl.lit(reasons[0]))
+              .when(pl.col(d14).is_null()).then(pl.lit(reasons[1]))
+              .when(pl.col("best_response").is_null()).then(pl.lit(reasons[2]))
               .otherwise(None))
     pts = pts.with_columns(reason=reason).with_columns(included=pl.col("reason").is_null())
-    excluded = pl.DataFrame(
-        {"reason": ["missing nlr_d0", "missing nlr_d14", f"missing {response}"]}
-    ).join(pts.filter(~pl.col("included")).group_by("reason").len(name="n"), on="reason", how="left").with_columns(
+    excluded = pl.DataFrame({"reason": reasons}).join(
+        pts.filter(~pl.col("included")).group_by("reason").len(name="n"), on="reason", how="left").with_columns(
         pl.col("n").fill_null(0).cast(pl.Int64))
 
     used = pts.filter("included")
-    flag = used["nlr_decreased"].map_elements(lambda d: "decreased" if d else "not_decreased",
-                                              return_dtype=pl.String)
+    flag = used[decreased].map_elements(lambda d: "decreased" if d else "not_decreased", return_dtype=pl.String)
     rate_rows, tests = [], {}
     for endpoint, cats in ENDPOINTS.items():
         rows, h = binary_rates_by_group(used["best_response"].is_in(list(cats)), flag, list(DYNAMICS_GROUPS),
                                         endpoint, conf_level)
         rate_rows += rows
         tests[endpoint] = h
-    rates = pl.DataFrame(rate_rows).with_columns(
+    rates = pl.DataFrame(rate_rows, schema=_RATE_ROW_SCHEMA).with_columns(
         label=pl.col("group").replace_strict({**DYNAMICS_GROUPS, "Overall": "Overall"}, return_dtype=pl.String)
     ).select("endpoint", "group", "label", "x", "n", "estimate", "conf_low", "conf_high").cast(
         {"x": pl.Int64, "n": pl.Int64, "estimate": pl.Float64, "conf_low": pl.Float64, "conf_high": pl.Float64})
@@ -189,15 +198,15 @@ def nlr_dynamics(data, response: str = "best_response", conf_level: float = 0.95
             with warnings.catch_warnings():
                 # ties or zero differences: R warns and uses the normal approximation; the method says so
                 warnings.simplefilter("ignore")
-                h = wilcox_test(sub["nlr_d0"].to_numpy(), sub["nlr_d14"].to_numpy(), paired=True)
+                h = wilcox_test(sub[d0].to_numpy(), sub[d14].to_numpy(), paired=True)
         paired_tests[name] = h
-        paired_rows.append({"subset": name, "n": sub.height, "median_d0": sub["nlr_d0"].median(),
-                            "median_d14": sub["nlr_d14"].median(), "median_change": sub["nlr_change"].median(),
+        paired_rows.append({"subset": name, "n": sub.height, "median_d0": sub[d0].median(),
+                            "median_d14": sub[d14].median(), "median_change": sub[change].median(),
                             "statistic": h.statistic if h else None, "p_value": h.p_value if h else None,
                             "method": h.method if h else None})
     return DynamicsResult(
         patients=pts, rates_frame=rates, tests_frame=pl.DataFrame(test_rows, schema=_TEST_SCHEMA),
         paired_frame=pl.DataFrame(paired_rows, schema=_PAIRED_SCHEMA), orr_test=tests["orr"],
         dcr_test=tests["dcr"], paired_tests=paired_tests, excluded=excluded, conf_level=conf_level,
+        marker=marker,
     )
-

@@ -1,17 +1,37 @@
-"""The results published by Fukuda et al. (In Vivo 2020;34(5):2859-64), as data, and the comparison rule.
+"""Fukuda et al. (In Vivo 2020;34(5):2859-64): the study's design and its published results, as data.
 
-Each published number carries the precision the paper printed it with; a reproduced value agrees
-when it rounds to the same text (or, for "p < 0.05", when it lies below the threshold). The keys
-are paths into :meth:`nlrstats.study.analyze.StudyResults.to_dict`.
+This module and :class:`nlrstats.study.plan.StudyPlan` are the only places the paper's constants live.
+Each published number carries the precision the paper printed it with; a reproduced value agrees when it
+rounds to the same value at that precision (or, for "p < 0.05", when it lies below the threshold). The
+keys are attribute paths into :class:`nlrstats.study.analyze.StudyResults`, the same paths as the keys of
+``nlrstats analyze --json``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 
-__all__ = ["PublishedValue", "PUBLISHED", "compare_published", "lookup", "side_by_side"]
+from nlrstats.data.markers import MARKERS, group_labels
+
+__all__ = ["CITATION", "SHORT_NAME", "PLAN_NAME", "MARKER", "CUTOFF", "ENDPOINTS", "COVARIATES",
+           "PAPER_LABELS", "PublishedValue", "PUBLISHED", "compare_published", "lookup", "published_value"]
+
+CITATION = ("Fukuda N, Toda K, Fujiwara YU, et al. Neutrophil-to-lymphocyte ratio as a prognostic marker for "
+            "anaplastic thyroid cancer treated with lenvatinib. In Vivo 2020;34(5):2859-64")
+SHORT_NAME = "Fukuda 2020"
+PLAN_NAME = "Fukuda et al. 2020"
+MARKER = "nlr"
+CUTOFF = 8.0
+#: key, time column, event column, label, abbreviation
+ENDPOINTS = (("pfs", "pfs_months", "pfs_event", "Progression-free survival", "PFS"),
+             ("os", "os_months", "os_event", "Overall survival", "OS"))
+#: the paper's group names
+PAPER_LABELS = group_labels(MARKERS[MARKER].label, CUTOFF)
+#: covariates of the univariable (and, events allowing, multivariable) Cox models of the replication
+COVARIATES = ("age", "ecog", "distant_metastasis")
 
 
 @dataclass(frozen=True)
@@ -20,11 +40,12 @@ class PublishedValue:
 
     Attributes
     ----------
-    quantity : what it is, in words.
+    quantity : what it is; ``{low}`` / ``{high}`` stand for the names of the groups, ``{marker}`` for the
+        marker's.
     published : as printed in the paper.
-    key : dotted path into the results dictionary.
+    key : attribute path into the study results (and key path of the JSON output).
     kind : "count", "percent" (a proportion shown as %), "number", "p" (a p-value shown to
-        ``digits``) or "p_below" (the paper only says p < ``threshold``).
+        ``digits``) or "p_below" (the paper only says p < ``value``).
     digits : decimals the paper printed.
     value : the published value (proportions as fractions).
     """
@@ -36,63 +57,65 @@ class PublishedValue:
     digits: int = 0
     value: float | None = None
 
+    def label(self, low: str | None = None, high: str | None = None, marker: str | None = None) -> str:
+        """The quantity with the groups and the marker named (the paper's: "NLR < 8", "NLR ≥ 8", "NLR")."""
+        return self.quantity.format(low=low or PAPER_LABELS[0], high=high or PAPER_LABELS[1],
+                                    marker=marker or MARKERS[MARKER].label)
+
 
 PUBLISHED: tuple[PublishedValue, ...] = (
     PublishedValue("Patients", "13", "n", "count", value=13),
-    PublishedValue("Patients with NLR < 8", "9", "groups.low.n", "count", value=9),
-    PublishedValue("Patients with NLR ≥ 8", "4", "groups.high.n", "count", value=4),
-    PublishedValue("Disease control rate, NLR < 8", "89%", "response.dcr.low.estimate", "percent", 0, 0.89),
-    PublishedValue("Disease control rate, NLR ≥ 8", "25%", "response.dcr.high.estimate", "percent", 0, 0.25),
+    PublishedValue("Patients, {low}", "9", "groups.low.n", "count", value=9),
+    PublishedValue("Patients, {high}", "4", "groups.high.n", "count", value=4),
+    PublishedValue("Disease control rate, {low}", "89%", "response.dcr.low.estimate", "percent", 0, 0.89),
+    PublishedValue("Disease control rate, {high}", "25%", "response.dcr.high.estimate", "percent", 0, 0.25),
     PublishedValue("Disease control, p (Fisher)", "0.05", "response.dcr.p_value", "p", 2, 0.05),
-    PublishedValue("Median PFS, NLR < 8 (months)", "4.0", "pfs.median.low.estimate", "number", 1, 4.0),
-    PublishedValue("Median PFS, NLR ≥ 8 (months)", "1.6", "pfs.median.high.estimate", "number", 1, 1.6),
+    PublishedValue("Median PFS, {low} (months)", "4.0", "pfs.median.low.estimate", "number", 1, 4.0),
+    PublishedValue("Median PFS, {high} (months)", "1.6", "pfs.median.high.estimate", "number", 1, 1.6),
     PublishedValue("PFS log-rank p", "< 0.05", "pfs.logrank.p_value", "p_below", 2, 0.05),
-    PublishedValue("Median OS, NLR < 8 (months)", "10.2", "os.median.low.estimate", "number", 1, 10.2),
-    PublishedValue("Median OS, NLR ≥ 8 (months)", "3.8", "os.median.high.estimate", "number", 1, 3.8),
+    PublishedValue("Median OS, {low} (months)", "10.2", "os.median.low.estimate", "number", 1, 10.2),
+    PublishedValue("Median OS, {high} (months)", "3.8", "os.median.high.estimate", "number", 1, 3.8),
     PublishedValue("OS log-rank p", "< 0.05", "os.logrank.p_value", "p_below", 2, 0.05),
-    PublishedValue("Patients whose NLR fell by day 14", "7", "nlr_change.orr.decreased.n", "count", value=7),
-    PublishedValue("ORR, NLR fell by day 14", "42.9%", "nlr_change.orr.decreased.estimate", "percent", 1, 0.429),
-    PublishedValue("ORR, NLR did not fall", "0%", "nlr_change.orr.not_decreased.estimate", "percent", 0, 0.0),
-    PublishedValue("ORR by NLR change, p (Fisher)", "0.19", "nlr_change.orr.p_value", "p", 2, 0.19),
+    PublishedValue("Patients whose {marker} fell by day 14", "7", "nlr_change.orr.decreased.n", "count", value=7),
+    PublishedValue("ORR, {marker} fell by day 14", "42.9%", "nlr_change.orr.decreased.estimate", "percent", 1, 0.429),
+    PublishedValue("ORR, {marker} did not fall", "0%", "nlr_change.orr.not_decreased.estimate", "percent", 0, 0.0),
+    PublishedValue("ORR by {marker} change, p (Fisher)", "0.19", "nlr_change.orr.p_value", "p", 2, 0.19),
 )
 
 
-def lookup(results: dict, key: str):
-    """Follow a dotted key (``"response.dcr.low.estimate"``) into a nested dict; None if absent."""
+def lookup(results, key: str):
+    """Follow an attribute path (``"response.dcr.low.estimate"``) into typed results; None where absent."""
     node = results
     for part in key.split("."):
-        if isinstance(node, list):  # e.g. groups: [{key: "low", ...}, ...]
-            node = next((x for x in node if isinstance(x, dict) and x.get("key") == part), None)
-            if node is None:
-                return None
-        elif isinstance(node, dict) and part in node:
-            node = node[part]
-        else:
+        node = getattr(node, part, None)
+        if node is None:
             return None
     return node
 
 
-def _p4(p: float) -> str:
-    """A p-value to 4 decimals, "<0.0001" below that (never "0.0000")."""
-    return "<0.0001" if p < 0.0001 else f"{p:.4f}"
+def published_value(key: str) -> PublishedValue:
+    """The published number at ``key`` (e.g. ``"response.dcr.low.estimate"``)."""
+    for item in PUBLISHED:
+        if item.key == key:
+            return item
+    raise KeyError(f"no published number at {key!r}")
 
 
-def _format(item: PublishedValue, value) -> tuple[str, bool]:
+def _rounded(value: float, digits: int) -> Decimal:
+    return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
+def _agrees(item: PublishedValue, value) -> bool:
     if value is None:
-        return "not available", False
+        return False
     if item.kind == "count":
-        return f"{int(value)}", int(value) == int(item.value)
+        return int(value) == int(item.value)
     if item.kind == "percent":
-        text = f"{100 * value:.{item.digits}f}%"
-        return text, text == item.published
-    if item.kind == "number":
-        text = f"{value:.{item.digits}f}"
-        return text, text == item.published
-    if item.kind == "p":
-        text = f"{value:.{item.digits}f}"
-        return _p4(value), text == item.published
+        return _rounded(100 * value, item.digits) == _rounded(100 * item.value, item.digits)
+    if item.kind in ("number", "p"):
+        return _rounded(value, item.digits) == _rounded(item.value, item.digits)
     if item.kind == "p_below":
-        return _p4(value), value < item.value
+        return value < item.value
     raise ValueError(f"unknown kind {item.kind}")
 
 
@@ -101,18 +124,17 @@ def compare_published(results) -> pl.DataFrame:
 
     Parameters
     ----------
-    results : a :class:`~nlrstats.study.analyze.StudyResults` or its ``to_dict()``.
+    results : a :class:`~nlrstats.study.analyze.StudyResults`.
 
     Returns
     -------
-    polars.DataFrame with quantity, published, reproduced (text at the paper's precision, p-values to
-    4 decimals), reproduced_value, agrees (rounds to the published text, or below the threshold), note.
+    polars.DataFrame with key, quantity (the groups named as the paper names them), published (the
+    paper's text), kind, digits, published_value, reproduced_value, agrees (rounds to the published value
+    at the paper's precision, or lies below the threshold) and note.
     """
-    data = results if isinstance(results, dict) else results.to_dict()
     rows = []
     for item in PUBLISHED:
-        value = lookup(data, item.key)
-        text, agrees = _format(item, value)
+        value = lookup(results, item.key)
         note = None
         if item.kind == "p":
             note = f"agrees when rounded to {item.digits} decimals"
@@ -120,31 +142,10 @@ def compare_published(results) -> pl.DataFrame:
             note = f"the paper reports only p < {item.value:g}"
         if value is None:
             note = f"{item.key} not computed for this cohort"
-        rows.append({"quantity": item.quantity, "published": item.published, "reproduced": text,
-                     "reproduced_value": None if value is None else float(value), "agrees": agrees, "note": note})
-    return pl.DataFrame(rows, schema={"quantity": pl.String, "published": pl.String, "reproduced": pl.String,
+        rows.append({"key": item.key, "quantity": item.label(), "published": item.published, "kind": item.kind,
+                     "digits": item.digits, "published_value": item.value,
+                     "reproduced_value": None if value is None else float(value),
+                     "agrees": _agrees(item, value), "note": note})
+    return pl.DataFrame(rows, schema={"key": pl.String, "quantity": pl.String, "published": pl.String,
+                                      "kind": pl.String, "digits": pl.Int64, "published_value": pl.Float64,
                                       "reproduced_value": pl.Float64, "agrees": pl.Boolean, "note": pl.String})
-
-
-def side_by_side(named_results: dict) -> pl.DataFrame:
-    """Each published number beside its value in one or more cohorts (e.g. reconstruction, validation).
-
-    Parameters
-    ----------
-    named_results : cohort name -> :class:`~nlrstats.study.analyze.StudyResults` (or its ``to_dict()``).
-
-    Returns
-    -------
-    polars.DataFrame with quantity, published, then one text column per cohort (the paper's precision;
-    p-values to 4 decimals; "not available" where the cohort cannot give the number).
-    """
-    data = {name: (r if isinstance(r, dict) else r.to_dict()) for name, r in named_results.items()}
-    columns: dict[str, list] = {"quantity": [], "published": []}
-    for name in data:
-        columns[name] = []
-    for item in PUBLISHED:
-        columns["quantity"].append(item.quantity)
-        columns["published"].append(item.published)
-        for name, d in data.items():
-            columns[name].append(_format(item, lookup(d, item.key))[0])
-    return pl.DataFrame(columns)

@@ -1,32 +1,78 @@
-"""Robustness of the NLR cut-off: the study's cut-point section.
+"""Robustness of the cut-off: the study's cut-point section.
 
 A cut-off chosen after looking at the data inflates its p-value (Altman et al., J Natl Cancer Inst
-1994; Lausen & Schumacher, Biometrics 1992). This section reports, on baseline NLR:
+1994; Lausen & Schumacher, Biometrics 1992). This section reports, on the plan's baseline marker:
 
-- for PFS and OS, the maximally selected log-rank statistic with its search-adjusted p-value
+- for each endpoint, the maximally selected log-rank statistic with its search-adjusted p-value
   (``exactGauss``: the exact multivariate-normal distribution of the maximum, Hothorn & Lausen 2003,
   the most accurate of R maxstat's methods in small samples) beside the naive p at that cut;
-- the ROC curve of NLR for disease control (AUC with DeLong CI, Youden cut, sensitivity and
-  specificity at the published cut);
-- a bootstrap of the optimal PFS cut: how often it falls near the published 8, and the
-  optimism-corrected hazard ratio at the data-driven cut (Harrell's bootstrap).
+- the ROC curve of the marker for disease control (AUC with DeLong CI, Youden cut, sensitivity and
+  specificity at the plan's cut-off);
+- a bootstrap of the optimal PFS cut: how often it falls in the plan's window around its cut-off, and
+  the optimism-corrected hazard ratio at the data-driven cut (Harrell's bootstrap).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
 from nlrstats.data.cohort import Cohort
-from nlrstats.stats.cutpoint import maxstat
-from nlrstats.stats.formula import parse_surv_formula
-from nlrstats.stats.result import Result
+from nlrstats.stats.cutpoint import bootstrap_cutpoint, maxstat, roc
+from nlrstats.stats.result import NOT_IN_JSON, Result
+from nlrstats.study.plan import StudyPlan
 
-__all__ = ["CutpointSection", "cutpoint_section", "PMETHOD"]
+__all__ = ["CutpointSection", "CutSearch", "RocSummary", "BootstrapSummary", "cutpoint_section", "PMETHOD"]
 
 PMETHOD = "exactGauss"
-_FORMULAS = {"pfs": "Surv(pfs_months, pfs_event) ~ nlr_d0", "os": "Surv(os_months, os_event) ~ nlr_d0"}
+
+
+@dataclass(frozen=True)
+class CutSearch:
+    """The data-driven cut of one endpoint: maximally selected log-rank statistic and its p-values."""
+
+    cut: float
+    statistic: float
+    p_value: float | None
+    pmethod: str
+    p_value_unadjusted: float | None
+    n: int
+    events: int
+
+
+@dataclass(frozen=True)
+class RocSummary:
+    """ROC of the marker for disease control (pROC; DeLong CI), at Youden's cut and at the plan's."""
+
+    auc: float
+    conf_low: float | None
+    conf_high: float | None
+    youden: float | None
+    youden_sensitivity: float | None
+    youden_specificity: float | None
+    direction: str
+    sensitivity_at_published: float | None
+    specificity_at_published: float | None
+
+
+@dataclass(frozen=True)
+class BootstrapSummary:
+    """Stability of the optimal PFS cut over bootstrap resamples, and the optimism-corrected HR."""
+
+    B: int
+    seed: int | None
+    cut: float
+    window: tuple[float, float] | None
+    share_in_window: float | None
+    cut_q25: float | None
+    cut_median: float | None
+    cut_q75: float | None
+    hr_apparent: float | None
+    hr_corrected: float | None
+    n_failed: int
+    n_infinite: int
+    n_valid: int
 
 
 @dataclass(frozen=True)
@@ -35,99 +81,80 @@ class CutpointSection(Result):
 
     Attributes
     ----------
-    maxstat_pfs, maxstat_os : MaxstatResult of baseline NLR for PFS and OS.
-    roc_dcr : RocResult of baseline NLR for disease control (higher NLR predicting no control), or None
-        when one outcome class is empty.
-    bootstrap : bootstrap stability of the PFS cut, or None when not requested.
-    published : the published cut-off the results are compared with.
-    window : the stated window around the published cut-off.
+    pfs, os : the data-driven cut of each endpoint, None when it cannot be searched.
+    roc_dcr : ROC summary for disease control, None when one outcome class is empty.
+    bootstrap : bootstrap stability of the PFS cut, None when not requested or not possible.
+    published : the plan's cut-off the data-driven cuts are compared with (the published one in
+        Fukuda et al.'s plan).
+    window : the plan's window around it.
+    maxstat_pfs, maxstat_os, roc, bootstrap_result : the fitted objects, for figures.
     """
 
-    maxstat_pfs: object
-    maxstat_os: object
-    roc_dcr: object | None
-    bootstrap: object | None
-    published: float = 8.0
-    window: tuple[float, float] = (6.0, 10.0)
+    pfs: CutSearch | None
+    os: CutSearch | None
+    roc_dcr: RocSummary | None
+    bootstrap: BootstrapSummary | None
+    published: float
+    window: tuple[float, float]
+    maxstat_pfs: object | None = field(metadata=NOT_IN_JSON, default=None)
+    maxstat_os: object | None = field(metadata=NOT_IN_JSON, default=None)
+    roc: object | None = field(metadata=NOT_IN_JSON, default=None)
+    bootstrap_result: object | None = field(metadata=NOT_IN_JSON, default=None)
 
     def tidy(self) -> pl.DataFrame:
-        rows = []
-        for ep, m in (("pfs", self.maxstat_pfs), ("os", self.maxstat_os)):
-            if m is not None:
-                rows.append({"endpoint": ep, "cut": m.estimate, "statistic": m.statistic, "p_value": m.p_value,
-                             "p_value_unadjusted": m.p_value_unadjusted, "pmethod": m.pmethod})
-        return pl.DataFrame(rows)
-
-    def to_dict(self) -> dict:
-        out: dict = {}
-        for ep, m in (("pfs", self.maxstat_pfs), ("os", self.maxstat_os)):
-            out[ep] = None if m is None else {
-                "cut": m.estimate, "statistic": m.statistic, "p_value": m.p_value, "pmethod": m.pmethod,
-                "p_value_unadjusted": m.p_value_unadjusted, "n": m.n, "events": m.n_events}
-        out["roc_dcr"] = None
-        if self.roc_dcr is not None:
-            r = self.roc_dcr
-            y = r.youden()
-            at = r.at(self.published)
-            out["roc_dcr"] = {"auc": r.auc, "conf_low": r.conf_low, "conf_high": r.conf_high,
-                              "youden": _first(y, "threshold"), "youden_sensitivity": _first(y, "sensitivity"),
-                              "youden_specificity": _first(y, "specificity"), "direction": r.direction,
-                              "sensitivity_at_published": _first(at, "sensitivity"),
-                              "specificity_at_published": _first(at, "specificity")}
-        out["bootstrap"] = None if self.bootstrap is None else _bootstrap_dict(self.bootstrap)
-        out["published"] = self.published
-        out["window"] = list(self.window)
-        return out
+        rows = [{"endpoint": ep, "cut": m.cut, "statistic": m.statistic, "p_value": m.p_value,
+                 "p_value_unadjusted": m.p_value_unadjusted, "pmethod": m.pmethod}
+                for ep, m in (("pfs", self.pfs), ("os", self.os)) if m is not None]
+        return pl.DataFrame(rows, schema={"endpoint": pl.String, "cut": pl.Float64, "statistic": pl.Float64,
+                                          "p_value": pl.Float64, "p_value_unadjusted": pl.Float64,
+                                          "pmethod": pl.String})
 
 
-def _bootstrap_dict(b) -> dict:
+def _first(frame: pl.DataFrame, key: str):
+    return frame[key][0] if frame.height else None
+
+
+def _search(m) -> CutSearch | None:
+    if m is None:
+        return None
+    return CutSearch(m.estimate, m.statistic, m.p_value, m.pmethod, m.p_value_unadjusted, m.n, m.n_events)
+
+
+def _roc_summary(r, cut: float) -> RocSummary:
+    y, at = r.youden(), r.at(cut)
+    return RocSummary(r.auc, r.conf_low, r.conf_high, _first(y, "threshold"), _first(y, "sensitivity"),
+                      _first(y, "specificity"), r.direction, _first(at, "sensitivity"), _first(at, "specificity"))
+
+
+def _bootstrap_summary(b) -> BootstrapSummary:
     q = dict(b.cut_quantiles((0.25, 0.5, 0.75)).iter_rows())
-    valid = int(b.B - b.n_failed)
-    return {"B": b.B, "seed": b.seed, "cut": b.cut, "window": list(b.window) if b.window else None,
-            "share_in_window": b.share_in_window, "cut_q25": q.get(0.25), "cut_median": q.get(0.5),
-            "cut_q75": q.get(0.75), "hr_apparent": b.hr_apparent, "hr_corrected": b.hr_corrected,
-            "n_failed": b.n_failed, "n_infinite": b.n_infinite, "n_valid": valid}
+    return BootstrapSummary(b.B, b.seed, b.cut, tuple(b.window) if b.window else None, b.share_in_window,
+                            q.get(0.25), q.get(0.5), q.get(0.75), b.hr_apparent, b.hr_corrected, b.n_failed,
+                            b.n_infinite, int(b.B - b.n_failed))
 
 
-def _first(obj, key):
-    """A value from a one-row frame, a dict or an attribute."""
-    if isinstance(obj, pl.DataFrame):
-        return obj[key][0] if obj.height else None
-    if isinstance(obj, dict):
-        return obj.get(key)
-    return getattr(obj, key, None)
-
-
-def _maxstat_or_none(formula: str, data: pl.DataFrame):
-    events = parse_surv_formula(formula).event
-    if data.height < 4 or data[events].sum() == 0 or data["nlr_d0"].n_unique() < 2:
+def _maxstat_or_none(formula: str, data: pl.DataFrame, event: str, marker: str):
+    if data.height < 4 or data[event].sum() == 0 or data[marker].n_unique() < 2:
         return None
     return maxstat(formula, data, pmethod=PMETHOD)
 
 
-def cutpoint_section(cohort: Cohort, published: float = 8.0, window: tuple[float, float] = (6.0, 10.0),
-                     bootstrap: int = 200, seed: int = 2020) -> CutpointSection:
-    """Run the cut-point robustness analyses on a cohort's baseline NLR.
-
-    Parameters
-    ----------
-    cohort : the study cohort.
-    published : the published cut-off (8 in Fukuda et al.).
-    window : a data-driven cut inside this window counts as "near the published cut".
-    bootstrap : number of bootstrap resamples (0 skips the bootstrap).
-    seed : seed of the bootstrap.
-    """
-    from nlrstats.stats.cutpoint import roc
-    pfs_data, os_data = cohort.for_analysis("pfs"), cohort.for_analysis("os")
-    m_pfs = _maxstat_or_none(_FORMULAS["pfs"], pfs_data)
-    m_os = _maxstat_or_none(_FORMULAS["os"], os_data)
-    resp = cohort.for_analysis("response")
-    roc_dcr = None
-    if resp["disease_control"].n_unique() == 2:
-        roc_dcr = roc("disease_control", "nlr_d0", data=resp)
+def cutpoint_section(plan: StudyPlan, cohort: Cohort) -> CutpointSection:
+    """Run the cut-point robustness analyses on the plan's baseline marker (see the module docstring)."""
+    marker = plan.marker_column
+    searches, data = {}, {}
+    for e in plan.endpoints:
+        data[e.key] = plan.analysis_data(cohort, e.key)
+        searches[e.key] = _maxstat_or_none(f"{e.formula} ~ {marker}", data[e.key], e.event, marker)
+    resp = plan.analysis_data(cohort, "response")
+    roc_fit = roc("disease_control", marker, data=resp) if resp["disease_control"].n_unique() == 2 else None
     boot = None
-    if bootstrap and m_pfs is not None:
-        from nlrstats.stats.cutpoint import bootstrap_cutpoint
-        boot = bootstrap_cutpoint(_FORMULAS["pfs"], pfs_data, B=int(bootstrap), seed=seed, window=window,
-                                  published=published)
-    return CutpointSection(m_pfs, m_os, roc_dcr, boot, float(published), tuple(window))
+    pfs = plan.endpoint("pfs")
+    if plan.bootstrap and searches["pfs"] is not None:
+        boot = bootstrap_cutpoint(f"{pfs.formula} ~ {marker}", data["pfs"], B=plan.bootstrap, seed=plan.seed,
+                                  window=plan.window, published=plan.cutoff)
+    return CutpointSection(
+        _search(searches["pfs"]), _search(searches["os"]),
+        _roc_summary(roc_fit, plan.cutoff) if roc_fit is not None else None,
+        _bootstrap_summary(boot) if boot is not None else None, plan.cutoff, plan.window,
+        maxstat_pfs=searches["pfs"], maxstat_os=searches["os"], roc=roc_fit, bootstrap_result=boot)

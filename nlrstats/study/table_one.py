@@ -81,6 +81,10 @@ class TableOne(Result):
     n_excluded: int
     htests: dict
 
+    def to_plain(self) -> dict:
+        """For JSON output: the test that ran per variable and its p-value."""
+        return {"tests": self.tests().select("variable", "test", "p_value").to_dicts()}
+
     def tidy(self) -> pl.DataFrame:
         """Long results: one row per (variable, level, group, statistic).
 
@@ -102,65 +106,12 @@ class TableOne(Result):
         n = int(self.group_sizes.filter(pl.col("group") == "Overall")["n"][0])
         return pl.DataFrame({"n": [n], "n_groups": [len(self.groups) - 1], "n_excluded": [self.n_excluded]})
 
-    def format(self, digits: int = 1, pct_digits: int = 1) -> pl.DataFrame:
-        """Wide table of strings: label, level, one column per group (``N = n`` in the header), p_value.
-
-        Continuous: "Median (Q1, Q3)", "Range" (min, max), "Mean (SD)"; categorical:
-        "n (%)". Missing rows only where something is missing.
-        """
-        r = self.results
-        sizes = dict(self.group_sizes.iter_rows())
-        heads = {g: f"{g} (N = {sizes.get(g, 0)})" for g in self.groups}
-        rows = []
-        pvals = dict(zip(self.tests_frame["variable"], self.tests_frame["p_value"]))
-        f = f"{{:.{digits}f}}"
-        for var, label, kind in self.variables_frame.select("variable", "label", "type").iter_rows():
-            sub = r.filter(pl.col("variable") == var)
-            vals = {(lv, g, s): v for lv, g, s, v in sub.select("level", "group", "statistic", "value").iter_rows()}
-            p = pvals.get(var)
-            rows.append({"label": label, "level": None, **{heads[g]: None for g in self.groups},
-                         "p_value": None if p is None else _fmt_p(p)})
-
-            def fmt(x):
-                return "NA" if x is None else f.format(x)
-
-            if kind == "continuous":
-                for name, parts in (("Median (Q1, Q3)", ("median", "p25", "p75")), ("Range", ("min", "max")),
-                                    ("Mean (SD)", ("mean", "sd"))):
-                    cells = {}
-                    for g in self.groups:
-                        a = [vals.get((None, g, s)) for s in parts]
-                        cells[heads[g]] = (f"{fmt(a[0])} ({fmt(a[1])}, {fmt(a[2])})" if len(a) == 3
-                                           else f"{fmt(a[0])}, {fmt(a[1])}" if name == "Range"
-                                           else f"{fmt(a[0])} ({fmt(a[1])})")
-                    rows.append({"label": label, "level": name, **cells, "p_value": None})
-            else:
-                levels = [lv for lv in sub["level"].unique(maintain_order=True).to_list() if lv != "Missing"]
-                for lv in levels:
-                    cells = {}
-                    for g in self.groups:
-                        n, pct = vals.get((lv, g, "n")), vals.get((lv, g, "pct"))
-                        cells[heads[g]] = f"{int(n)} ({'NA' if pct is None else f'{pct:.{pct_digits}f}'}%)"
-                    rows.append({"label": label, "level": lv, **cells, "p_value": None})
-            miss = {g: vals.get(("Missing", g, "n"), 0) for g in self.groups}
-            if any(miss.values()):
-                rows.append({"label": label, "level": "Missing", **{heads[g]: str(int(miss[g])) for g in self.groups},
-                             "p_value": None})
-        return pl.DataFrame(rows, schema={"label": pl.String, "level": pl.String,
-                                          **{heads[g]: pl.String for g in self.groups}, "p_value": pl.String})
-
     def __repr__(self) -> str:
         with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True,
                        fmt_str_lengths=40, tbl_width_chars=200):
-            body = str(self.format())
-        notes = [f"{k}: {v}" for k, v in zip(*self.tests_frame.select("variable", "test")
-                                            .filter(pl.col("test").is_not_null()).to_dict(as_series=False).values())]
-        return "Table 1" + (f" by {self.by}" if self.by else "") + "\n" + body + (
-            "\n" + "; ".join(notes) if notes else "")
-
-
-def _fmt_p(p: float) -> str:
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
+            sizes = ", ".join(f"{g}: {n}" for g, n in self.group_sizes.iter_rows())
+            tests = str(self.tests_frame.select("label", "test", "p_value"))
+        return "Table 1" + (f" by {self.by}" if self.by else "") + f" ({sizes})\n" + tests
 
 
 def _kind(name: str, dtype: pl.DataType, n_unique: int | None) -> str:

@@ -7,6 +7,7 @@ computes no statistics: numbers come from result objects (``SurvFit``,
 editable text.
 """
 
+from nlrstats.present.plots._data import with_note
 from nlrstats.present.plots.cutpoint import cutpoint_plot
 from nlrstats.present.plots.forest import forest_plot
 from nlrstats.present.plots.km import km_plot, step_band, strata_labels
@@ -33,4 +34,5 @@ __all__ = [
     "PALETTE",
     "RESPONSE_COLOURS",
     "JOURNAL_WIDTHS",
+    "with_note",
 ]

@@ -6,24 +6,26 @@ levels and turn numbers into the strings printed on figures.
 
 from __future__ import annotations
 
-import math
 import textwrap
 from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
+from plotnine import labs
+
+from nlrstats.present.format import format_ratio_ci, p_phrase
 
 __all__ = [
     "as_frame",
     "require_columns",
     "require_numeric",
     "levels_of",
-    "fmt_num",
     "fmt_p",
     "fmt_ci",
     "count_note",
     "id_list",
     "wrap_caption",
+    "with_note",
 ]
 
 
@@ -74,29 +76,15 @@ def levels_of(series: pl.Series, preferred: Sequence[str] | None = None, missing
     return levels
 
 
-def fmt_num(x: float | None) -> str:
-    """Estimate for a figure: 2 significant digits below 10, whole numbers above."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "NA"
-    if math.isinf(x):
-        return "Inf" if x > 0 else "-Inf"
-    ax = abs(x)
-    if ax >= 10:
-        return f"{x:.0f}"
-    if ax >= 1:
-        return f"{x:.1f}"
-    return f"{x:.2f}"
-
-
-def fmt_p(p: float | None, digits: int = 3) -> str:
-    """``p = 0.012`` or ``p < 0.001``, the package's one p-value rule (:func:`nlrstats.present.narrative.p_text`)."""
-    from nlrstats.present.narrative import p_text  # here, not at the top: it loads great_tables for plots' users
-    return p_text(p, digits, missing="p = NA")
+def fmt_p(p: float | None) -> str:
+    """``p = 0.012`` or ``p < 0.001``: the package's one p-value rule (:func:`nlrstats.present.format.p_phrase`)."""
+    return p_phrase(p, missing="p = NA")
 
 
 def fmt_ci(estimate: float | None, low: float | None, high: float | None, label: str = "HR") -> str:
-    """``HR 3.2 (95% CI 1.1–9.4)``; missing limits print as NA, infinite as Inf."""
-    return f"{label} {fmt_num(estimate)} (95% CI {fmt_num(low)}\u2013{fmt_num(high)})"
+    """``HR 10.44 (95% CI 1.83–59.66)``: ratios as :func:`nlrstats.present.format.format_ratio_ci` prints them."""
+    est, ci = format_ratio_ci(estimate, low, high, missing="NA").split(" ", 1) if estimate is not None else ("NA", "")
+    return f"{label} {est} (95% CI {ci.strip('()')})" if ci else f"{label} NA"
 
 
 def count_note(n: int, singular: str, plural: str | None = None) -> str:
@@ -115,3 +103,15 @@ def wrap_caption(text: str | None, width: int = 70) -> str | None:
     if not text:
         return None
     return "\n".join(textwrap.fill(part, width) for part in text.split("\n"))
+
+
+def with_note(plot, note: str | None):
+    """``plot`` with ``note`` appended to its caption (on a line of its own); unchanged for no note.
+
+    Used for the synthetic-data mark, so a figure copied out of a document still carries it.
+    """
+    if not note:
+        return plot
+    current = getattr(plot.labels, "caption", None)
+    text = wrap_caption(note)
+    return plot + labs(caption=f"{current}\n{text}" if current else text)

@@ -17,6 +17,7 @@ from plotnine import (
     scale_y_continuous,
 )
 
+from nlrstats.present.format import format_cut, format_statistic
 from nlrstats.present.plots._data import fmt_p, wrap_caption
 from nlrstats.present.plots.theme import OKABE_ITO, theme_journal, with_aspect
 
@@ -25,15 +26,15 @@ __all__ = ["cutpoint_plot"]
 
 def cutpoint_plot(
     maxstat: Any,
-    published: float | None = 8.0,
-    xlab: str = "NLR cut-point",
+    published: float | None = None,
+    xlab: str = "Cut-point",
     ylab: str = "Standardised log-rank statistic",
     title: str | None = None,
 ) -> ggplot:
     """Standardised statistic for every candidate cut, as R's ``plot(maxstat.test(...))``.
 
-    The chosen cut (the maximum) is a solid line, the published cut (8 in
-    Fukuda et al. 2020) a dashed line; the caption gives the maximal
+    The chosen cut (the maximum) is a solid line, the plan's cut-off (the
+    published 8 in Fukuda et al. 2020) a dashed line; the caption gives the maximal
     statistic, its search-adjusted p-value with the method (e.g. Lau94) and,
     when the result has it, the unadjusted log-rank p at the chosen cut.
 
@@ -45,7 +46,7 @@ def cutpoint_plot(
         ``estimate`` (chosen cut), ``statistic``, ``p_value``, ``pmethod`` (and
         optionally ``p_value_unadjusted``, printed beside the adjusted p).
     published
-        Published cut-point to mark, or ``None``.
+        The prespecified (published) cut-off to mark, or ``None``.
     xlab, ylab, title
         Text.
 
@@ -70,7 +71,7 @@ def cutpoint_plot(
     chosen = float(maxstat.estimate)
     stat = float(maxstat.statistic)
     method = getattr(maxstat, "pmethod", None)
-    caption = f"Maximally selected statistic M = {stat:.2f}"
+    caption = f"Maximally selected statistic M = {format_statistic(stat)}"
     if maxstat.p_value is not None:
         caption += f", {fmt_p(maxstat.p_value)}" + (f" ({method}, adjusted for the search)" if method else "")
     unadjusted = getattr(maxstat, "p_value_unadjusted", None)
@@ -91,10 +92,10 @@ def cutpoint_plot(
         + geom_point(size=1.0, color="#444444")
         + geom_vline(xintercept=chosen, color=OKABE_ITO["vermillion"], size=0.6)
     )
-    marks = [(chosen, f"Chosen {chosen:.3g}", OKABE_ITO["vermillion"], 0.98)]
+    marks = [(chosen, f"Chosen {format_cut(chosen)}", OKABE_ITO["vermillion"], 0.98)]
     if published is not None:
         p += geom_vline(xintercept=float(published), color=OKABE_ITO["blue"], linetype="dashed", size=0.6)
-        marks.append((float(published), f"Published {float(published):.3g}", OKABE_ITO["blue"], 0.88))
+        marks.append((float(published), f"Prespecified {float(published):g}", OKABE_ITO["blue"], 0.88))
     for i, (x, text, colour, height) in enumerate(marks):
         other = marks[1 - i][0] if len(marks) == 2 else None
         # Away from the other line, unless that runs the text off the panel edge

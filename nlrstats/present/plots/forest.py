@@ -23,7 +23,8 @@ from plotnine import (
     theme,
 )
 
-from nlrstats.present.plots._data import as_frame, fmt_num, levels_of, require_columns, require_numeric, wrap_caption
+from nlrstats.present.format import format_ratio_ci
+from nlrstats.present.plots._data import as_frame, levels_of, require_columns, require_numeric, wrap_caption
 from nlrstats.present.plots.theme import palette_for, theme_journal, with_aspect
 
 __all__ = ["forest_plot"]
@@ -145,7 +146,7 @@ def forest_plot(
             row["text"] = "not estimable"
             not_estimable.append(lab if group is None else f"{lab} ({g})")
         else:
-            row["text"] = f"{fmt_num(e)} ({fmt_num(l)}\u2013{fmt_num(h)})"
+            row["text"] = format_ratio_ci(e, l, h, missing="NA")
             # An infinite (or zero) estimate, as from a monotone Cox likelihood, is drawn as an arrow from its finite limit.
             lo_val = 0.0 if (e == 0 and l is None) else l
             hi_val = math.inf if (math.isinf(e) and h is None) else h

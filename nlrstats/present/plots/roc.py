@@ -23,7 +23,7 @@ from plotnine import (
     element_blank,
 )
 
-from nlrstats.present.plots._data import fmt_num
+from nlrstats.present.format import format_auc, format_ci, format_cut
 from nlrstats.present.plots.theme import palette_for, theme_journal, with_aspect
 
 __all__ = ["roc_plot"]
@@ -90,7 +90,7 @@ def roc_plot(
                         "fpr": 1.0 - y["specificity"],
                         "tpr": y["sensitivity"],
                         "curve": legend,
-                        "text": f"{threshold_label} {fmt_num(y['threshold'])}",
+                        "text": f"{threshold_label} {format_cut(y['threshold'])}",
                     }
                 )
     path_df = pd.concat(paths, ignore_index=True)
@@ -153,8 +153,8 @@ def _auc_text(r: Any) -> str:
         raise AttributeError(f"{type(r).__name__} has no attribute 'auc'")
     lo, hi = getattr(r, "conf_low", None), getattr(r, "conf_high", None)
     if lo is None or hi is None:
-        return f"AUC {auc:.2f}"
-    return f"AUC {auc:.2f} (95% CI {lo:.2f}\u2013{hi:.2f})"
+        return f"AUC {format_auc(auc)}"
+    return f"AUC {format_auc(auc)} (95% CI {format_ci(lo, hi, 2)})"
 
 
 def _youden(r: Any) -> list[dict[str, float]]:

@@ -11,7 +11,7 @@ from great_tables import GT, loc
 from nlrstats.stats.formula import parse_surv_formula
 
 from nlrstats.present.tables._common import indent_labels, finish
-from nlrstats.present.format import DASH, MISSING, format_number, format_p
+from nlrstats.present.format import DASH, MISSING, P_DIGITS, RATIO_DIGITS, format_number, format_p
 from nlrstats.present.tables.labels import variable_label
 
 __all__ = ["gt_cox"]
@@ -71,8 +71,8 @@ def _ci(r: dict, digits: int) -> str:
     return f"{format_number(lo, digits)}{DASH}{format_number(hi, digits)}"
 
 
-def gt_cox(univariable, multivariable=None, *, labels: Mapping[str, str] | None = None, digits: int = 2,
-           p_digits: int = 3, source: str | None = None, title: str | None = "Cox proportional hazards regression",
+def gt_cox(univariable, multivariable=None, *, labels: Mapping[str, str] | None = None,
+           digits: int = RATIO_DIGITS, p_digits: int = P_DIGITS, source: str | None = None, title: str | None = "Cox proportional hazards regression",
            theme: str = "default", font=None) -> GT:
     """Hazard ratios with 95% CI and p-value; univariable and multivariable side by side.
 

@@ -8,15 +8,15 @@ from great_tables import GT
 from nlrstats.present.tables._common import check_columns, finish, source_of
 from nlrstats.present.format import MISSING
 
-__all__ = ["gt_flow", "ANALYSIS_NAMES"]
+__all__ = ["gt_flow", "analysis_names"]
 
-ANALYSIS_NAMES = {
-    "baseline_nlr": "Baseline NLR",
-    "nlr_change": "NLR change by day 14",
-    "pfs": "Progression-free survival",
-    "os": "Overall survival",
-    "response": "Best overall response",
-}
+
+def analysis_names(plan) -> dict[str, str]:
+    """Display names of a plan's analyses: "Baseline NLR", "NLR change by day 14", the endpoints' labels."""
+    names = {plan.baseline_analysis: f"Baseline {plan.marker_label}", "response": "Best overall response",
+             plan.change_analysis: f"{plan.marker_label} change by day 14"}
+    names.update({e.key: e.label for e in plan.endpoints})
+    return names
 
 _FLOW_COLUMNS = ("analysis", "n_in", "excluded", "reason", "n_analysed")
 
@@ -27,12 +27,12 @@ def gt_flow(flow, *, source: str | None = None, title: str | None = "Patients pe
 
     Parameters
     ----------
-    flow : a :class:`~nlrstats.data.cohort.Cohort` (its ``.flow`` and ``.source`` are used) or a polars frame
-        with columns analysis, n_in, excluded, reason, n_analysed (``Cohort.flow``).
-    source : data-set name for the source note (default: the Cohort's ``.source``).
+    flow : study results (their ``.flow``, ``.plan`` and ``.source`` are used) or a polars frame with
+        columns analysis, n_in, excluded, reason, n_analysed (``plan.flow(cohort)``).
+    source : the source note (default: the results' ``.source``).
     title : table title (``None`` for none).
-    names : display names for analyses, merged over :data:`ANALYSIS_NAMES`; unknown analyses show
-        their code as given.
+    names : display names for analyses, merged over the plan's (:func:`analysis_names`); unknown
+        analyses show their code as given.
     theme, font : see :func:`nlrstats.present.tables.apply_theme`.
 
     Notes
@@ -41,9 +41,10 @@ def gt_flow(flow, *, source: str | None = None, title: str | None = "Patients pe
     n_in - excluded must equal n_analysed in every row.
     """
     source = source_of(flow, source)
-    frame = flow.flow if hasattr(flow, "flow") and not isinstance(flow, pl.DataFrame) else flow
+    plan_names = {} if isinstance(flow, pl.DataFrame) else analysis_names(flow.plan)
+    frame = flow if isinstance(flow, pl.DataFrame) else flow.flow
     frame = check_columns(frame, _FLOW_COLUMNS, "flow")
-    labels = {**ANALYSIS_NAMES, **(names or {})}
+    labels = {**plan_names, **(names or {})}
     rows = []
     for i, r in enumerate(frame.iter_rows(named=True)):
         n_in, ex, n_an = r["n_in"], r["excluded"], r["n_analysed"]

@@ -13,7 +13,6 @@ import re
 import warnings
 
 from great_tables import GT, loc
-from great_tables._text import Text, _latex_escape
 
 from nlrstats.present.tables._common import INDENT
 from nlrstats.present.tables.theme import external_references
@@ -102,11 +101,17 @@ def _marks():
             yield a + b
 
 
-def _column_label(gt: GT, var: str) -> str:
+def _token(mark: str) -> str:
+    """A placeholder for a footnote mark: letters only, so great_tables' LaTeX escaping leaves it whole."""
+    return f"NLRSTATSMARK{mark}ENDMARK"
+
+
+def _marked_label(gt: GT, var: str, token: str):
+    """A column's label with ``token`` appended, keeping its kind (plain, ``md()`` or ``html()`` text)."""
     for col in gt._boxhead:
         if col.var == var:
             lab = col.column_label
-            return lab.to_latex() if hasattr(lab, "to_latex") else _latex_escape(str(lab))
+            return lab + token if isinstance(lab, str) else type(lab)(lab.text + token)
     raise KeyError(var)
 
 
@@ -133,13 +138,13 @@ def as_latex(gt: GT, use_longtable: bool = False, tbl_pos: str | None = None) ->
             key = _html.unescape(text.text if hasattr(text, "text") else str(text))
             if key not in order:
                 order[key] = next(gen)
-            mark = f"\\textsuperscript{{{order[key]}}}"
+            mark = _token(order[key])
             kind = type(info.locname).__name__
             if kind == "LocBody" and info.colname is not None and info.rownum is not None:
                 plain = plain.text_transform(loc.body(columns=info.colname, rows=[info.rownum]),
                                              lambda x, m=mark: f"{x}{m}")
             elif kind == "LocColumnLabels" and info.colname is not None:
-                plain = plain.cols_label(**{info.colname: Text(_column_label(plain, info.colname) + mark)})
+                plain = plain.cols_label(**{info.colname: _marked_label(plain, info.colname, mark)})
             elif kind == "LocStub" and info.rownum is not None:
                 plain = plain.text_transform(loc.stub(rows=[info.rownum]), lambda x, m=mark: f"{x}{m}")
     # level rows are indented with an em space; LaTeX gets a real horizontal space
@@ -152,7 +157,8 @@ def as_latex(gt: GT, use_longtable: bool = False, tbl_pos: str | None = None) ->
                                          lambda x: x.replace(INDENT, "\\hspace*{1em}", 1))
     # source notes first (as in the HTML), then the footnotes in mark order
     for key, mark in order.items():
-        plain = plain.tab_source_note(Text(f"\\textsuperscript{{{mark}}}{_latex_escape(key)}"))
+        plain = plain.tab_source_note(_token(mark) + key)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Styles are not yet supported")
-        return plain.as_latex(use_longtable=use_longtable, tbl_pos=tbl_pos)
+        latex = plain.as_latex(use_longtable=use_longtable, tbl_pos=tbl_pos)
+    return re.sub(r"NLRSTATSMARK([a-z]+)ENDMARK", r"\\textsuperscript{\1}", latex)

@@ -6,7 +6,8 @@ import polars as pl
 from great_tables import GT, loc
 
 from nlrstats.present.tables._common import check_columns, finish, footnote_tests, grouped_gt
-from nlrstats.present.format import MISSING, format_ci, format_n_pct, format_p
+from nlrstats.present.format import (COMPOSITION_DIGITS, MISSING, P_DIGITS, RATE_DIGITS, format_n_pct, format_p,
+                                     format_rate_ci)
 
 __all__ = ["gt_response", "RESPONSE_NAMES"]
 
@@ -23,17 +24,19 @@ ENDPOINT_ROWS = {
 }
 
 
-def gt_response(response, *, pct_digits: int = 0, p_digits: int = 3, overall: str | bool = "first",
+def gt_response(response, *, pct_digits: int = COMPOSITION_DIGITS, p_digits: int = P_DIGITS, overall: str | bool = "first",
                 source: str | None = None, title: str | None = "Best overall response (RECIST 1.1)",
                 theme: str = "default", font=None) -> GT:
     """BOR counts per group, ORR and DCR with exact 95% CI, and Fisher's exact p-values.
 
     Parameters
     ----------
-    response : :class:`nlrstats.study.response.ResponseResult` (``response_by_group(...)``): its counts
+    response : a study's response section (``results.response``) or the
+        :class:`nlrstats.study.response.ResponseResult` of ``response_by_group(...)``: its counts
         (group, category, n, pct), rates (endpoint, group, x, n, estimate, conf_low, conf_high),
         tests (endpoint, test, p_value) and exclusions are read; nothing is recomputed.
-    pct_digits : decimals of percentages and CI limits. p_digits : see :func:`format_p`.
+    pct_digits : decimals of the category percentages (ORR and DCR and their CIs print as rates, with
+        :data:`~nlrstats.present.format.RATE_DIGITS`). p_digits : see :func:`format_p`.
     overall : ``"first"``, ``"last"`` or ``False`` for the Overall column.
     source : data-set name for the source note.
 
@@ -46,6 +49,7 @@ def gt_response(response, *, pct_digits: int = 0, p_digits: int = 3, overall: st
     Patients without a recorded response are shown as an "Unknown (excluded)" row (Overall
     column) and are in no denominator.
     """
+    response = getattr(response, "result", response)
     if overall not in ("first", "last", False, None):
         raise ValueError(f"overall must be 'first', 'last' or False; got {overall!r}")
     counts = check_columns(response.tidy(), ("group", "category", "n", "pct"), "response counts")
@@ -89,10 +93,10 @@ def gt_response(response, *, pct_digits: int = 0, p_digits: int = 3, overall: st
         indent.append(len(rows))
         row("Unknown (excluded)", {"Overall": str(n_missing_resp)})
     for endpoint, label in ENDPOINT_ROWS.items():
-        row(label, {g: _rate_cell(rate.get((endpoint, g)), pct_digits) for g in shown}, p_of(endpoint))
+        row(label, {g: _rate_cell(rate.get((endpoint, g))) for g in shown}, p_of(endpoint))
         indent.append(len(rows))
         ci_rows.append(len(rows))
-        row("95% CI", {g: _ci_cell(rate.get((endpoint, g)), pct_digits) for g in shown})
+        row("95% CI", {g: _ci_cell(rate.get((endpoint, g))) for g in shown})
 
     gt = (
         grouped_gt(rows, shown, gcol, sizes, indent)
@@ -117,13 +121,13 @@ def _n_total(cnt, sizes, g, c):
     return n, sizes.get(g)
 
 
-def _rate_cell(r, pct_digits):
+def _rate_cell(r):
     if r is None or r["n"] == 0:
         return MISSING
-    return format_n_pct(r["x"], r["n"], digits=pct_digits)
+    return format_n_pct(r["x"], r["n"], digits=RATE_DIGITS)
 
 
-def _ci_cell(r, pct_digits):
-    if r is None or r["conf_low"] is None:
+def _ci_cell(r):
+    if r is None:
         return MISSING
-    return format_ci(100 * r["conf_low"], 100 * r["conf_high"], pct_digits, MISSING) + "%"
+    return format_rate_ci(r["conf_low"], r["conf_high"])

@@ -8,7 +8,7 @@ import polars as pl
 from great_tables import GT, loc
 
 from nlrstats.present.tables._common import finish
-from nlrstats.present.format import (MISSING, format_ci, format_fraction, format_median_ci, format_number, format_p,
+from nlrstats.present.format import (MISSING, P_DIGITS, SURVIVAL_DIGITS, TIME_DIGITS, format_ci, format_fraction, format_median_ci, format_number, format_p,
                      strata_label)
 
 __all__ = ["gt_survival", "ENDPOINT_NAMES"]
@@ -55,7 +55,8 @@ def _as_pairs(fits, logranks, labels) -> list[tuple[str, object, object]]:
 
 
 def gt_survival(fits, logranks=None, times: Sequence[float] = (6, 12), labels: Mapping[str, str] | None = None,
-                *, time_unit: str = "months", digits: int = 1, pct_digits: int = 0, p_digits: int = 3,
+                *, time_unit: str = "months", digits: int = TIME_DIGITS, pct_digits: int = SURVIVAL_DIGITS,
+                p_digits: int = P_DIGITS,
                 source: str | None = None, title: str | None = "Survival by group",
                 theme: str = "default", font=None) -> GT:
     """Kaplan-Meier summary per endpoint and group.

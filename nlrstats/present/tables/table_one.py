@@ -9,7 +9,7 @@ from great_tables import GT, loc
 
 from nlrstats.present.tables._common import check_columns, finish, footnote_tests, grouped_gt
 from nlrstats.present.tables.labels import pretty_label
-from nlrstats.present.format import MISSING, format_number, format_p
+from nlrstats.present.format import COMPOSITION_DIGITS, MISSING, P_DIGITS, format_number, format_p
 
 __all__ = ["gt_table_one", "CONTINUOUS_STATISTICS"]
 
@@ -32,8 +32,8 @@ def _continuous_cell(vals: dict, stats: tuple[str, ...], digits: int) -> str:
     return f"{f[0]} ({f[1]}, {f[2]})"
 
 
-def gt_table_one(table_one, *, statistic: str = "median_iqr", digits: int | Mapping[str, int] = 1, pct_digits: int = 0,
-                 p_digits: int = 3, overall: str | bool = "first", missing: str = "ifany",
+def gt_table_one(table_one, *, statistic: str = "median_iqr", digits: int | Mapping[str, int] = 1, pct_digits: int = COMPOSITION_DIGITS,
+                 p_digits: int = P_DIGITS, overall: str | bool = "first", missing: str = "ifany",
                  missing_text: str = "Unknown", dichotomous: bool = True,
                  labels: Mapping[str, str] | None = None, source: str | None = None,
                  title: str | None = "Patient characteristics", theme: str = "default", font=None) -> GT:

@@ -166,6 +166,11 @@ local function float_div(d)
       body:insert(b)
     end
   end
+  if cap == nil and #body > 1 and body[#body].t == "Para" then
+    -- Quarto's rule for a float div: its last paragraph is the caption
+    cap = body[#body].content
+    body:remove(#body)
+  end
   local cap_inl = caption_inlines(kind, n, cap or pandoc.List())
   if cap == nil then
     -- Quarto prints just "Table N" when there is no caption text.
