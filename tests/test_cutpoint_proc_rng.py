@@ -13,7 +13,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from nlrstats.stats.cutpoint import ci_auc, ci_coords, ci_thresholds, coords, roc, roc_test
+from nlrstats.stats.cutpoint import auc, ci_auc, ci_coords, ci_thresholds, coords, roc, roc_test
 
 FIX = Path(__file__).parent / "fixtures"
 
@@ -70,9 +70,13 @@ def test_partial_auc_equals_proc(c):
     if c["auc"] is None:  # corrected pAUC below the diagonal: pROC returns NA with a warning
         with pytest.raises(ValueError, match="below the diagonal"):
             _curve(c, partial_auc=c["partial"], partial_auc_focus=c["focus"], partial_auc_correct=c["correct"])
+        with pytest.raises(ValueError, match="below the diagonal"):
+            auc(_curve(c), c["partial"], c["focus"], c["correct"])
         return
     r = _curve(c, partial_auc=c["partial"], partial_auc_focus=c["focus"], partial_auc_correct=c["correct"])
     assert r.auc == pytest.approx(c["auc"], rel=1e-14, abs=1e-16)
+    # pROC's auc(roc, partial.auc = ...) on the full curve gives the same number
+    assert auc(_curve(c), c["partial"], c["focus"], c["correct"]) == r.auc
     assert r.conf_low is None and r.ci_method is None  # pROC has no DeLong CI for a partial AUC
 
 

@@ -15,10 +15,10 @@ import numpy as np
 import polars as pl
 
 from nlrstats.stats.cutpoint.roc_bootstrap import boot_probs, bootstrap_codes, bootstrap_counts, check_boot, r_quantile
-from nlrstats.stats.cutpoint.roc_curve import curve
+from nlrstats.stats.cutpoint.roc_curve import PARTIAL_FOCUS, area, curve, partial_area
 from nlrstats.stats.rng import as_rng
 
-__all__ = ["coords", "ci_thresholds", "ci_coords", "BEST_METHODS"]
+__all__ = ["coords", "auc", "ci_thresholds", "ci_coords", "BEST_METHODS"]
 
 BEST_METHODS = ("youden", "closest.topleft")
 _RET = ("threshold", "specificity", "sensitivity")
@@ -143,6 +143,24 @@ def coords(roc, x="best", input: str = "threshold", ret=_RET, best_method: str =
     if crit is not None:
         out[best_method] = crit
     return pl.DataFrame(out, schema={k: pl.Float64 for k in out})
+
+
+def auc(roc, partial_auc=None, partial_auc_focus: str = "specificity", partial_auc_correct: bool = False) -> float:
+    """The area under a curve, as pROC's ``auc(roc, partial.auc =, partial.auc.focus =, partial.auc.correct =)``.
+
+    ``partial_auc=None`` gives the full AUC; ``(1, 0.8)`` the area over that range of
+    specificity (or sensitivity with ``partial_auc_focus="sensitivity"``), McClish-corrected
+    with ``partial_auc_correct=True`` (a ValueError below the diagonal, where pROC returns NA
+    with a warning).
+    """
+    if partial_auc is None:
+        return area(roc.sensitivities, roc.specificities)
+    if partial_auc_focus not in PARTIAL_FOCUS:
+        raise ValueError(f"partial_auc_focus must be 'specificity' or 'sensitivity', got {partial_auc_focus!r}")
+    a = partial_area(roc.sensitivities, roc.specificities, partial_auc, partial_auc_focus, partial_auc_correct)
+    if a is None:
+        raise ValueError("Partial AUC correction not defined for ROC curves below the diagonal.")
+    return a
 
 
 def _perfs_at(thr: np.ndarray, values: np.ndarray, cc: np.ndarray, cx: np.ndarray, direction: str):
