@@ -1,6 +1,12 @@
 """Survival at scale: nlrstats vs lifelines, statsmodels and R's survival on the same cohorts, same run.
 
     .venv/bin/python benchmarks/bench_survival.py [--sizes 1e4,1e5,1e6] [--skip-slow] [--repeat 5]
+    .venv/bin/python benchmarks/bench_survival.py --paths [--sizes 1e3,1e4,1e5,1e6]
+
+``--paths`` times each kernel path of survfit (+ medians), survdiff, concordance and coxph on its
+own (the reference numpy kernels, the compiled grid counts, the compiled two-group passes,
+the pairwise and the compiled tree concordance), forcing the path, so that a fast path can
+show what it earns over the reference.
 
 For each size and time resolution (continuous times, and times rounded to 2 decimals, i.e.
 heavy ties) it times three tasks on one simulated cohort:
@@ -176,6 +182,75 @@ def run_r(df, repeat, workdir):
     return {k: (v[0], v[1]) for k, v in res.items()}
 
 
+# --- kernel paths ----------------------------------------------------------------------
+def run_paths(sizes, repeat):
+    """Seconds per kernel path (each forced), for continuous and 2-decimal times."""
+    import contextlib
+
+    import nlrstats.stats.survival._data as sdata
+    import nlrstats.stats.survival.km as km
+    import nlrstats.stats.survival.logrank as lr
+    from nlrstats.stats.survival import coxph, survdiff, survfit
+    from nlrstats.stats.survival._concordance_counts import concordance_core
+
+    @contextlib.contextmanager
+    def forced(jit_min_rows, no_grid=False):
+        saved = sdata.JIT_MIN_ROWS, km.grid_table, lr.grid_table
+        sdata.JIT_MIN_ROWS = jit_min_rows
+        if no_grid:
+            km.grid_table = lr.grid_table = lambda *a, **k: None
+        try:
+            yield
+        finally:
+            sdata.JIT_MIN_ROWS, km.grid_table, lr.grid_table = saved
+
+    never = 10 ** 12
+    paths = {"reference (numpy)": (never, False), "grid (compiled)": (0, False),
+             "two-group (compiled)": (0, True)}
+    with forced(0):  # load the compiled kernels once, outside the timings
+        warm = make_cohort(3000, True)
+        survfit(FORMULA_KM, warm).median(), survdiff(FORMULA_KM, warm)
+        warm = make_cohort(3000, False)
+        survfit(FORMULA_KM, warm).median(), survdiff(FORMULA_KM, warm)
+        concordance_core(warm["time"].to_numpy(), warm["event"].to_numpy(), warm["age"].to_numpy(), method="tree")
+        coxph(FORMULA_COX, warm)
+    rows = []
+    for n in sizes:
+        for rounded in (False, True):
+            start = len(rows)
+            df = make_cohort(n, rounded)
+            label = "2 decimals" if rounded else "continuous"
+            for verb, call in (("survfit + median", lambda: survfit(FORMULA_KM, df).median()),
+                               ("survdiff", lambda: survdiff(FORMULA_KM, df))):
+                for name, (jmr, no_grid) in paths.items():
+                    if name.startswith("grid") and not rounded:
+                        continue
+                    with forced(jmr, no_grid):
+                        t, _ = best_of(call, repeat)
+                    rows.append({"n": n, "times": label, "verb": verb, "path": name, "seconds": t})
+            t_, e_ = df["time"].to_numpy(), df["event"].to_numpy()
+            lps = {"lp group + age": 0.69 * (df["nlr_group"] == HIGH).to_numpy() + 0.02 * df["age"].to_numpy(),
+                   "lp continuous": np.random.default_rng(1).normal(size=n)}
+            for lpname, lp in lps.items():
+                for method, name in (("pairs", "pairs (numpy, reference)"), ("tree", "tree (compiled)")):
+                    if method == "pairs" and n > 10_000:
+                        continue  # O(events x n)
+                    t, _ = best_of(lambda: concordance_core(t_, e_, lp, method=method), repeat)
+                    rows.append({"n": n, "times": label, "verb": f"concordance ({lpname})", "path": name,
+                                 "seconds": t})
+            for name, jmr in (("reference (numpy)", never), ("compiled", 0)):  # the Newton iterations
+                with forced(jmr):
+                    t, _ = best_of(lambda: coxph(FORMULA_COX, df), repeat)
+                rows.append({"n": n, "times": label, "verb": "coxph (Efron, fit only)", "path": name, "seconds": t})
+            for r in rows[start:]:
+                print(f"  n={r['n']:>8} {r['times']:<10} {r['verb']:<30} {r['path']:<26} {r['seconds']:.4f}s",
+                      flush=True)
+    table = pl.DataFrame(rows).pivot(on="n", index=["times", "verb", "path"], values="seconds")
+    with pl.Config(tbl_rows=100, tbl_cols=20, float_precision=4, tbl_width_chars=200, fmt_str_lengths=40,
+                   tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True):
+        print(table)
+
+
 # --- comparison ------------------------------------------------------------------------
 def agree(task, ours, theirs):
     if theirs is None:
@@ -194,8 +269,13 @@ def main() -> None:
     ap.add_argument("--skip-slow", action="store_true",
                     help="skip the lifelines and statsmodels Cox fits at sizes >= 1e6")
     ap.add_argument("--no-r", action="store_true", help="do not run R even if Rscript is on PATH")
+    ap.add_argument("--paths", action="store_true",
+                    help="time each kernel path of survfit, survdiff, concordance and coxph")
     args = ap.parse_args()
     sizes = [int(float(s)) for s in args.sizes.split(",")]
+    if args.paths:
+        run_paths(sizes, args.repeat)
+        return
     have_r = shutil.which("Rscript") is not None and not args.no_r
     tasks = {"km": "KM + medians", "logrank": "log-rank", "cox": "Cox Efron"}
     rows = []

@@ -1,4 +1,4 @@
-"""Defined behaviour of nlrstats.stats.survival: edge cases, errors, input types, Firth, concordance."""
+"""Defined behaviour of nlrstats.stats.survival: edge cases, errors, input types, Firth."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ import pytest
 from nlrstats.stats.formula import FormulaError
 from nlrstats.stats.result import json_safe
 from nlrstats.stats.survival import MonotoneLikelihoodWarning, cox_zph, coxph, survdiff, survfit
-from nlrstats.stats.survival.concordance import concordance
 
 FIX = Path(__file__).parent / "fixtures"
 LOW, HIGH = "NLR < 8", "NLR \u2265 8"
@@ -61,7 +60,8 @@ def test_all_censored_curve_is_flat():
     assert t["conf_low"].to_list() == [1.0, 1.0, 1.0]
     assert fit.median()["median"].to_list() == [None, None]
     # no events anywhere: no group has a positive expectation, so there is nothing to test
-    assert survdiff("Surv(t, e) ~ g", d).df == -1
+    with pytest.warns(RuntimeWarning, match="-1 degrees of freedom"):
+        assert survdiff("Surv(t, e) ~ g", d).df == -1
 
 
 def test_survival_zero_has_no_ci_and_infinite_se():
@@ -154,8 +154,8 @@ def test_formula_errors_name_the_column():
         survfit("Surv(t, e) ~ nlr_group", d)
     with pytest.raises(FormulaError, match="'tt'"):
         coxph("Surv(tt, e) ~ g", d)
-    with pytest.raises(FormulaError, match="'e'.*row 1"):
-        survdiff("Surv(t, e) ~ g", d.with_columns(pl.Series("e", [1, 2])))
+    with pytest.raises(FormulaError, match="'e'.*row 1"):  # (1/2 alone is R's coding: 2 = event)
+        survdiff("Surv(t, e) ~ g", d.with_columns(pl.Series("e", [1, 3])))
     with pytest.raises(FormulaError, match="'d'"):
         coxph("Surv(t, e) ~ d", d.with_columns(pl.Series("d", [[1], [2]])))
 
@@ -233,48 +233,6 @@ def test_at_before_first_and_after_last_time():
     assert a["n_risk"].to_list() == [3, 3]
 
 
-def _brute_concordance(time, event, lp, strata):
-    n = len(time)
-    c = d = tx = ty = 0
-    infl = np.zeros((n, 3))
-    for i in range(n):
-        if not event[i]:
-            continue
-        for j in range(n):
-            if j == i or strata[i] != strata[j]:
-                continue
-            later = time[j] > time[i] or (time[j] == time[i] and not event[j])
-            if time[j] == time[i] and event[j] and j > i:
-                ty += lp[i] != lp[j]
-            if not later:
-                continue
-            k = 0 if lp[i] > lp[j] else 1 if lp[i] < lp[j] else 2
-            c, d, tx = c + (k == 0), d + (k == 1), tx + (k == 2)
-            infl[i, k] += 1
-            infl[j, k] += 1
-    npair = c + d + tx
-    somer = (c - d) / npair
-    dfb = (infl[:, 0] - infl[:, 1]) / npair - somer / npair * infl.sum(axis=1)
-    return c, d, tx, ty, (somer + 1) / 2, math.sqrt((dfb ** 2).sum() / 4)
-
-
-@pytest.mark.parametrize("method", ["blocks", "wavelet", "chunks", "compiled"])
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_concordance_matches_brute_force(seed, method):
-    rng = np.random.default_rng(seed)
-    n = 120
-    time = rng.integers(1, 30, n).astype(float)
-    event = rng.integers(0, 2, n)
-    lp = np.round(rng.normal(size=n), 1)
-    strata = rng.integers(0, 2, n)
-    for st in (strata, None):  # stratified, and the unstratified fast paths
-        got = concordance(time, event, lp, st, method=method)
-        c, d, tx, ty, cidx, se = _brute_concordance(time, event, lp, np.zeros(n) if st is None else st)
-        assert (got.concordant, got.discordant, got.tied_x, got.tied_y) == (c, d, tx, ty)
-        assert got.concordance == pytest.approx(cidx, rel=1e-12)
-        assert got.std_error == pytest.approx(se, rel=1e-10)
-
-
 def test_cox_zph_refuses_monotone_and_firth_fits():
     d = pl.DataFrame({"t": [1.0, 2, 3, 4, 5, 6], "e": [1, 1, 0, 0, 0, 0], "g": ["b", "b", "a", "a", "b", "a"]})
     with warnings.catch_warnings():
@@ -304,28 +262,3 @@ def test_near_equal_times_are_merged_as_r_timefix():
     assert survdiff("Surv(t, e) ~ g", d).statistic == pytest.approx(
         survdiff("Surv(t, e) ~ g", exact).statistic, rel=1e-14)
     assert coxph("Surv(t, e) ~ g", d).coef[0] == pytest.approx(coxph("Surv(t, e) ~ g", exact).coef[0], rel=1e-12)
-
-
-def test_negative_times_take_the_argsort_path():
-    d = pl.DataFrame({"t": [-1.0, 0.5, 2.0, 3.0, 4.0, 5.0], "e": [1, 1, 0, 1, 1, 0], "g": ["a", "b", "a", "b", "a", "b"]})
-    shifted = d.with_columns(pl.col("t") + 10)
-    a, b = survfit("Surv(t, e) ~ g", d).tidy(), survfit("Surv(t, e) ~ g", shifted).tidy()
-    assert a["estimate"].to_list() == pytest.approx(b["estimate"].to_list(), rel=1e-15)
-    assert survdiff("Surv(t, e) ~ g", d).statistic == pytest.approx(
-        survdiff("Surv(t, e) ~ g", shifted).statistic, rel=1e-12)
-
-
-@pytest.mark.parametrize("stratified", [False, True])
-def test_concordance_methods_agree_beyond_one_chunk(stratified):
-    # thousands of rows: many 32-position chunks, near-tied and tied times, few lp values
-    rng = np.random.default_rng(7)
-    n = 3000
-    time = np.round(rng.exponential(10, n), 1)
-    event = rng.integers(0, 2, n)
-    lp = rng.integers(0, 37, n) * 0.25
-    strata = rng.integers(0, 3, n) if stratified else None
-    res = [concordance(time, event, lp, strata, method=m) for m in ("blocks", "wavelet", "chunks", "compiled")]
-    for r in res[1:]:
-        assert (r.concordant, r.discordant, r.tied_x, r.tied_y, r.tied_xy) == \
-            (res[0].concordant, res[0].discordant, res[0].tied_x, res[0].tied_y, res[0].tied_xy)
-        assert r.std_error == pytest.approx(res[0].std_error, rel=1e-12)

@@ -42,10 +42,16 @@ def surv_columns(f: SurvFormula, data) -> tuple[np.ndarray, np.ndarray, np.ndarr
     three columns are left out and counted (R's ``na.omit``).
     """
     data = as_polars(data)
-    if len(f.terms) != 1 or f.strata:
+    if len(f.terms) != 1 or f.strata or getattr(f, "cluster", None):
         raise FormulaError(f"{f.text}: maxstat needs exactly one marker on the right-hand side")
+    if getattr(f, "event_node", None) is not None:
+        raise FormulaError(f"{f.text}: the cut-point verbs take the event as a 0/1 column; make one "
+                           "(e.g. event = status == 2) and name it in Surv(time, event)")
     f.check(data)
     xname = f.terms[0]
+    if xname not in data.columns:
+        raise FormulaError(f"{f.text}: the marker must be a column of the data; add '{xname}' as a column "
+                           "first (the cut is reported on the marker's own scale)")
     if not data.schema[xname].is_numeric():
         raise FormulaError(f"{f.text}: marker column '{xname}' must be numeric, found {data.schema[xname]}")
     frame = data.select(pl.col(f.time).cast(pl.Float64), pl.col(f.event).cast(pl.Float64),

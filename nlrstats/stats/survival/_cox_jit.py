@@ -7,8 +7,10 @@ descending time) and keeps the risk-set sums in registers, which is R's ``coxfit
 per tied-time block the risk sums S0, S1, S2 grow by the block's subjects, then the block's
 deaths contribute (Breslow: d log S0 etc.; Efron: terms k = 0..d-1 with S - (k/d) D).
 
-Sums run in that order as R's do; they agree with the numpy kernel to ~1e-12 (checked in
-``tests/test_survival_compiled.py``). Used from :data:`._data.JIT_MIN_ROWS` rows.
+Case weights enter as in coxfit6 (risk = weight * exp(eta); Efron terms weighted by the
+deaths' mean weight). Sums run in that order as R's do; they agree with the numpy reference
+path to ~1e-12 (checked in ``tests/test_survival_compiled.py`` and ``tests/test_cox_paths.py``).
+Used from :data:`._data.JIT_MIN_ROWS` rows.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ __all__ = ["cox_iter_jit"]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _cox_pass(XT, event, t, strata, beta, efron, want_info):
+def _cox_pass(XT, event, t, strata, weights, beta, efron, want_info):
     p, n = XT.shape
     has_strata = len(strata) > 0
     x = np.empty(p)
@@ -45,6 +47,7 @@ def _cox_pass(XT, event, t, strata, beta, efron, want_info):
                 for b in range(p):
                     S2[a, b] = 0.0
         d = 0.0  # the death sums D are zero here: reset after each block with deaths
+        dw = 0.0  # the deaths' case weights
         j = i
         while j < n and t[j] == t[i] and (not has_strata or strata[j] == strata[i]):
             # deaths are added as e * (...), e = 0/1: no branch on the status, which is random
@@ -53,16 +56,18 @@ def _cox_pass(XT, event, t, strata, beta, efron, want_info):
             for a in range(p):
                 x[a] = XT[a, j]
                 eta += beta[a] * x[a]
-            w = math.exp(eta)
+            cw = weights[j]
+            w = math.exp(eta) * cw
             ew = e * w
             d += e
-            ll += e * eta
+            dw += e * cw
+            ll += e * cw * eta
             S0 += w
             D0 += ew
             for a in range(p):
                 S1[a] += w * x[a]
                 D1[a] += ew * x[a]
-                sc[a] += e * x[a]
+                sc[a] += e * cw * x[a]
             if want_info:
                 for a in range(p):
                     for b in range(a + 1):
@@ -73,7 +78,7 @@ def _cox_pass(XT, event, t, strata, beta, efron, want_info):
         if d > 0:
             nd = int(d)
             terms = nd if efron else 1
-            wt = 1.0 if efron else d
+            wt = dw / d if efron else dw
             for k in range(terms):
                 f = k / d if efron else 0.0
                 s0 = S0 - f * D0
@@ -101,6 +106,6 @@ def _cox_pass(XT, event, t, strata, beta, efron, want_info):
 def cox_iter_jit(rs, beta: np.ndarray, want_info: bool = True):
     """:func:`._coxfit.cox_iter` (log partial likelihood, score, information at ``beta``) in one pass."""
     strata = np.zeros(0, dtype=np.int64) if rs.strata is None else rs.strata
-    ll, sc, info = _cox_pass(rs.XT, rs.event, rs.time, strata, np.ascontiguousarray(beta, dtype=np.float64),
-                             rs.ties == "efron", want_info)
+    ll, sc, info = _cox_pass(rs.XT, rs.event, rs.time, strata, rs.weights,
+                             np.ascontiguousarray(beta, dtype=np.float64), rs.ties == "efron", want_info)
     return float(ll), sc, (info if want_info else None)

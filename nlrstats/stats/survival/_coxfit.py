@@ -1,318 +1,331 @@
-"""Cox partial likelihood (Breslow / Efron ties) by Newton-Raphson, as R's ``coxph.fit``.
+"""Cox partial likelihood (Breslow / Efron ties, case weights) and R's ``coxfit6`` iteration.
 
-The data are sorted once by stratum and descending time; risk-set sums are
-cumulative sums read at the end of each tied-time block, death-set sums are
-differences of cumulative sums over the block. Efron's correction expands each
-death block into its d fractions k/d (k = 0..d-1) as vectors, so one iteration
-costs O(n p^2) array work with no Python loop over subjects or times. From
-``JIT_MIN_ROWS`` rows one compiled pass per iteration does the same
-(:mod:`._cox_jit`).
+This is the readable reference path; from ``JIT_MIN_ROWS`` rows one compiled pass per
+iteration computes the same sums (:mod:`._cox_jit`, R's ``coxfit6_iter`` loop).
 
-The iteration reproduces R's ``coxfit6``: start at 0, Newton steps with step
-halving when the log-likelihood decreases, stop when the relative change of
-the log-likelihood is <= eps (1e-9), at most 20 iterations.
+Layout: rows sorted by stratum and descending time, so that every risk set is a prefix of
+its stratum. A *death block* is a tied time with at least one death; Efron's approximation
+splits a block of d deaths into d *terms* k = 0..d-1 whose risk sums are S - (k/d) D (S over
+the risk set, D over the block's deaths), each weighted by the deaths' mean case weight;
+Breslow has one term per block weighted by the deaths' total weight. Every estimator here
+(likelihood, Firth's penalty, residuals, baseline hazard, the PH test) is a sum over terms
+of risk-set sums, which :func:`term_sums` forms for any per-subject values.
+
+The covariates are centred and scaled as ``coxfit6`` does (mean and mean absolute deviation,
+with case weights; columns of 0/1 and -1/0/1 values are left alone, R's ``nocenter``):
+Newton's method is affine invariant, so the path is R's, and the Cholesky rank decision
+(:mod:`._cholesky`) no longer depends on the covariates' units.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 
 from nlrstats.stats.survival import _data
+from nlrstats.stats.survival._cholesky import TOLER_CHOL, chinv2, chsolve2, cholesky2
 
-__all__ = ["RiskSets", "risk_sets", "cox_iter", "newton"]
+__all__ = ["RiskSets", "risk_sets", "scaling", "term_sums", "term_moments", "risk_scores", "matvec", "cox_iter",
+           "newton", "NewtonResult"]
+
+
+def scaling(X: np.ndarray, weights: np.ndarray | None, nocenter: np.ndarray):
+    """coxfit6's centring and scaling of each column: (means, scale); (0, 1) for nocenter columns."""
+    n, p = X.shape
+    w = np.ones(n) if weights is None else weights
+    tw = w.sum()
+    means, scale = np.zeros(p), np.ones(p)
+    for j in range(p):
+        if nocenter[j]:
+            continue
+        means[j] = float((w * X[:, j]).sum() / tw)
+        mad = float((w * np.abs(X[:, j] - means[j])).sum())
+        scale[j] = tw / mad if mad > 0 else 1.0
+    return means, scale
 
 
 @dataclass(frozen=True, eq=False)  # holds arrays: identity equality
 class RiskSets:
-    """Sorted layout of the data and the indices the likelihood needs."""
+    """Sorted layout of one fit's data: covariates, weights, death blocks and Efron terms."""
 
-    order: np.ndarray  # sorted position -> original row
-    XT: np.ndarray  # centred covariates in sorted order, transposed (p x n, contiguous)
-    means: np.ndarray
+    order: np.ndarray  # sorted position -> row of the prepared data
+    XT: np.ndarray  # covariates centred and scaled (coxfit6), sorted, p x n (contiguous rows)
+    means: np.ndarray  # centring of each column (0 for nocenter columns)
+    scale: np.ndarray  # coxfit6's scale factor of each column
+    weights: np.ndarray  # case weights, sorted (ones when none were given)
     event: np.ndarray  # float 0/1, sorted
-    end: np.ndarray  # last sorted index of each death block
-    start: np.ndarray  # first sorted index of each death block
-    base: np.ndarray  # last sorted index before the block's stratum (-1 if none)
-    d: np.ndarray  # deaths per death block
+    time: np.ndarray  # sorted times
+    strata: np.ndarray | None  # sorted stratum codes
+    end: np.ndarray  # last sorted position of each death block
+    base: np.ndarray  # last sorted position before the block's stratum (-1 at the first)
     dead: np.ndarray  # sorted positions of the deaths, grouped by block
     dstart: np.ndarray  # offset of each block in ``dead``
-    xdead: np.ndarray  # sum of centred covariates over all deaths
-    extra_rep: np.ndarray  # Efron terms k >= 1: their death block
-    extra_frac: np.ndarray  # ... and k / d
+    d: np.ndarray  # deaths per block
+    rep: np.ndarray  # death block of each term
+    frac: np.ndarray  # k / d of each term (0 for Breslow)
+    twt: np.ndarray  # weight of each term: mean (Efron) or total (Breslow) case weight of the deaths
+    xdead: np.ndarray  # sum over deaths of weight * covariates
     ties: str
-    nevent: int
-    time: np.ndarray  # sorted times
-    strata: np.ndarray | None  # sorted strata codes
-    tied_dead: np.ndarray  # sorted positions of deaths in blocks with tied deaths
-    tied_start: np.ndarray  # offsets of those blocks in ``tied_dead``
-    extra_tied: np.ndarray  # index among tied blocks of each Efron k >= 1 term
-    # Cumulative-sum layout: columns of the running sums read at each death block's end, before
-    # its deaths and before its stratum; with ``seg`` the sums run over segments (the censored
-    # and the dead part of each time block) instead of subjects. ``dcol`` is None when the deaths
-    # of a block are not its last rows (times merged by timefix): death sums then come from ``dead``.
-    seg: np.ndarray | None = None
-    ecol: np.ndarray | None = None
-    bcol: np.ndarray | None = None
-    dcol: np.ndarray | None = None
-    tied: np.ndarray | None = None  # death blocks with tied deaths (Efron)
-
-    @cached_property
-    def work(self) -> dict:
-        """Reusable buffers for :func:`cox_iter`."""
-        return {}
+    weighted: bool
 
     @property
     def X(self) -> np.ndarray:
         return self.XT.T
 
-    @cached_property
-    def rep(self) -> np.ndarray:
-        """Death block of every Efron term (k = 0..d-1)."""
-        return np.repeat(np.arange(len(self.d)), self.d)
+    @property
+    def n(self) -> int:
+        return len(self.time)
 
-    @cached_property
-    def frac(self) -> np.ndarray:
-        """k / d of every Efron term (0 for Breslow)."""
-        if self.ties != "efron":
-            return np.zeros(len(self.rep))
-        return (np.arange(len(self.rep)) - np.repeat(self.dstart, self.d)) / self.d[self.rep]
+    @property
+    def nevent(self) -> int:
+        return int(self.event.sum())
 
 
-def risk_sets(time, event, X, strata=None, ties: str = "efron", order=None, sorted_time=None) -> RiskSets:
-    """Sort once (stratum, descending time) and index the tied-time blocks.
+def risk_sets(time, event, X, strata=None, ties: str = "efron", order=None, sorted_time=None, weights=None,
+              nocenter=None) -> RiskSets:
+    """Sort once (stratum, descending time), centre and scale X, index blocks and terms.
 
-    ``order`` may be an ascending argsort of ``time`` computed earlier (with events before
-    censorings at equal times, so that reversed, censorings come first, as the
-    concordance wants). ``sorted_time`` may give ``time[order]`` already.
+    ``order`` may be an ascending argsort of ``time`` (events before censorings at equal
+    times) computed earlier, ``sorted_time`` the times in that order (after timefix).
+    ``nocenter`` flags the columns coxfit6 leaves alone (all values in -1, 0, 1); the others are
+    centred and scaled as coxfit6. Without it every column is centred and none scaled.
     """
-    n = len(time)
-    order = (np.argsort(time) if order is None else order)[::-1]
-    if sorted_time is not None:
-        sorted_time = sorted_time[::-1]
-    if strata is None:
-        s = None
-    else:
-        k = int(strata.max()) + 1
-        perm = np.argsort(strata[order].astype(np.int16 if k < 2 ** 15 else np.int64), kind="stable")
+    n, p = len(time), X.shape[1]
+    order = (np.argsort(time, kind="stable") if order is None else order)[::-1]
+    t = None if sorted_time is None else sorted_time[::-1]
+    if strata is not None:
+        perm = np.argsort(strata[order], kind="stable")
         order = order[perm]
-        s = strata[order]
-        if sorted_time is not None:
-            sorted_time = sorted_time[perm]
-    t = time[order] if sorted_time is None else sorted_time
+        t = None if t is None else t[perm]
+    t = time[order] if t is None else t
+    s = None if strata is None else strata[order]
     e = event[order].astype(np.float64)
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)[order]
+    if nocenter is None:  # plain centring, no scaling
+        means, scale = scaling(X, weights, np.zeros(p, dtype=bool))[0], np.ones(p)
+    else:
+        means, scale = scaling(X, weights, nocenter)
     XT = np.take(np.ascontiguousarray(X.T), order, axis=1)  # row-wise gathers, no strided transpose
-    means = XT.mean(axis=1)
     XT -= means[:, None]
+    XT *= scale[:, None]
     brk = np.empty(n, dtype=bool)
-    brk[0] = True
+    brk[:1] = True
     np.not_equal(t[1:], t[:-1], out=brk[1:])
     if s is not None:
         brk[1:] |= s[1:] != s[:-1]
     bstart = np.flatnonzero(brk)
-    d = np.add.reduceat(e, bstart)
-    has = d > 0
-    bend = np.append(bstart[1:], n) - 1
-    start, end, d = bstart[has], bend[has], d[has].astype(np.int64)
-    if s is None:
-        base = np.full(len(start), -1, dtype=np.int64)
-    else:
-        base = np.searchsorted(s, s[start], side="left") - 1
+    nd = np.add.reduceat(e, bstart) if n else np.zeros(0)
+    has = nd > 0
+    end = (np.append(bstart[1:], n) - 1)[has]
+    d = nd[has].astype(np.int64)
+    base = np.full(len(end), -1, dtype=np.int64) if s is None else np.searchsorted(s, s[end], side="left") - 1
     dead = np.flatnonzero(e)
-    dstart = np.concatenate(([0], np.cumsum(d)[:-1]))
-    tied = np.flatnonzero(d > 1) if ties == "efron" else np.zeros(0, dtype=np.int64)
-    if len(tied):
-        dt = d[tied]
-        tied_dead = np.concatenate([dead[a:a + k] for a, k in zip(dstart[tied], dt)]) if len(tied) < 64 else \
-            dead[np.repeat(dstart[tied], dt) + np.arange(dt.sum()) - np.repeat(np.cumsum(dt) - dt, dt)]
-        tied_start = np.concatenate(([0], np.cumsum(dt)[:-1]))
-        # terms k = 1..d-1 of each tied block, fraction k / d
-        kk = np.arange((dt - 1).sum()) - np.repeat(np.cumsum(dt - 1) - (dt - 1), dt - 1) + 1
-        extra_tied = np.repeat(np.arange(len(tied)), dt - 1)
-        xrep, xfrac = tied[extra_tied], kk / dt[extra_tied]
+    dstart = (np.cumsum(d) - d).astype(np.int64)
+    wdead = np.add.reduceat(w[dead], dstart) if len(dead) else np.zeros(0)
+    if ties == "efron":
+        rep = np.repeat(np.arange(len(d)), d)
+        frac = (np.arange(len(rep)) - np.repeat(dstart, d)) / d[rep]
+        twt = (wdead / d)[rep]
     else:
-        tied_dead = tied_start = extra_tied = xrep = np.zeros(0, dtype=np.int64)
-        xfrac = np.zeros(0)
-    ce = np.concatenate(([0.0], np.cumsum(e)))
-    contiguous = bool((ce[end + 1] - ce[end + 1 - d] == d).all())
-    seg = None
-    ecol, bcol, dcol = end + 1, base + 1, (end + 1 - d if contiguous else None)
-    if contiguous and 3 * (len(bstart) + len(start)) < n:
-        # heavy ties: sum each block's censored part and dead part first, run the sums over those
-        dfirst = end + 1 - d
-        cut = np.zeros(n + 1, dtype=bool)
-        cut[bstart] = True
-        cut[dfirst] = True
-        seg = np.flatnonzero(cut[:n])
-        # column j of the segment running sums = total over segments before j
-        ecol = np.searchsorted(seg, dfirst) + 1
-        dcol = ecol - 1
-        bcol = np.searchsorted(seg, base + 1)
-    return RiskSets(order, XT, means, e, end, start, base, d, dead, dstart,
-                    XT[:, dead].sum(axis=1), xrep, xfrac, ties, int(d.sum()), t, s,
-                    tied_dead, tied_start, extra_tied, seg, ecol, bcol, dcol, tied)
+        rep, frac, twt = np.arange(len(d)), np.zeros(len(d)), wdead
+    xdead = (XT[:, dead] * w[dead]).sum(axis=1)
+    return RiskSets(order, XT, means, scale, w, e, t, s, end, base, dead, dstart, d, rep, frac, twt, xdead,
+                    ties, weights is not None)
 
 
-def _block(cs: np.ndarray, hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
-    """Sum over sorted positions lo+1..hi from a cumulative sum (lo = -1 means from 0)."""
-    return cs[hi] - np.where((lo >= 0)[(...,) + (None,) * (cs.ndim - 1)], cs[np.maximum(lo, 0)], 0.0)
-
-
-def _dot(a: np.ndarray, b: np.ndarray) -> float:
-    """Vector dot product without BLAS: OpenBLAS threads its ddot/dgemv on long vectors, which
-    costs milliseconds per call on a busy machine; a fused numpy product-and-sum does not."""
-    return float(np.multiply(a, b).sum())
-
-
-def _matvec(beta: np.ndarray, XT: np.ndarray) -> np.ndarray:
-    """X beta as a sum of scaled rows of the (p x n) covariate array (no BLAS dgemv)."""
-    out = XT[0] * beta[0]
-    for i in range(1, len(beta)):
+def matvec(beta: np.ndarray, XT: np.ndarray) -> np.ndarray:
+    """X beta as a sum of scaled rows of the (p x n) covariate array (no BLAS dgemv, which
+    threads on long vectors and stalls on a busy machine)."""
+    out = np.zeros(XT.shape[1])
+    for i in range(len(beta)):
         out += XT[i] * beta[i]
     return out
 
 
-def cox_iter(rs: RiskSets, beta: np.ndarray, want_info: bool = True):
-    """Log partial likelihood, score and information at ``beta`` (centred scale).
+# exp() of more than ~709 overflows and of less than ~-745 is 0: keep risk scores inside that
+_SPAN = 300.0
 
-    All weighted sums (w, w x, w x x') are stacked as rows of one array and
-    accumulated by a single cumulative sum; risk sets are read at block ends.
-    Each death block contributes its k = 0 term (the full risk set); Efron's
-    k >= 1 terms exist only for tied deaths, whose death-set sums come from
-    ``reduceat`` over the tied blocks alone. Work buffers are reused across
-    iterations (fresh 10^6-row arrays cost page faults every time).
+
+def risk_scores(rs: RiskSets, eta: np.ndarray):
+    """weight * exp(eta - c) per sorted row and the shift c of each death block.
+
+    With a moderate linear predictor c = 0 (R's arithmetic). Otherwise c runs along each
+    stratum with the largest eta seen so far (the risk set's largest score), in steps of
+    whole time blocks, so no score overflows and no risk set sums to 0; the risk sums of
+    :func:`term_sums` are carried from one shift to the next. Returns (scores, c_block,
+    segments) where segments are (start, stop, c) runs of sorted rows.
     """
-    XT = rs.XT
-    p, n = XT.shape
-    if n >= _data.JIT_MIN_ROWS:  # one compiled pass instead of stacked running sums
+    n = len(eta)
+    lo, hi = (float(eta.min()), float(eta.max())) if n else (0.0, 0.0)
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise FloatingPointError("non-finite linear predictor")
+    if hi < _SPAN and lo > -_SPAN:
+        starts = [0] if rs.strata is None else list(np.flatnonzero(np.diff(rs.strata, prepend=rs.strata[0] - 1)))
+        segs = [(a, b, 0.0) for a, b in zip(starts, [*starts[1:], n])]
+        return rs.weights * np.exp(eta), np.zeros(len(rs.end)), segs
+    segs = []
+    sstarts = [0] if rs.strata is None else list(np.flatnonzero(np.diff(rs.strata, prepend=rs.strata[0] - 1)))
+    brk = np.empty(n, dtype=bool)
+    brk[:1] = True
+    np.not_equal(rs.time[1:], rs.time[:-1], out=brk[1:])
+    for a, b in zip(sstarts, [*sstarts[1:], n]):
+        run = np.maximum.accumulate(eta[a:b])
+        local = brk[a:b].copy()
+        local[0] = True  # a stratum starts a block
+        blocks = np.flatnonzero(local)
+        bend = np.append(blocks[1:], b - a) - 1
+        key = np.floor(run[bend] / _SPAN)  # nondecreasing: runs of blocks with the same key
+        cut = np.flatnonzero(np.diff(key, prepend=key[0] - 1))
+        for i, k in enumerate(cut):
+            stop = blocks[cut[i + 1]] if i + 1 < len(cut) else b - a
+            last = bend[cut[i + 1] - 1] if i + 1 < len(cut) else bend[-1]
+            segs.append((a + blocks[k], a + stop, float(run[last])))
+    c = np.empty(n)
+    for a, b, cc in segs:
+        c[a:b] = cc
+    return rs.weights * np.exp(eta - c), c[rs.end], segs
+
+
+def term_sums(rs: RiskSets, V: np.ndarray, segs) -> np.ndarray:
+    """Risk-set sums minus (k/d) death sums of each Efron term, for each row of ``V`` (m x n).
+
+    ``V`` holds per-subject values already multiplied by the risk score of
+    :func:`risk_scores`; sums are in the scale of each term's block (``segs`` from there).
+    """
+    m, n = V.shape
+    if all(c == 0.0 for _, _, c in segs):
+        C = np.empty((m, n + 1))
+        C[:, 0] = 0.0
+        np.cumsum(V, axis=1, out=C[:, 1:])
+        risk = np.take(C, rs.end + 1, axis=1)  # (take: a contiguous gather, unlike C[:, idx])
+        if rs.strata is not None:
+            risk -= np.take(C, rs.base + 1, axis=1)
+    else:
+        # running sums restart at each segment (no cancellation across scales); earlier segments
+        # of the same stratum carry over, rescaled to this segment's shift
+        C = np.empty((m, n))
+        carry = np.zeros((m, len(segs)))
+        seg_of = np.empty(n, dtype=np.int64)
+        for k, (a, b, c) in enumerate(segs):
+            np.cumsum(V[:, a:b], axis=1, out=C[:, a:b])
+            seg_of[a:b] = k
+            if k and segs[k - 1][1] == a and (rs.strata is None or rs.strata[a] == rs.strata[a - 1]):
+                pa, pb, pc = segs[k - 1]
+                carry[:, k] = (C[:, pb - 1] + carry[:, k - 1]) * math.exp(pc - c)
+        risk = C[:, rs.end] + carry[:, seg_of[rs.end]]
+    if len(rs.rep) == len(rs.end):  # one term per block (Breslow, or Efron without tied deaths): k/d = 0
+        return risk
+    dead = np.add.reduceat(np.take(V, rs.dead, axis=1), rs.dstart, axis=1)  # each block's deaths
+    return np.take(risk, rs.rep, axis=1) - rs.frac * np.take(dead, rs.rep, axis=1)
+
+
+def term_moments(rs: RiskSets, XT: np.ndarray, r: np.ndarray, segs):
+    """Per term: S0, the risk-set means (p x terms) and covariances (p x p x terms) of the rows of XT."""
+    p = XT.shape[0]
+    pairs = [(i, j) for i in range(p) for j in range(i + 1)]
+    V = np.vstack([r[None, :], XT * r, np.array([XT[i] * XT[j] * r for i, j in pairs]).reshape(len(pairs), -1)])
+    T = term_sums(rs, V, segs)
+    S0 = T[0]
+    m = T[1:1 + p] / S0
+    cov = np.empty((p, p, len(S0)))
+    for k, (i, j) in enumerate(pairs):
+        cov[i, j] = cov[j, i] = T[1 + p + k] / S0 - m[i] * m[j]
+    return S0, m, cov
+
+
+def cox_iter(rs: RiskSets, beta: np.ndarray, want_info: bool = True):
+    """Log partial likelihood, score and information at ``beta`` (centred and scaled covariates)."""
+    p, n = rs.XT.shape
+    if n >= _data.JIT_MIN_ROWS:  # one compiled pass (R's loop) instead of the running sums below
         from nlrstats.stats.survival._cox_jit import cox_iter_jit
         return cox_iter_jit(rs, beta, want_info)
+    eta = matvec(beta, rs.XT)
+    r, cblock, segs = risk_scores(rs, eta)
     pairs = [(i, j) for i in range(p) for j in range(i + 1)] if want_info else []
-    q = 1 + p + len(pairs)
-    work = rs.work
-    if work.get("q") != q:
-        work.update(q=q, Z=np.empty((q, n)), C=np.empty((q, (n if rs.seg is None else len(rs.seg)) + 1)))
-    Z, C = work["Z"], work["C"]
-    eta = _matvec(beta, XT)
-    w = np.exp(eta, out=Z[0])
-    np.multiply(XT, w, out=Z[1:1 + p])
+    V = np.empty((1 + p + len(pairs), n))
+    V[0] = r
+    np.multiply(rs.XT, r, out=V[1:1 + p])
     for k, (i, j) in enumerate(pairs):
-        np.multiply(Z[1 + i], XT[j], out=Z[1 + p + k])
-    if rs.seg is None:
-        C[:, 0] = 0.0
-        np.cumsum(Z, axis=1, out=C[:, 1:])
-    else:
-        C[:, 0] = 0.0
-        np.cumsum(np.add.reduceat(Z, rs.seg, axis=1), axis=1, out=C[:, 1:])
-    # fancy indexing on the last axis returns a Fortran-ordered array: make rows contiguous
-    S = np.ascontiguousarray(C[:, rs.ecol])
-    if rs.strata is not None:
-        S -= C[:, rs.bcol]
-    wt = None if rs.ties == "efron" else rs.d.astype(np.float64)
-
-    def terms(S, wt):
-        S0 = S[0]
-        M = S[1:1 + p] / S0  # risk-set means, p x terms
-        if wt is None:
-            ll, sc, wS, mw = np.log(S0).sum(), M.sum(axis=1), 1.0 / S0, M
-        else:
-            ll, sc, wS, mw = _dot(wt, np.log(S0)), (M * wt).sum(axis=1), wt / S0, M * wt
-        info = np.empty((p, p))
-        for k, (i, j) in enumerate(pairs):
-            info[i, j] = info[j, i] = _dot(S[1 + p + k], wS) - _dot(M[i], mw[j])
-        return ll, sc, info
-
-    ll, sc, info = terms(S, wt)
-    if len(rs.extra_rep):
-        tied = rs.tied
-        St = S[:, tied]
-        if rs.dcol is None:
-            Dt = np.add.reduceat(Z[:, rs.tied_dead], rs.tied_start, axis=1)
-        else:
-            Dt = C[:, rs.ecol[tied]] - C[:, rs.dcol[tied]]
-        ll2, sc2, info2 = _efron_extra(St, Dt, rs.extra_tied, rs.extra_frac, p, pairs)
-        ll, sc, info = ll + ll2, sc + sc2, info + info2
-    loglik = float(_dot(beta, rs.xdead) - ll)
-    score = rs.xdead - sc
-    return loglik, score, (info if want_info else None)
-
-
-def _efron_extra(St, Dt, blk, f, p, pairs):
-    """Efron's k >= 1 terms of the tied death blocks, summed per block.
-
-    Term k of a block has risk sums S - f D (f = k/d, D the block's death sums). Its
-    contributions are linear in S and D with weights 1/a, f/a, 1/a^2, f/a^2, f^2/a^2
-    (a = S0 - f D0), so only those five sums per block are formed term by term, whatever
-    the number of covariates; the products with S and D run over blocks.
-    """
-    a = St[0][blk] - f * Dt[0][blk]
-    ll = float(np.log(a).sum())
-    ia = 1.0 / a
-    fa = f * ia
-    m = len(St[0])
-    A1 = np.bincount(blk, ia, minlength=m)
-    Af = np.bincount(blk, fa, minlength=m)
-    ia *= ia  # 1/a^2
-    B1 = np.bincount(blk, ia, minlength=m)
-    ia *= f  # f/a^2
-    Bf = np.bincount(blk, ia, minlength=m)
-    ia *= f  # f^2/a^2
-    Bff = np.bincount(blk, ia, minlength=m)
-    S1, D1 = St[1:1 + p], Dt[1:1 + p]
-    sc = (S1 * A1).sum(axis=1) - (D1 * Af).sum(axis=1)
+        np.multiply(V[1 + i], rs.XT[j], out=V[1 + p + k])
+    T = term_sums(rs, V, segs)
+    S0, twt = T[0], rs.twt
+    M = T[1:1 + p] / S0  # weighted covariate means of each term's risk set
+    loglik = float((rs.weights[rs.dead] * eta[rs.dead]).sum() - (twt * (np.log(S0) + cblock[rs.rep])).sum())
+    score = rs.xdead - (M * twt).sum(axis=1)
+    if not want_info:
+        return loglik, score, None
     info = np.empty((p, p))
+    ws = twt / S0
     for k, (i, j) in enumerate(pairs):
-        mm = (S1[i] * S1[j] * B1 - (S1[i] * D1[j] + D1[i] * S1[j]) * Bf + D1[i] * D1[j] * Bff).sum()
-        info[i, j] = info[j, i] = (St[1 + p + k] * A1 - Dt[1 + p + k] * Af).sum() - mm
-    return ll, sc, info
-
-
-def _solve(info: np.ndarray, u: np.ndarray) -> np.ndarray:
-    try:
-        return np.linalg.solve(info, u)
-    except np.linalg.LinAlgError:
-        return np.linalg.pinv(info) @ u
+        info[i, j] = info[j, i] = float((T[1 + p + k] * ws).sum() - (M[i] * M[j] * twt).sum())
+    return loglik, score, info
 
 
 @dataclass(frozen=True, eq=False)  # holds arrays: identity equality
 class NewtonResult:
+    """coxfit6's output on the original scale: beta, var (chinv2; 0 rows for aliased columns), ..."""
+
     beta: np.ndarray
+    var: np.ndarray
     loglik0: float
     loglik: float
-    score0: np.ndarray
     sctest: float
-    score: np.ndarray
-    info: np.ndarray
+    score: np.ndarray  # u at the returned beta
     iterations: int
+    flag: int  # rank of the information, or 1000 when the iteration ran out
     converged: bool
 
 
-def newton(rs: RiskSets, eps: float = 1e-9, iter_max: int = 20, init=None) -> NewtonResult:
-    """R's coxfit6 iteration (Newton-Raphson with step halving)."""
-    p = rs.X.shape[1]
-    beta = np.zeros(p) if init is None else np.asarray(init, dtype=float)
-    ll0, u0, info = cox_iter(rs, beta)
-    step = _solve(info, u0)
-    sctest = float(u0 @ step)
+def newton(rs: RiskSets, eps: float = 1e-9, iter_max: int = 20, init=None, toler: float = TOLER_CHOL,
+           ) -> NewtonResult:
+    """R's ``coxfit6``: Newton-Raphson from ``init`` (default 0) with step halving.
+
+    Stops when |1 - loglik_old / loglik_new| <= eps; a non-finite log-likelihood, score or
+    information, or a decrease, halves the step toward the last good beta (more each time).
+    Steps solve with :func:`cholesky2`, so aliased columns get a zero step and a zero row of
+    the returned variance, as R.
+    """
+    p = rs.XT.shape[0]
+    sc = rs.scale
+    beta = np.zeros(p) if init is None else np.asarray(init, dtype=float) / sc
+    ll0, u, imat = cox_iter(rs, beta)
+    fac, flag = cholesky2(imat, toler)
+    a = chsolve2(fac, u)
+    sctest = float(u @ a)
+
+    def out(b, fac, u, ll, it, flag, converged):
+        v = chinv2(fac) * np.outer(sc, sc)
+        return NewtonResult(b * sc, v, ll0, ll, sctest, u / sc, it, flag, converged)
+
+    if iter_max == 0 or not math.isfinite(ll0):
+        return out(beta, fac, u, ll0, 0, flag, True)
     best = ll0
-    newbeta = beta + step
+    newbeta = beta + a
     halving = 0
-    u = u0
     for it in range(1, iter_max + 1):
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            newlk, u, info = cox_iter(rs, newbeta)
-        finite = np.isfinite(newlk) and np.isfinite(u).all() and np.isfinite(info).all()
+            try:
+                newlk, u, imat = cox_iter(rs, newbeta)
+            except FloatingPointError:
+                newlk, u, imat = -math.inf, np.full(p, np.nan), np.full((p, p), np.nan)
+        fac, flag = cholesky2(imat, toler)
+        finite = math.isfinite(newlk) and np.isfinite(u).all() and np.isfinite(imat).all()
         if finite and abs(1 - best / newlk) <= eps:
-            return NewtonResult(newbeta, ll0, newlk, u0, sctest, u, info, it, True)
+            return out(newbeta, fac, u, newlk, it, -2 if halving else flag, True)
         if not finite or newlk < best:
             halving += 1
             newbeta = (newbeta + halving * beta) / (halving + 1.0)
         else:
             halving = 0
             best = newlk
+            step = chsolve2(fac, u)
             beta = newbeta
-            newbeta = beta + _solve(info, u)
-    ll, u, info = cox_iter(rs, beta)
-    return NewtonResult(beta, ll0, ll, u0, sctest, u, info, iter_max, False)
+            newbeta = newbeta + step
+    if iter_max > 1:
+        # as coxfit6: u and the (unfactored) information are recomputed at the last good beta,
+        # and chinv2 then reads only the diagonal of that unfactored matrix
+        best, u, imat = cox_iter(rs, beta)
+        fac = np.triu(imat)
+    return out(beta, fac, u, best, iter_max + 1, 1000, False)  # R's loop counter ends at iter.max + 1

@@ -18,19 +18,24 @@ import polars as pl
 
 from nlrstats.stats.formula import FormulaError, SurvFormula, parse_surv_formula
 from nlrstats.stats.frames import as_polars, r_format
+from nlrstats.stats.survival._modelframe import model_frame
 
-__all__ = ["SurvData", "Factor", "prepare", "as_polars", "factor", "combine_factors", "r_format"]
+__all__ = ["SurvData", "Factor", "prepare", "as_polars", "factor", "combine_factors", "r_format",
+           "JIT_MIN_ROWS", "TIMEFIX_TOL", "apply_fix", "decode_keys", "min_max", "pack_exponent",
+           "time_event_keys", "timefix_map"]
 
-_TOL = math.sqrt(np.finfo(float).eps)
+TIMEFIX_TOL = math.sqrt(np.finfo(float).eps)  # R's aeqSurv: sqrt(.Machine$double.eps)
 
-# From this many rows the compiled kernels of ._jit pay for importing numba (~0.3 s, once).
+# From this many rows the compiled (numba) kernels pay for importing numba (~0.4 s, once per
+# process). The compiled modules (._scan_jit, ._jit, ._concordance_jit, ._cox_jit) are imported
+# lazily from here on; none of them imports a module that imports it (the dependency runs one way).
 JIT_MIN_ROWS = 50_000
 
 
 def min_max(x: np.ndarray):
     """Smallest and largest value of a float array: one compiled pass for long arrays."""
     if len(x) >= JIT_MIN_ROWS:
-        from nlrstats.stats.survival._jit import min_max as jit_min_max
+        from nlrstats.stats.survival._scan_jit import min_max as jit_min_max  # numba only for large cohorts
         return jit_min_max(x)
     return (float(x.min()), float(x.max())) if len(x) else (np.inf, -np.inf)
 
@@ -68,7 +73,7 @@ def factor(series: pl.Series) -> Factor:
         s = series.cast(pl.String)
         levels = codes = None
         if len(s) >= JIT_MIN_ROWS and dt == pl.String:
-            from nlrstats.stats.survival._jit import two_level_codes
+            from nlrstats.stats.survival._scan_jit import two_level_codes  # numba only for large cohorts
             two = two_level_codes(s)
             if two is not None:
                 codes, second = two
@@ -133,7 +138,7 @@ def combine_factors(factors: list[Factor], label_prefixes: list[str] | None = No
     return Factor(",".join(f.name for f in factors), codes.astype(np.int64), tuple(levels), tuple(labels))
 
 
-def _timefix_map(st: np.ndarray):
+def timefix_map(st: np.ndarray):
     """Near-equal times as R's ``aeqSurv`` (``timefix = TRUE``), from the sorted times.
 
     Unique times closer than sqrt(machine eps) (absolutely, or relative to the mean
@@ -151,7 +156,7 @@ def _timefix_map(st: np.ndarray):
         return None
     du = np.diff(u)
     mean_abs = float(np.mean(u)) if u[0] >= 0 else float(np.mean(np.abs(u)))  # sorted: all >= 0
-    thr = _TOL * max(1.0, mean_abs)  # dy <= tol or dy / mean|y| <= tol
+    thr = TIMEFIX_TOL * max(1.0, mean_abs)  # dy <= tol or dy / mean|y| <= tol
     idx = np.flatnonzero(du <= thr)
     if not len(idx):
         return None
@@ -161,7 +166,7 @@ def _timefix_map(st: np.ndarray):
 
 
 def apply_fix(st: np.ndarray, fix) -> np.ndarray:
-    """Apply a :func:`_timefix_map` result to an ascending array of times (stays sorted)."""
+    """Apply a :func:`timefix_map` result to an ascending array of times (stays sorted)."""
     if fix is None:
         return st
     old, new = fix
@@ -194,6 +199,29 @@ def decode_keys(keys: np.ndarray):
     return (keys >> np.uint64(1)).view(np.float64), (keys & np.uint64(1)).astype(np.int64)
 
 
+def pack_exponent(time: np.ndarray, bounds=None):
+    """m such that ``time * 2^-m`` is below 2 and exact for every time, or None.
+
+    Scaling all times by one power of two brings them below 2, which frees the top exponent
+    bit of their (non-negative) doubles for a group bit in packed sort keys. None for no
+    rows, a negative time, or times so small that the scaling would make them subnormal
+    (inexact). ``bounds``: (min, max) of ``time`` when already known.
+    """
+    if len(time) == 0:
+        return None
+    tmin, tmax = min_max(time) if bounds is None else bounds
+    if tmin < 0:
+        return None
+    m = max(0, math.frexp(tmax)[1] - 1)  # tmax * 2^-m < 2
+    if m > 1000:
+        return None
+    if m:
+        tiny = math.ldexp(1.0, -1022 + m)  # below it, time * 2^-m would be subnormal (inexact)
+        if tmin < tiny and np.any((time > 0) & (time < tiny)):
+            return None
+    return m
+
+
 @dataclass(frozen=True, eq=False)  # holds arrays: identity equality
 class SurvData:
     """Complete-case survival data extracted from a frame.
@@ -209,6 +237,9 @@ class SurvData:
     event: np.ndarray  # int8 0/1
     n_missing: int
     timefix: bool = True
+    weights: np.ndarray | None = None  # case weights (R's weights=), None when all 1
+    rows: np.ndarray | None = None  # row number in the data of each complete case
+    knots: dict | None = None  # rcs() knots of the formula's splines
 
     @property
     def n(self) -> int:
@@ -232,7 +263,7 @@ class SurvData:
         if not self.timefix:
             return None
         st = decode_keys(self.sorted_keys)[0] if self.sorted_keys is not None else np.sort(self.raw_time)
-        return _timefix_map(st)
+        return timefix_map(st)
 
     def fix_sorted(self, st: np.ndarray) -> np.ndarray:
         """Apply the timefix to an ascending array of these times (stays sorted)."""
@@ -263,45 +294,9 @@ class SurvData:
         return out
 
 
-def prepare(formula: str | SurvFormula, data, timefix: bool = True) -> SurvData:
-    """Parse and check the formula, drop incomplete rows (counted), validate time and event."""
+def prepare(formula: str | SurvFormula, data, timefix: bool = True, weights=None, subset=None) -> SurvData:
+    """Parse and check the formula, evaluate it as R's ``model.frame`` (subset, weights,
+    ``na.omit``; :mod:`._modelframe`), and code the status as R's ``Surv`` (0/1, 1/2, boolean)."""
     f = parse_surv_formula(formula) if isinstance(formula, str) else formula
-    df = as_polars(data)
-    f.check(df)
-    cols = list(dict.fromkeys(f.columns))
-    sub = df.select(cols)
-    for c in cols:
-        dt = sub.schema[c]
-        if not (dt.is_numeric() or dt in (pl.Boolean, pl.String) or isinstance(dt, (pl.Enum, pl.Categorical))):
-            raise FormulaError(f"{f.text}: column '{c}' has type {dt}; covariates must be numeric, "
-                               "boolean or string/categorical")
-    rows = None  # original row numbers of the complete cases, for error messages
-    # NaN is R's NA too: treat it as missing, as na.omit does.
-    checks = [pl.col(c).is_null() | pl.col(c).is_nan() if sub.schema[c].is_float() else pl.col(c).is_null()
-              for c in cols if sub[c].null_count() or (sub.schema[c].is_float() and sub[c].is_nan().any())]
-    n_missing = 0
-    if checks:
-        miss = sub.select(pl.any_horizontal(checks)).to_series().to_numpy()
-        rows = np.flatnonzero(~miss)
-        sub = sub.filter(~pl.Series(miss))
-        n_missing = len(miss) - len(rows)
-    tcol = sub[f.time]
-    time = (tcol if tcol.dtype == pl.Float64 else tcol.cast(pl.Float64)).to_numpy()
-    # a finite sum means every time is finite (NaN and inf propagate; overflow only gives inf)
-    bad = np.zeros(0, dtype=np.int64) if np.isfinite(np.add.reduce(time)) else np.flatnonzero(~np.isfinite(time))
-    if len(bad):
-        row = bad[0] if rows is None else rows[bad[0]]
-        raise FormulaError(f"{f.text}: time column '{f.time}' has a non-finite value at row {row}")
-    ev = sub[f.event]
-    if ev.dtype == pl.Boolean:
-        event = ev.to_numpy().astype(np.int8)
-    else:
-        evn = ev.to_numpy()
-        ok = len(evn) == 0 or (evn.dtype.kind in "iu" and evn.min() >= 0 and evn.max() <= 1)
-        bad = np.zeros(0, dtype=np.int64) if ok else np.flatnonzero((evn != 0) & (evn != 1))
-        if len(bad):
-            row = bad[0] if rows is None else rows[bad[0]]
-            raise FormulaError(f"{f.text}: event column '{f.event}' must be 0/1 (or boolean); "
-                               f"found {evn[bad[0]]:g} at row {row}")
-        event = evn.astype(np.int8)
-    return SurvData(f, sub, time, event, n_missing, timefix)
+    mf = model_frame(f, as_polars(data), weights, subset)
+    return SurvData(f, mf.frame, mf.time, mf.event, mf.n_missing, timefix, mf.weights, mf.rows, mf.knots)

@@ -1,13 +1,15 @@
 """Compiled (numba) kernels for one or two groups and many rows: one sort, then linear passes.
 
-The numpy kernels of :mod:`._packed` and :mod:`._km_kernels` spend most of their time
-forming intermediate arrays (run boundaries, gathers, cumulative sums) after the sort.
-Here the (time, group, status) keys of :mod:`._packed` are built in one pass, sorted by
-numpy (SIMD), and each result comes from one or two passes over the sorted keys.
+The reference kernels (:mod:`._km_kernels`, :mod:`.logrank`) sort rows by (group, time)
+with an argsort and then form run boundaries, gathers and cumulative sums. Here (time,
+group, status) are packed into one uint64 key per row in one pass (the times scaled by a
+power of two below 2, :func:`._data.pack_exponent`, so the top exponent bit is free for the
+group), the keys are value-sorted by numpy (SIMD, no argsort), and each result comes from
+one or two passes over the sorted keys.
 
-The Kaplan-Meier arithmetic is the numpy kernels' operation for operation, so curves are
-equal to the bit (checked in ``tests/test_survival_compiled.py``). The log-rank sums run
-in time order as R's ``survdiff2`` does (numpy sums pairwise: they agree to ~1e-13).
+The Kaplan-Meier arithmetic is the reference kernel's operation for operation, so curves
+are equal to the bit (``tests/test_km_kernels.py``). The log-rank sums run in time order
+as R's ``survdiff2`` does (numpy sums pairwise: they agree to ~1e-13).
 
 R's timefix (``aeqSurv``) is applied on the fly: a unique time within the tolerance of
 the previous unique time joins its chain and takes the chain's first value. The tolerance
@@ -16,21 +18,25 @@ times, compute the unique times' mean as they go, and record the gaps nearest th
 tolerance they used, so a pass is repeated (rarely) only when the two tolerances would
 treat a gap differently.
 
-Importing this module imports numba (~0.3 s) and loads the compiled kernels from numba's
-cache (compiled once, ~3 s), so callers use it only from :data:`._data.JIT_MIN_ROWS` rows.
+Importing this module imports numba (~0.4 s) and loads the compiled kernels from numba's
+cache (compiled once, ~3 s), so callers import it lazily, from :data:`._data.JIT_MIN_ROWS`
+rows; it imports only :mod:`._data`, which never imports it.
 """
 
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
 from numba import njit
 
-__all__ = ["JitKeys", "grid_count", "jit_keys", "km_two", "logrank_two", "min_max", "two_level_codes"]
+from nlrstats.stats.survival._data import TIMEFIX_TOL, pack_exponent
 
-_TOL = math.sqrt(np.finfo(float).eps)
+__all__ = ["JitKeys", "jit_keys", "km_two", "logrank_two"]
+
 _OPTS = {"cache": True, "nogil": True, "error_model": "numpy"}
 _U1 = np.uint64(1)
 _U2 = np.uint64(2)
@@ -123,7 +129,7 @@ def _settled(thr: float, nuniq: int, total: float, below: float, above: float):
     """None if ``thr`` merged exactly the gaps R's tolerance merges, else R's tolerance."""
     if thr == -np.inf or nuniq < 2:
         return None
-    exact = _TOL * max(1.0, total / nuniq)  # R: dy <= tol or dy / mean|y| <= tol (times >= 0)
+    exact = TIMEFIX_TOL * max(1.0, total / nuniq)  # R: dy <= tol or dy / mean|y| <= tol (times >= 0)
     return None if below <= exact < above else exact
 
 
@@ -131,7 +137,7 @@ def _settled(thr: float, nuniq: int, total: float, below: float, above: float):
 def _km_group(k, ut, nr, ne, nc, surv, se, off):
     """One group's curve from its (time, status) keys in time order, written from row ``off``.
 
-    The operations of ``_km_kernels._km_runs``: per run n = rows from it on, d = events,
+    The operations of :func:`._km_kernels.km_curves`: per run n = rows from it on, d = events,
     S = cumprod((n - d) / n), Greenwood variance cumsum(d / ((n - d) n)) (Inf once everyone
     at risk dies, as R); ``se`` holds the variance, the caller takes the square root.
     One loop: the pass is bound by writing six outputs, not by the arithmetic.
@@ -171,8 +177,6 @@ def jit_keys(time: np.ndarray, event: np.ndarray, group: np.ndarray, timefix: bo
 
     ``bounds``: (min, max) of ``time`` when the caller has them.
     """
-    from nlrstats.stats.survival._packed import pack_exponent
-
     m = pack_exponent(time, bounds)
     if m is None:
         return None
@@ -181,7 +185,7 @@ def jit_keys(time: np.ndarray, event: np.ndarray, group: np.ndarray, timefix: bo
     # load-compare-advance chain costs what the parallel sort saves.)
     keys.sort()
     n = len(keys)
-    thr = _TOL * max(1.0, total / n) if timefix else -np.inf
+    thr = TIMEFIX_TOL * max(1.0, total / n) if timefix else -np.inf
     return JitKeys(keys, math.ldexp(1.0, m), thr, np.array([n - n1, n1], dtype=np.int64))
 
 
@@ -243,11 +247,9 @@ def _pool():
     thread, and would wait forever on it.
     """
     global _POOL
-    import os
     if _POOL is False:  # switched off (tests of the one-core path)
         return None
     if _POOL is None or _POOL[0] != os.getpid():
-        from concurrent.futures import ThreadPoolExecutor
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         _POOL = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="nlrstats") if cores > 1
                  else False)
@@ -319,88 +321,3 @@ def logrank_two(jk: JitKeys, rho: float = 0.0):
     if exact is not None:
         obs, exp, v, *_ = _logrank_pass(jk.keys, jk.unscale, exact, n1, float(rho))
     return obs[:, None], exp[:, None], np.array([[v, -v], [-v, v]])
-
-
-@njit(**_OPTS)
-def _view_codes(views):
-    """0/1 codes of Arrow string views against the first view, and the first row of code 1
-    (-1: one value only; -2: a third value or a string of more than 12 bytes, which is not
-    inlined in its view). Branch-free after the second value is found."""
-    n = len(views) // 2
-    codes = np.empty(n, np.int64)
-    a0, a1 = views[0], views[1]
-    second = -1
-    for i in range(n):
-        if views[2 * i] != a0 or views[2 * i + 1] != a1:
-            second = i
-            break
-    b0, b1 = (a0, a1) if second < 0 else (views[2 * second], views[2 * second + 1])
-    bad = (a0 & np.uint64(0xFFFFFFFF)) > np.uint64(12) or (b0 & np.uint64(0xFFFFFFFF)) > np.uint64(12)
-    nbad = 0
-    for i in range(n):
-        v0, v1 = views[2 * i], views[2 * i + 1]
-        isa = (v0 == a0) & (v1 == a1)
-        isb = (v0 == b0) & (v1 == b1)
-        nbad += np.int64(not (isa | isb))
-        codes[i] = np.int64(not isa)
-    return codes, -2 if bad or nbad else second
-
-
-def two_level_codes(series):
-    """Codes 0/1 of a string column with one or two distinct values, from its Arrow string
-    views (zero copy); None when it has nulls, more values, long strings or another layout.
-
-    Returns ``(codes, second_row)``: code 0 is the first row's value, code 1 the value
-    first seen at ``second_row`` (-1 when there is one value).
-    """
-    import sys
-
-    import polars as pl
-    import pyarrow as pa
-
-    if sys.byteorder != "little" or not (hasattr(pa, "string_view") and hasattr(pl, "CompatLevel")):
-        return None  # the view layout below is little-endian; older pyarrow / polars have no views
-    arr = series.to_arrow(compat_level=pl.CompatLevel.newest())
-    if isinstance(arr, pa.ChunkedArray):
-        if arr.num_chunks != 1:
-            return None
-        arr = arr.chunk(0)
-    if arr.type != pa.string_view() or arr.null_count or len(arr) == 0:
-        return None
-    # strings of <= 12 bytes live in their 16-byte view: length (4 bytes little-endian), data, zero padding
-    views = np.frombuffer(arr.buffers()[1], dtype=np.uint64)[2 * arr.offset: 2 * (arr.offset + len(arr))]
-    codes, second = _view_codes(views)
-    return None if second == -2 else (codes, second)
-
-
-@njit(**_OPTS)
-def _grid_count(time, scale, event, group, strata, width, gw, ncode):
-    """Counts per (code, stratum, group, status); False as soon as a time is off the grid."""
-    counts = np.zeros(ncode * width, np.int64)
-    for i in range(len(time)):
-        t = time[i]
-        c = np.rint(t * scale)
-        if c / scale != t:  # off the grid: the caller sorts instead
-            return counts, False
-        s = 0 if len(strata) == 0 else strata[i] * gw
-        counts[np.int64(c) * width + s + group[i] * 2 + event[i]] += 1
-    return counts, True
-
-
-def grid_count(time, scale, event, group, strata, ngroup, nstrat, ncode):
-    """Counts per (code, stratum, group, status) of times ``code / scale`` in one pass, or None
-    when a time is off the grid. ``ncode`` bounds the codes (from the largest time)."""
-    st = np.zeros(0, dtype=np.int64) if strata is None or nstrat == 1 else strata
-    counts, ok = _grid_count(time, float(scale), event, group, st, nstrat * ngroup * 2, ngroup * 2, ncode)
-    return counts if ok else None
-
-
-@njit(**_OPTS)
-def min_max(x):
-    """Smallest and largest of a float array (finite values) in one pass (numpy's min and
-    max read the array twice)."""
-    lo, hi = np.inf, -np.inf
-    for v in x:
-        lo = min(lo, v)
-        hi = max(hi, v)
-    return lo, hi

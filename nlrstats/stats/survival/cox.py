@@ -1,278 +1,197 @@
-"""Cox proportional hazards regression, as R's ``coxph``."""
+"""Cox proportional hazards regression, as R's ``coxph`` (survival 3.5)."""
 
 from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
-import polars as pl
-from scipy.stats import chi2, norm
 
-from nlrstats.stats.result import Result
-from nlrstats.stats.survival._coxfit import _matvec, newton, risk_sets
+from nlrstats.stats.survival._cholesky import TOLER_CHOL, chsolve2, cholesky2
+from nlrstats.stats.survival._coxfit import newton, risk_sets
 from nlrstats.stats.survival._data import combine_factors, factor, prepare
 from nlrstats.stats.survival._design import model_matrix
-from nlrstats.stats.survival.concordance import Concordance, concordance_sorted
+from nlrstats.stats.survival.coxmodel import CoxData, CoxPH, MonotoneLikelihoodWarning
+from nlrstats.stats.survival.firth import firth_fit
+from nlrstats.stats.survival.residuals import score_residuals
 
-__all__ = ["coxph", "CoxPH", "MonotoneLikelihoodWarning"]
+__all__ = ["coxph", "CoxPH", "MonotoneLikelihoodWarning", "wald_test", "rowsum"]
 
-
-class MonotoneLikelihoodWarning(UserWarning):
-    """The partial likelihood keeps increasing: some coefficient is infinite."""
-
-
-def _f(v):
-    return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+TOLER_INF = math.sqrt(1e-9)  # coxph.control(toler.inf) at the default eps
 
 
-@dataclass(frozen=True, eq=False)  # holds arrays: identity equality
-class CoxPH(Result):
-    """A fitted Cox model (R's ``coxph`` object).
-
-    ``coef`` holds the log hazard ratios (``+inf``/``-inf`` where the likelihood is
-    monotone, ``nan`` for aliased columns), ``var`` the inverse information.
-    """
-
-    formula: str
-    terms: tuple[str, ...]
-    coef: np.ndarray = field(repr=False)
-    var: np.ndarray = field(repr=False)
-    loglik: float = 0.0
-    loglik_null: float = 0.0
-    score_test: float | None = 0.0
-    wald_test: float | None = None
-    n: int = 0
-    nevent: int = 0
-    ties: str = "efron"
-    iterations: int = 0
-    converged: bool = True
-    monotone: bool = False
-    infinite: tuple[bool, ...] = ()
-    warnings: tuple[str, ...] = ()
-    references: dict = field(default_factory=dict)
-    n_missing: int = 0
-    firth: bool = False
-    profile_ci: object = field(default=None, repr=False, compare=False)  # (index, level) -> (lo, hi, p)
-    _conc_args: tuple = field(default=(), repr=False, compare=False)
-    _fit_data: tuple = field(default=(), repr=False, compare=False)  # SurvData, X, strata, beta, ties, sources
-
-    @property
-    def df(self) -> int:
-        return int(np.isfinite(self.coef).sum() + (0 if self.firth else sum(self.infinite)))
-
-    @cached_property
-    def _concordance(self) -> Concordance:
-        rs, beta = self._conc_args
-        return concordance_sorted(rs.time, rs.event, _matvec(beta, rs.XT), rs.strata)
-
-    @property
-    def std_error(self) -> np.ndarray:
-        with np.errstate(invalid="ignore"):
-            return np.sqrt(np.diag(self.var))
-
-    def tidy(self, exponentiate: bool = True, conf_level: float = 0.95) -> pl.DataFrame:
-        """term, estimate, std_error, statistic, p_value, conf_low, conf_high (Wald; as broom).
-
-        ``estimate`` and the CI are hazard ratios when ``exponentiate`` (R's exp(coef)),
-        ``std_error`` is always se(coef). With ``firth=True`` the CI is the profile
-        penalised-likelihood interval and the p-value the penalised LR test, as R's coxphf.
-        Monotone terms: estimate inf (or 0), upper (lower) limit inf (0), other columns null.
-        """
-        z = norm.ppf(1 - (1 - conf_level) / 2)
-        rows = {k: [] for k in ("term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high")}
-        se = self.std_error
-        tr = np.exp if exponentiate else (lambda v: v)
-        for i, name in enumerate(self.terms):
-            b = float(self.coef[i])
-            rows["term"].append(name)
-            if self.infinite and self.infinite[i] and not self.firth:
-                rows["estimate"].append(float(tr(b)))
-                rows["std_error"].append(None)
-                rows["statistic"].append(None)
-                rows["p_value"].append(None)
-                rows["conf_low"].append(float(tr(b)) if b < 0 else None)
-                rows["conf_high"].append(float(tr(b)) if b > 0 else None)
-                continue
-            if math.isnan(b):
-                for k in ("estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"):
-                    rows[k].append(None)
-                continue
-            stat = b / se[i]
-            rows["estimate"].append(float(tr(b)))
-            rows["std_error"].append(float(se[i]))
-            rows["statistic"].append(float(stat))
-            if self.firth and self.profile_ci is not None:
-                lo, hi, p = self.profile_ci(i, conf_level)
-                rows["p_value"].append(p)
-                rows["conf_low"].append(float(tr(lo)))
-                rows["conf_high"].append(float(tr(hi)))
-            else:
-                rows["p_value"].append(float(2 * norm.sf(abs(stat))))
-                rows["conf_low"].append(float(tr(b - z * se[i])))
-                rows["conf_high"].append(float(tr(b + z * se[i])))
-        return pl.DataFrame(rows, schema={"term": pl.String, **{k: pl.Float64 for k in list(rows)[1:]}})
-
-    def glance(self) -> pl.DataFrame:
-        """n, nevent, loglik, loglik_null, LR / score / Wald tests and p-values, concordance (as broom)."""
-        df = self.df
-        lr = 2 * (self.loglik - self.loglik_null)
-        c = self._concordance
-        row = {
-            "n": self.n, "nevent": self.nevent, "loglik": self.loglik, "loglik_null": self.loglik_null,
-            "statistic_log": lr, "p_value_log": float(chi2.sf(lr, df)),
-            "statistic_sc": self.score_test,
-            "p_value_sc": None if self.score_test is None else float(chi2.sf(self.score_test, df)),
-            "statistic_wald": self.wald_test,
-            "p_value_wald": None if self.wald_test is None else float(chi2.sf(self.wald_test, df)),
-            "concordance": c.concordance, "std_error_concordance": c.std_error,
-        }
-        return pl.DataFrame({k: [_f(v) if not isinstance(v, int) else v] for k, v in row.items()},
-                            schema={"n": pl.Int64, "nevent": pl.Int64, **{k: pl.Float64 for k in list(row)[2:]}})
-
-    def __repr__(self) -> str:
-        t = self.tidy(exponentiate=False)
-        lines = [f"Call:\ncoxph({self.formula}{', ties = ' + repr(self.ties) if self.ties != 'efron' else ''}"
-                 f"{', firth = True' if self.firth else ''})", ""]
-        head = ["coef", "exp(coef)", "se(coef)", "z", "p"]
-        w0 = max(len(x) for x in self.terms)
-        fmt = lambda v: "NA" if v is None else f"{v:.4g}"  # noqa: E731
-        cells = [[fmt(r["estimate"]), fmt(None if r["estimate"] is None else math.exp(r["estimate"])),
-                  fmt(r["std_error"]), fmt(r["statistic"]), fmt(r["p_value"])] for r in t.iter_rows(named=True)]
-        widths = [max(len(h), *(len(c[j]) for c in cells)) for j, h in enumerate(head)]
-        lines.append(" " * w0 + " " + " ".join(h.rjust(w) for h, w in zip(head, widths)))
-        lines += [nm.ljust(w0) + " " + " ".join(v.rjust(w) for v, w in zip(c, widths))
-                  for nm, c in zip(self.terms, cells)]
-        lr = 2 * (self.loglik - self.loglik_null)
-        lines += ["", f"Likelihood ratio test={lr:.4g}  on {self.df} df, p={chi2.sf(lr, self.df):.4g}",
-                  f"n= {self.n}, number of events= {self.nevent} "]
-        if self.n_missing:
-            lines[-1] += f"\n   ({self.n_missing} observation{'s' if self.n_missing > 1 else ''} "\
-                         "deleted due to missingness)"
-        lines += [f"Warning: {w}" for w in self.warnings]
-        return "\n".join(lines)
+def wald_test(var: np.ndarray, b: np.ndarray, toler: float = TOLER_CHOL) -> float:
+    """R's ``coxph.wtest``: b' V^- b with the generalised inverse of :func:`cholesky2`."""
+    if len(b) == 1:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return float(b[0] ** 2 / var[0, 0])
+    fac, _ = cholesky2(var, toler)
+    return float(b @ chsolve2(fac, b))
 
 
-def _aliased(X: np.ndarray, tol: float = 1e-7) -> np.ndarray:
-    """Columns linearly dependent on earlier ones (R gives them NA coefficients)."""
-    p = X.shape[1]
-    out = np.zeros(p, dtype=bool)
-    if p == 0:
-        return out
-    XcT = np.array(X.T, order="C", copy=True)  # a copy: centred in place below
-    XcT -= XcT.mean(axis=1)[:, None]
-    # pairwise sums rather than a BLAS Gram product (threaded BLAS stalls on a busy machine)
-    G = np.array([[float(np.multiply(XcT[i], XcT[j]).sum()) for j in range(p)] for i in range(p)])
-    keep: list[int] = []
-    for j in range(p):
-        idx = keep + [j]
-        sub = G[np.ix_(idx, idx)]
-        scale = np.sqrt(np.maximum(np.diag(sub), 1e-300))
-        ev = np.linalg.eigvalsh(sub / np.outer(scale, scale))
-        if G[j, j] <= tol * max(1.0, np.abs(G).max()) or ev.min() <= tol:
-            out[j] = True
-        else:
-            keep.append(j)
-    return out
+def _cluster_codes(d, f) -> np.ndarray | None:
+    if not f.cluster:
+        return None
+    return factor(d.frame[f.cluster]).codes
 
 
 def coxph(formula: str, data, ties: str | None = None, firth: bool = False, reference=None,
-          eps: float = 1e-9, iter_max: int = 20) -> CoxPH:
+          eps: float = 1e-9, iter_max: int = 20, weights=None, subset=None, robust: bool | None = None,
+          init=None) -> CoxPH:
     """Cox proportional hazards model, as R's ``coxph`` (``survival`` 3.5).
 
     Parameters
     ----------
     formula : str
-        ``"Surv(time, event) ~ x1 + x2 + strata(s)"``. Strings, booleans and Enums are
-        factors with treatment contrasts (first level = reference, as R); numbers enter
-        linearly. ``strata()`` gives separate baseline hazards.
+        R's model formula (:func:`nlrstats.stats.formula.parse_surv_formula`):
+        ``"Surv(time, status == 2) ~ age + factor(ecog) * sex + log(bili) + rcs(age, 4) +
+        strata(site) + cluster(id)"``. Strings, booleans and Enums are factors with treatment
+        contrasts (first level = reference, as R); numbers enter linearly.
     data : polars.DataFrame or pandas.DataFrame
     ties : {"efron", "breslow"}, optional
         Handling of tied event times: default Efron as R's ``coxph``; with ``firth=True``
         the default is Breslow, as R's ``coxphf`` (Efron may still be asked for).
     firth : bool
-        Firth's penalised partial likelihood (Heinze & Schemper 2001, R's ``coxphf``):
-        finite estimates under monotone likelihood, profile penalised-likelihood CIs
-        and penalised likelihood-ratio p-values in ``tidy()``; ``std_error`` and the
-        Wald test use I(b)^-1 at the penalised estimate; ``loglik`` and ``loglik_null``
-        are penalised; no score test.
+        Firth's penalised partial likelihood (Heinze & Schemper 2001, R's ``coxphf``);
+        see :func:`nlrstats.stats.survival.firth.firth_fit`.
     reference : dict or str, optional
-        Reference level per categorical term (R's ``relevel``), e.g. ``{"nlr_group": "NLR ≥ 8"}``.
+        Reference level per categorical variable (R's ``relevel``), e.g. ``{"nlr_group": "NLR ≥ 8"}``.
     eps, iter_max : float, int
         Convergence control as R's ``coxph.control``.
+    weights : str or array-like, optional
+        Case weights (R's ``weights =``): a column name or one positive number per row.
+    subset : str, polars expression or boolean array, optional
+        Rows to use (R's ``subset =``): a boolean column, an R condition (``"age >= 65"``),
+        a polars expression (``pl.col("age") >= 65``) or a boolean mask; NA excludes a row.
+    robust : bool, optional
+        Sandwich variance (Lin & Wei 1989) from the dfbeta residuals summed per cluster, as R:
+        default True when the formula has ``cluster(id)`` or the weights are not whole
+        numbers, else False. ``robust=True`` without a cluster treats each row as one.
+    init : array-like, optional
+        Starting coefficients (R's ``init``); the Wald test is then of ``coef - init``.
 
     Returns
     -------
     CoxPH
-        Monotone likelihood (a group without events, or separation) is detected with R's
-        rule (score still large relative to the coefficient at convergence) and an exact
-        check for 0/1 columns without events at one level: a
+        Aliased columns (the information matrix of the centred and scaled covariates has a
+        pivot below ``toler.chol``, as R's ``cholesky2``) get NA coefficients with a
+        warning. Monotone likelihood is flagged with R's rule (the remaining Newton step is
+        large relative to the coefficient; R's warning "Loglik converged before variable
+        ...") and an exact check for 0/1 columns without events at one level: a
         :class:`MonotoneLikelihoodWarning` is issued, ``monotone`` is True and the
-        coefficient is reported as +/-inf.
+        coefficient is reported as +/-inf. No events at all gives NA coefficients and LR 0
+        on 0 df, as R.
     """
     if ties is None:
         ties = "breslow" if firth else "efron"
     if ties not in ("efron", "breslow"):
-        raise ValueError("ties must be 'efron' or 'breslow'")
-    d = prepare(formula, data)
+        raise ValueError("ties must be 'efron' or 'breslow' (R's 'exact' is not supported)")
+    d = prepare(formula, data, weights=weights, subset=subset)
     f = d.formula
     if not f.terms:
         raise ValueError(f"{f.text}: coxph needs at least one covariate")
     if d.n == 0:
-        raise ValueError(f"{f.text}: no complete observations")
-    des = model_matrix(d.frame, f.terms, reference, f.text)
-    strata = combine_factors([factor(d.frame[v]) for v in f.strata]).codes if f.strata else None
-    alias = _aliased(des.X)
-    Xa = des.X[:, ~alias]
-    if firth:
-        from nlrstats.stats.survival.firth import firth_fit
-        return firth_fit(d, des, Xa, alias, strata, ties, eps, iter_max)
-    rs = risk_sets(d.raw_time, d.event, Xa, strata, ties, d.order, d.sorted_time)
-    nr = newton(rs, eps=eps, iter_max=iter_max)
+        raise ValueError(f"{f.text}: no complete observations (R: No (non-missing) observations)")
+    des = model_matrix(d.frame, f, reference, d.knots)
     p = des.X.shape[1]
-    coef = np.full(p, np.nan)
-    var = np.full((p, p), np.nan)
-    coef[~alias] = nr.beta
-    try:
-        vsub = np.linalg.inv(nr.info)
-    except np.linalg.LinAlgError:
-        vsub = np.linalg.pinv(nr.info)
-    var[np.ix_(~alias, ~alias)] = vsub
+    sfac = combine_factors([factor(d.frame[v]) for v in f.strata]) if f.strata else None
+    strata = None if sfac is None else sfac.codes
+    cluster = _cluster_codes(d, f)
+    if robust is None:
+        robust = cluster is not None or (d.weights is not None and bool((d.weights != np.floor(d.weights)).any()))
+    if robust and cluster is None:
+        cluster = np.arange(d.n)
+    if cluster is not None and not robust:
+        warnings.warn("cluster specified with robust=FALSE, cluster ignored", UserWarning, stacklevel=2)
+        cluster = None
+    slabels = () if sfac is None else sfac.labels
+    if d.event.sum() == 0:
+        return _no_events(d, des, strata, slabels, ties)
+    if firth:
+        if d.weights is not None or robust:
+            raise ValueError(f"{f.text}: firth=True supports neither weights nor a robust variance")
+        return firth_fit(d, des, strata, slabels, ties)
+    rs = risk_sets(d.raw_time, d.event, des.X, strata, ties, d.order, d.sorted_time, d.weights, des.nocenter)
+    nr = newton(rs, eps=eps, iter_max=iter_max, init=init)
+    var = nr.var
+    alias = (np.diag(var) == 0) if nr.flag < p else np.zeros(p, dtype=bool)
+    coef = nr.beta.copy()
+    lp = des.X @ coef - float(coef @ rs.means)
     msgs: list[str] = []
+    infinite = _infinite(nr, var, coef, lp, iter_max, eps, des, d, alias, msgs)
     if alias.any():
-        msgs.append("aliased (collinear) terms get no coefficient: "
-                    + ", ".join(n for n, a in zip(des.names, alias) if a))
-    # R's rule: at convergence the remaining Newton step is large relative to beta.
-    infs_r = np.abs(nr.score @ vsub)
-    flagged = ~np.isfinite(nr.score) | ((infs_r > eps) & (infs_r > math.sqrt(eps) * np.abs(nr.beta)))
+        msgs.append("X matrix deemed to be singular; variable " + " ".join(str(i + 1) for i in np.flatnonzero(alias))
+                    + " (" + ", ".join(n for n, a in zip(des.names, alias) if a) + ") gets an NA coefficient")
+    coef = np.where(alias, np.nan, coef)
+    monotone = bool(infinite.any())
+    reported = np.where(infinite, np.sign(coef) * np.inf, coef)
+    for m in msgs:
+        warnings.warn(m, MonotoneLikelihoodWarning if "infinite" in m else UserWarning, stacklevel=2)
+    fd = CoxData(d, des, alias, strata, slabels, cluster, rs, nr.beta, rs.means, lp)
+    naive, rscore = None, None
+    if robust:
+        # R: var = crossprod(dfbeta summed per cluster), robust score test from score residuals at init
+        w = np.ones(d.n) if d.weights is None else d.weights
+        naive = var
+        D = rowsum((score_residuals(rs, lp, ties) @ var) * w[:, None], cluster)
+        var = D.T @ D
+        lp0 = np.zeros(d.n) if init is None else des.X @ np.asarray(init, dtype=float)
+        S = rowsum(score_residuals(rs, lp0, ties) * w[:, None], cluster)
+        rscore = wald_test(S.T @ S, S.sum(axis=0))
+    fin = ~alias
+    wald = None
+    if fin.any() and not monotone:
+        b = coef[fin] - (0 if init is None else np.asarray(init, dtype=float)[fin])
+        wald = wald_test(var[np.ix_(fin, fin)], b)
+    return CoxPH(f.text, des.names, reported, var, nr.loglik, nr.loglik0, nr.sctest, wald, d.n,
+                 int(d.event.sum()), ties, nr.iterations, nr.converged, monotone, tuple(bool(x) for x in infinite),
+                 tuple(msgs), des.references, d.n_missing, False, None, fd, naive, rscore, d.weights is not None)
+
+
+def rowsum(M: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """R's ``rowsum``: sums of rows by group (groups 0..k-1)."""
+    k = int(groups.max()) + 1
+    return np.stack([np.bincount(groups, M[:, j], minlength=k) for j in range(M.shape[1])], axis=1)
+
+
+def _infinite(nr, var, coef, lp, iter_max, eps, des, d, alias, msgs) -> np.ndarray:
+    """R's checks for infinite coefficients, and an exact one for 0/1 columns without events."""
+    p = len(coef)
     infinite = np.zeros(p, dtype=bool)
-    infinite[np.flatnonzero(~alias)[flagged]] = True
+    with np.errstate(invalid="ignore"):
+        infs = np.abs(nr.score @ var)
+    if iter_max > 1:
+        if not nr.converged:
+            msgs.append("Ran out of iterations and did not converge")
+            if lp.max() > 500 or not np.isfinite(infs).all():
+                msgs.append("one or more coefficients may be infinite")
+        else:
+            flag = ~np.isfinite(nr.score) | ((infs > eps) & (infs > TOLER_INF * np.abs(coef)))
+            flag &= ~alias
+            if flag.any():
+                msgs.append("Loglik converged before variable " + ",".join(str(i + 1) for i in np.flatnonzero(flag))
+                            + " (" + ", ".join(n for n, fl in zip(des.names, flag) if fl) + "); coefficient may be"
+                            " infinite (monotone likelihood; consider coxph(..., firth=True))")
+            infinite |= flag
     ev = d.event.astype(bool)
+    exact = []
     for j in range(p):
-        if des.binary[j] and not alias[j]:
+        if des.binary[j] and not alias[j] and not infinite[j]:
             x = des.X[:, j] == 1
             if (ev & x).sum() == 0 or (ev & ~x).sum() == 0:
-                infinite[j] = True
-    if not nr.converged:
-        msgs.append("Ran out of iterations and did not converge")
-    monotone = bool(infinite.any())
-    if monotone:
-        bad = [n for n, i in zip(des.names, infinite) if i]
-        msgs.append("monotone likelihood: the coefficient of " + ", ".join(bad)
-                    + " is infinite (a group without events or complete separation); "
-                    "consider coxph(..., firth=True)")
-        coef = np.where(infinite, np.sign(coef) * np.inf, coef)
-    for m in msgs:
-        warnings.warn(m, MonotoneLikelihoodWarning if "monotone" in m else UserWarning, stacklevel=2)
-    fin = np.isfinite(coef)
-    wald = None
-    if not monotone and fin.any():
-        b = coef[fin]
-        wald = float(b @ np.linalg.solve(var[np.ix_(fin, fin)], b))
-    return CoxPH(f.text, des.names, coef, var, nr.loglik, nr.loglik0, nr.sctest, wald, d.n,
-                 int(d.event.sum()), ties, nr.iterations, nr.converged, monotone, tuple(bool(x) for x in infinite),
-                 tuple(msgs), des.references, d.n_missing, False, None,
-                 (rs, nr.beta), (d, Xa, strata, nr.beta, ties,
-                  tuple(src for src, al in zip(des.source, alias) if not al)))
+                exact.append(j)
+    if exact:
+        infinite[exact] = True
+        msgs.append("monotone likelihood: " + ", ".join(des.names[j] for j in exact) + " has no events at one "
+                    "level, so its coefficient is infinite; consider coxph(..., firth=True)")
+    return infinite
+
+
+def _no_events(d, des, strata, slabels, ties) -> CoxPH:
+    """R's coxph without events: NA coefficients, zero variance, loglik 0, all tests 0 on 0 df."""
+    p = des.X.shape[1]
+    means = des.X.mean(axis=0)
+    fd = CoxData(d, des, np.ones(p, dtype=bool), strata, slabels, None, None, np.zeros(p), means, np.zeros(d.n))
+    return CoxPH(d.formula.text, des.names, np.full(p, np.nan), np.zeros((p, p)), 0.0, 0.0, 0.0, 0.0, d.n, 0,
+                 ties, 0, True, False, tuple(False for _ in range(p)), ("no events: every coefficient is NA",),
+                 des.references, d.n_missing, False, None, fd)

@@ -3,10 +3,13 @@
 Maximises l*(b) = l(b) + 1/2 log det I(b). The gradient of the penalty,
 1/2 tr(I^-1 dI/db_t), is contracted without the third-moment tensor: with
 h_i = x_i' I^-1 x_i, sum_rs (I^-1)_rs S3_rst = sum_i w_i h_i x_it, so each
-iteration stays O(n p^2) on the same sorted cumulative sums as the ordinary fit.
-Newton steps use I(b) (as coxphf), with step halving on l*. Confidence limits
-are profile penalised-likelihood limits, p-values penalised likelihood-ratio
-tests (coxphf's defaults).
+iteration stays O(n p^2) on the term sums of the ordinary fit (:func:`._coxfit.term_sums`,
+whose shifted risk scores keep a linear predictor spread of thousands finite). Newton steps
+use I(b) (as coxphf), with step halving on l*. The work is done on coxfit6's centred and
+scaled covariates, which leaves the estimate unchanged (l* moves by a constant) and makes the
+profile search independent of the covariates' units. Confidence limits are profile
+penalised-likelihood limits, p-values penalised likelihood-ratio tests (coxphf's defaults).
+Numpy only: no compiled kernel for the penalty.
 """
 
 from __future__ import annotations
@@ -19,54 +22,38 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.stats import chi2
 
-from nlrstats.stats.survival._coxfit import RiskSets, _block, risk_sets
+from nlrstats.stats.survival._cholesky import cholesky2
+from nlrstats.stats.survival._coxfit import (RiskSets, cox_iter, matvec, risk_scores, risk_sets, term_moments,
+                                              term_sums)
+from nlrstats.stats.survival.coxmodel import CoxData, CoxPH
 
 __all__ = ["firth_fit", "penalized_loglik"]
 
 
 def _quantities(rs: RiskSets, beta: np.ndarray, gradient: bool = True):
-    """Penalised log-likelihood, its gradient and the information I(beta)."""
-    X = rs.X
-    p = X.shape[1]
-    e = rs.event
-    eta = X @ beta
-    w = np.exp(eta - eta.max())  # a common factor cancels in every ratio
-    shift = eta.max()
-    r, f = rs.rep, rs.frac
-
-    def term_sums(v):
-        cs = np.cumsum(v, axis=0)
-        ce = np.cumsum(v * (e if v.ndim == 1 else e[:, None]), axis=0)
-        risk = _block(cs, rs.end, rs.base)
-        dead = _block(ce, rs.end, rs.start - 1)
-        if v.ndim == 1:
-            return risk[r] - f * dead[r]
-        return risk[r] - f[:, None] * dead[r]
-
-    S0 = term_sums(w)
-    xw = X * w[:, None]
-    S1 = term_sums(xw)
-    m = S1 / S0[:, None]
-    S2 = np.empty((len(r), p, p))
-    for i in range(p):
-        for j in range(i + 1):
-            S2[:, i, j] = S2[:, j, i] = term_sums(xw[:, i] * X[:, j])
-    V = S2 / S0[:, None, None] - m[:, :, None] * m[:, None, :]
-    info = V.sum(axis=0)
-    loglik = float(eta @ e - (np.log(S0) + shift).sum())
-    score = e @ X - m.sum(axis=0)
+    """Penalised log-likelihood, its gradient and the information I(beta) (scaled covariates)."""
+    XT = rs.XT
+    eta = matvec(beta, XT)
+    try:
+        r, cblock, segs = risk_scores(rs, eta)
+    except FloatingPointError:
+        return -math.inf, None, None
+    S0, m, Vt = term_moments(rs, XT, r, segs)
+    twt = rs.twt
+    info = (Vt * twt).sum(axis=2)
+    loglik = float(eta[rs.dead].sum() - (twt * (np.log(S0) + cblock[rs.rep])).sum())
+    score = rs.xdead - (m * twt).sum(axis=1)
     sign, logdet = np.linalg.slogdet(info)
-    if sign <= 0:
+    if sign <= 0 or not math.isfinite(loglik):
         return -math.inf, None, info
     pen = loglik + 0.5 * logdet
     if not gradient:
         return pen, None, info
     A = np.linalg.inv(info)
-    h = np.einsum("ij,jk,ik->i", X, A, X)
-    T0 = term_sums(w * h)
-    T1 = term_sums(xw * h[:, None])
-    VAm = np.einsum("brs,st,bt->br", V, A, m)
-    grad_pen = (T1 / S0[:, None] - T0[:, None] * S1 / S0[:, None] ** 2 - 2 * VAm).sum(axis=0)
+    h = np.einsum("in,ij,jn->n", XT, A, XT)
+    T2 = term_sums(rs, np.vstack([(r * h)[None, :], XT * (r * h)]), segs)
+    VAm = np.einsum("rst,su,ut->rt", Vt, A, m)
+    grad_pen = ((T2[1:] / S0 - T2[0] * m / S0 - 2 * VAm) * twt).sum(axis=1)
     return pen, score + 0.5 * grad_pen, info
 
 
@@ -74,18 +61,20 @@ def _maximise(rs: RiskSets, beta0: np.ndarray, free: np.ndarray, tol: float = 1e
     """Newton-Raphson on the free coordinates with I(beta) as curvature, halving on l*."""
     beta = beta0.copy()
     ll, g, info = _quantities(rs, beta)
+    if not math.isfinite(ll):
+        return beta, ll, info, False
     for _ in range(iter_max):
         sub = np.ix_(free, free)
         step = np.zeros_like(beta)
         step[free] = np.linalg.solve(info[sub], g[free])
         big = np.abs(step).max()
-        if big > 5:  # keep far-out steps from overflowing exp()
+        if big > 5:  # keep far-out steps from running into the exp() limits
             step *= 5 / big
-        for _half in range(30):
+        for _half in range(40):
             cand = beta + step
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 lln, gn, infon = _quantities(rs, cand)
-            if np.isfinite(lln) and lln >= ll - 1e-12 * abs(ll):
+            if math.isfinite(lln) and lln >= ll - 1e-12 * abs(ll):
                 break
             step /= 2
         else:
@@ -97,16 +86,41 @@ def _maximise(rs: RiskSets, beta0: np.ndarray, free: np.ndarray, tol: float = 1e
 
 
 def penalized_loglik(rs: RiskSets, beta) -> float:
-    """l(b) + 1/2 log det I(b) at ``beta`` (centred covariates)."""
+    """l(b) + 1/2 log det I(b) at ``beta`` on the covariates of ``rs`` (centred and scaled)."""
     return _quantities(rs, np.asarray(beta, dtype=float), gradient=False)[0]
 
 
-def firth_fit(d, des, Xa, alias, strata, ties, eps, iter_max):
-    """Fit the penalised model and return a CoxPH with profile-likelihood inference."""
-    from nlrstats.stats.survival.cox import CoxPH
+def _limit(dev, b: float, se: float, sgn: int) -> float:
+    """The profile limit on one side: expand from b by se, doubling, until dev >= 0, then solve.
 
-    rs = risk_sets(d.raw_time, d.event, Xa, strata, ties, d.order, d.sorted_time)
-    p = Xa.shape[1]
+    A profile that cannot be evaluated (overflow) counts as beyond the limit; after 60
+    doublings (2^60 standard errors) the limit is infinite.
+    """
+    def g(c):
+        v = dev(c)
+        return v if math.isfinite(v) else 1e300
+
+    lo, width = b, se
+    for _ in range(60):
+        hi = b + sgn * width
+        if g(hi) >= 0:
+            return brentq(g, min(lo, hi), max(lo, hi), xtol=1e-12 * max(1.0, abs(b)), rtol=1e-12)
+        lo, width = hi, width * 2
+    return sgn * math.inf
+
+
+def firth_fit(d, des, strata, slabels, ties: str) -> CoxPH:
+    """Fit the penalised model and return a CoxPH with profile-likelihood inference."""
+    X = des.X
+    # aliased columns: rank of the information at 0 (coxfit6's scaled Cholesky), dropped from the fit
+    rs_all = risk_sets(d.raw_time, d.event, X, strata, ties, d.order, d.sorted_time, None, des.nocenter)
+    fac, _ = cholesky2(cox_iter(rs_all, np.zeros(X.shape[1]))[2])
+    alias = np.diag(fac) == 0
+    rs = risk_sets(d.raw_time, d.event, X[:, ~alias], strata, ties, d.order, d.sorted_time, None,
+                   des.nocenter[~alias])
+    sc = rs.scale
+    const = float(np.log(sc).sum())  # l* on the scaled covariates minus l* on the original ones
+    p = rs.XT.shape[0]
     allfree = np.ones(p, dtype=bool)
     beta, ll, info, ok = _maximise(rs, np.zeros(p), allfree)
     msgs = []
@@ -114,8 +128,8 @@ def firth_fit(d, des, Xa, alias, strata, ties, eps, iter_max):
         msgs.append("Firth penalised likelihood did not converge")
         warnings.warn(msgs[-1], UserWarning, stacklevel=3)
     ll0 = penalized_loglik(rs, np.zeros(p))
-    var_sub = np.linalg.inv(info)
-    se = np.sqrt(np.diag(var_sub))
+    var_s = np.linalg.inv(info)
+    se = np.sqrt(np.diag(var_s))
 
     @lru_cache(maxsize=None)
     def profile(j: int, value: float) -> float:
@@ -129,40 +143,36 @@ def firth_fit(d, des, Xa, alias, strata, ties, eps, iter_max):
 
     @lru_cache(maxsize=None)
     def inference(j: int, conf_level: float):
-        """Profile penalised-likelihood CI and penalised LR p-value for coefficient j."""
+        """Profile penalised-likelihood CI and penalised LR p-value for coefficient j (original scale)."""
         q = chi2.ppf(conf_level, 1)
-        dev = lambda c: 2 * (ll - profile(j, float(c))) - q  # noqa: E731
-        limits = []
-        for sgn in (-1, 1):
-            width = max(se[j], 0.1)
-            lo = beta[j]
-            hi = beta[j] + sgn * width
-            while dev(hi) < 0:
-                lo, hi = hi, hi + sgn * width
-                width *= 2
-                if abs(hi - beta[j]) > 200:
-                    hi = None
-                    break
-            limits.append(sgn * math.inf if hi is None else brentq(dev, min(lo, hi), max(lo, hi), xtol=1e-12))
+
+        def dev(c):
+            return 2 * (ll - profile(j, float(c))) - q
+
+        lo, hi = (_limit(dev, beta[j], se[j], s) * sc[j] for s in (-1, 1))
         stat = max(2 * (ll - profile(j, 0.0)), 0.0)
-        return limits[0], limits[1], float(chi2.sf(stat, 1))
+        return lo, hi, float(chi2.sf(stat, 1))
 
     full = np.flatnonzero(~alias)
 
     def profile_ci(i: int, conf_level: float):
         return inference(int(np.searchsorted(full, i)), float(conf_level))
 
-    pp = des.X.shape[1]
+    pp = X.shape[1]
     coef = np.full(pp, np.nan)
     var = np.full((pp, pp), np.nan)
-    coef[~alias] = beta
-    var[np.ix_(~alias, ~alias)] = var_sub
+    b_orig = beta * sc
+    coef[~alias] = b_orig
+    var[np.ix_(~alias, ~alias)] = var_s * np.outer(sc, sc)
     wald = float(beta @ info @ beta)
     # record whether ordinary ML would have been monotone (0/1 column without events at a level)
     ev = d.event.astype(bool)
-    infinite = tuple(bool(b and (((des.X[:, j] == 1) & ev).sum() == 0 or ((des.X[:, j] != 1) & ev).sum() == 0))
+    infinite = tuple(bool(b and (((X[:, j] == 1) & ev).sum() == 0 or ((X[:, j] != 1) & ev).sum() == 0))
                      for j, b in enumerate(des.binary))
-    return CoxPH(d.formula.text, des.names, coef, var, ll, ll0, None, wald, d.n, int(d.event.sum()), ties,
-                 0, ok, any(infinite), infinite, tuple(msgs), des.references, d.n_missing,
-                 True, profile_ci, (rs, beta), (d, Xa, strata, beta, ties,
-                  tuple(src for src, al in zip(des.source, alias) if not al)))
+    means = np.zeros(pp)
+    means[~alias] = rs.means
+    lp = X[:, ~alias] @ b_orig - float(b_orig @ rs.means)
+    fd = CoxData(d, des, alias, strata, slabels, None, rs, b_orig, means, lp)
+    return CoxPH(d.formula.text, des.names, coef, var, ll - const, ll0 - const, None, wald, d.n,
+                 int(d.event.sum()), ties, 0, ok, any(infinite), infinite, tuple(msgs), des.references,
+                 d.n_missing, True, profile_ci, fd)

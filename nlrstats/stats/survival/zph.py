@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from scipy.stats import chi2
+from scipy.stats import chi2, rankdata
 
 from nlrstats.stats.result import Result
-from nlrstats.stats.survival._coxfit import _block, risk_sets
+from nlrstats.stats.survival._coxfit import risk_scores, term_moments
 from nlrstats.stats.survival._km_kernels import km_arrays
 
 __all__ = ["cox_zph", "CoxZph"]
@@ -47,18 +47,21 @@ class CoxZph(Result):
         return "\n".join(lines)
 
 
-def _gtime(time, event, transform):
+def _gtime(time, event, transform, rows):
     if transform == "km":
-        # 1 - S(t-) from the pooled KM, ignoring strata, as R
+        # 1 - S(t-) from the pooled KM, ignoring strata and weights, as R
         _, ut, _, _, _, surv, _, _ = km_arrays(time, event, np.zeros(len(time), dtype=np.int64), 1)
         idx = np.searchsorted(ut, time, side="left")
         tt = 1 - np.concatenate(([1.0], surv))[idx]
     elif transform == "identity":
         tt = time.astype(float)
     elif transform == "log":
+        bad = np.flatnonzero(time <= 0)
+        if len(bad):
+            raise ValueError(f"cox_zph(transform='log') needs positive times; time {time[bad[0]]:g} at row "
+                             f"{rows[bad[0]]} (R stops here too: log(0) is -Inf); use transform='km' or 'rank'")
         tt = np.log(time)
     elif transform == "rank":
-        from scipy.stats import rankdata
         tt = rankdata(time)
     else:
         raise ValueError("transform must be 'km', 'identity', 'log' or 'rank'")
@@ -78,46 +81,30 @@ def cox_zph(fit, transform: str = "km", global_test: bool = True) -> CoxZph:
     Returns
     -------
     CoxZph
-        Score test per term (factors jointly) and GLOBAL, as survival 3.x (Grambsch &
-        Therneau 1994, computed as R's ``zph1``).
+        Score test per term (a factor's columns jointly) and GLOBAL, as survival 3.x
+        (Grambsch & Therneau 1994, computed as R's ``zph1``: the score and information for
+        adding x * g(t) at (b_hat, 0), with the fit's case weights).
     """
-    if fit.firth or fit.monotone:
+    if fit.firth or fit.monotone or fit.fitdata is None or fit.nevent == 0:
         raise ValueError("cox_zph needs an ordinary fit with finite coefficients")
-    d, X, strata, beta, ties, sources = fit._fit_data
-    time, event = d.time, d.event
-    g = _gtime(time, event.astype(np.int64), transform)
-    rs = risk_sets(time, event, X, strata, ties)
+    fd = fit.fitdata
+    d, rs = fd.surv, fd.rs
+    keep = np.flatnonzero(~fd.alias)
+    g = _gtime(d.time, d.event.astype(np.int64), transform, d.rows)
     gs = g[rs.order]
-    Xc = rs.X
-    p = Xc.shape[1]
-    e = rs.event
-    w = np.exp(Xc @ beta)
-    r, f = rs.rep, rs.frac
-
-    def term_sums(v):
-        cs = np.cumsum(v, axis=0)
-        ce = np.cumsum(v * (e if v.ndim == 1 else e[:, None]), axis=0)
-        risk = _block(cs, rs.end, rs.base)
-        dead = _block(ce, rs.end, rs.start - 1)
-        return risk[r] - (f if v.ndim == 1 else f[:, None]) * dead[r]
-
-    S0 = term_sums(w)
-    xw = Xc * w[:, None]
-    m = term_sums(xw) / S0[:, None]
-    V = np.empty((len(r), p, p))
-    for i in range(p):
-        for j in range(i + 1):
-            V[:, i, j] = V[:, j, i] = term_sums(xw[:, i] * Xc[:, j]) / S0 - m[:, i] * m[:, j]
-    # g of each Efron term: the (common) time of its death block
-    gt = gs[rs.end][r]
-    cxe = np.cumsum(Xc * e[:, None], axis=0)
-    x_dead = _block(cxe, rs.end, rs.start - 1)
-    u2 = (gs[rs.end][:, None] * x_dead).sum(axis=0) - (gt[:, None] * m).sum(axis=0)
-    I11 = V.sum(axis=0)
-    I12 = (gt[:, None, None] * V).sum(axis=0)
-    I22 = (gt[:, None, None] ** 2 * V).sum(axis=0)
+    r, cblock, segs = risk_scores(rs, fd.lp[rs.order])
+    XT = rs.XT[keep]
+    p = len(keep)
+    S0, m, Vt = term_moments(rs, XT, r, segs)
+    twt = rs.twt
+    gt = gs[rs.end][rs.rep]  # g of each term: its death block's time
+    w = twt * Vt
+    I11, I12, I22 = w.sum(axis=2), (w * gt).sum(axis=2), (w * gt ** 2).sum(axis=2)
+    wd = rs.weights[rs.dead]
+    u2 = (XT[:, rs.dead] * (wd * gs[rs.dead])).sum(axis=1) - (m * (twt * gt)).sum(axis=1)
     imat = np.block([[I11, I12], [I12.T, I22]])
     u = np.concatenate((np.zeros(p), u2))
+    sources = [fd.design.source[j] for j in keep]
     names, cols = [], []
     for src in dict.fromkeys(sources):
         names.append(src)
@@ -125,9 +112,7 @@ def cox_zph(fit, transform: str = "km", global_test: bool = True) -> CoxZph:
     chisq, dfs = [], []
     for jj in cols:
         kk = list(range(p)) + [p + j for j in jj]
-        sub = imat[np.ix_(kk, kk)]
-        uu = u[kk]
-        chisq.append(float(np.linalg.solve(sub, uu) @ uu))
+        chisq.append(float(np.linalg.solve(imat[np.ix_(kk, kk)], u[kk]) @ u[kk]))
         dfs.append(len(jj))
     if global_test:
         names.append("GLOBAL")
