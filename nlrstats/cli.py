@@ -1,4 +1,4 @@
-"""Command line: ``nlrstats validate | simulate | dictionary | analyze | render``.
+"""Command line: ``nlrstats validate | simulate | dictionary | analyze | new | render``.
 
 Exit codes: 0 success; 1 the data (or a document cell) has problems, every one listed;
 2 wrong usage (argparse). A problem with the user's data, mapping or paths is printed as a
@@ -318,6 +318,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bootstrap", type=int, metavar="B",
                    help="bootstrap resamples for cut-point stability (0 to skip; default: the plan's)")
     p.set_defaults(func=_cmd_analyze)
+
+    from nlrstats.project.command import add_new_parser
+    add_new_parser(sub)
 
     p = sub.add_parser("pool", help="meta-analysis of hazard ratios (analyze --json files, published rows)")
     p.add_argument("inputs", nargs="+", metavar="FILE",

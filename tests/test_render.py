@@ -275,29 +275,76 @@ def test_engine_quarto_missing_is_a_clear_error(monkeypatch, outdir, capfd):
     assert "no 'quarto' executable is on PATH" in capfd.readouterr().err
 
 
-def test_auto_engine_runs_quarto_when_on_path(monkeypatch, tmp_path, capfd):
-    # A stand-in 'quarto' that records its arguments and writes the output file.
-    bindir = tmp_path / "bin"
+def _fake_quarto(bindir: Path, log: Path, layout: str) -> None:
+    """A stand-in 'quarto' that records its arguments, environment and parameters, and writes the
+    output where the real Quarto 1.7 does: under --output-dir keeping the document's folder in the
+    project (``reports/x.html``), or next to a document that is not part of a project."""
     bindir.mkdir()
-    log = tmp_path / "args.txt"
     fake = bindir / "quarto"
     fake.write_text(
         "#!/bin/sh\n"
         f'printf "%s\\n" "$@" > {log}\n'
-        'while [ $# -gt 0 ]; do if [ "$1" = "--output-dir" ]; then out="$2"; fi; shift; done\n'
-        'echo "<html></html>" > "$out/features.html"\n'
+        f'echo "QUARTO_PYTHON=$QUARTO_PYTHON" >> {log}.env\n'
+        'doc="$2"; stem=$(basename "$doc" .qmd); out=""; params=""\n'
+        'while [ $# -gt 0 ]; do case "$1" in --output-dir) out="$2";; --execute-params) params="$2";; esac; shift; done\n'
+        f'[ -n "$params" ] && cp "$params" {log}.params\n'
+        + ('mkdir -p "$out/reports"; echo "<html></html>" > "$out/reports/$stem.html"\n' if layout == "project"
+           else 'echo "<html></html>" > "$(dirname "$doc")/$stem.html"\n')
     )
     fake.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bindir}:/usr/bin:/bin")
+
+
+def test_quarto_engine_finds_the_output_in_quartos_project_layout(monkeypatch, tmp_path, capfd):
+    project = tmp_path / "proj"
+    (project / "reports").mkdir(parents=True)
+    (project / "_quarto.yml").write_text("project:\n  output-dir: _output\n  render:\n    - reports/*.qmd\n")
+    (project / "reports" / "doc.qmd").write_text((DOCS / "features.qmd").read_text())
+    log = tmp_path / "args.txt"
+    _fake_quarto(tmp_path / "bin", log, "project")
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
+    monkeypatch.delenv("QUARTO_PYTHON", raising=False)
     data = tmp_path / "cohort.csv"  # a valid cohort: render checks --data before anything runs
     data.write_bytes((DOCS.parents[1] / "data" / "fukuda2020_reconstructed.csv").read_bytes())
     outdir = tmp_path / "out"
-    code = render_main([str(DOCS / "features.qmd"), "--data", str(data), "--cutoff", "5", "-P", "cohort_name:Other cohort",
-                        "--output-dir", str(outdir), "-q"])
+    code = render_main([str(project / "reports" / "doc.qmd"), "--data", str(data), "--cutoff", "5",
+                        "--cohort-name", "2020", "--output-dir", str(outdir), "-q"])
     assert code == 0, capfd.readouterr().err
     args = log.read_text().splitlines()
-    assert args[:4] == ["render", str(DOCS / "features.qmd"), "--to", "html"]
-    assert args[args.index("--output-dir") + 1] == str(outdir)
-    ps = [args[i + 1] for i, a in enumerate(args) if a == "-P"]
-    assert ps == ["cohort_name:Other cohort", f"data:{data}", "cutoff:5"]
-    assert (outdir / "features.html").is_file()
+    assert args[:4] == ["render", str(project / "reports" / "doc.qmd"), "--to", "html"]
+    assert "--output-dir" in args and "--execute-params" in args
+    import json, sys
+    # typed parameters: a cohort called "2020" stays a string (-P would make it a number)
+    assert json.loads(Path(f"{log}.params").read_text()) == {"cohort_name": "2020", "data": str(data), "cutoff": 5}
+    assert f"QUARTO_PYTHON={sys.executable}" in Path(f"{log}.env").read_text()
+    assert (outdir / "doc.html").is_file()  # moved out of Quarto's out/reports/doc.html
+    assert [p.name for p in outdir.iterdir()] == ["doc.html"]  # the staging directory is gone
+
+
+def test_quarto_engine_lone_document_and_users_quarto_python(monkeypatch, tmp_path, capfd):
+    doc = tmp_path / "lone" / "doc.qmd"
+    doc.parent.mkdir()
+    doc.write_text("---\ntitle: x\n---\n\nText.\n")
+    log = tmp_path / "args.txt"
+    _fake_quarto(tmp_path / "bin", log, "lone")
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
+    monkeypatch.setenv("QUARTO_PYTHON", "/opt/my/python")
+    out = render_document(doc, engine="auto", output_dir=tmp_path / "out", quiet=True)
+    assert out == tmp_path / "out" / "doc.html" and out.is_file()
+    assert "--output-dir" not in log.read_text().splitlines()  # Quarto refuses it for a lone document
+    assert "QUARTO_PYTHON=/opt/my/python" in Path(f"{log}.env").read_text()  # the user's choice is kept
+    assert not (doc.parent / "doc.html").exists()
+
+
+def test_quarto_failure_names_what_was_written(monkeypatch, tmp_path):
+    project = tmp_path / "proj"
+    (project / "reports").mkdir(parents=True)
+    (project / "_quarto.yml").write_text("project:\n  render:\n    - reports/*.qmd\n")
+    (project / "reports" / "doc.qmd").write_text("# x\n")
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "quarto").write_text('#!/bin/sh\nwhile [ $# -gt 0 ]; do [ "$1" = --output-dir ] && out="$2"; shift; done\n'
+                                   'mkdir -p "$out/elsewhere"; echo x > "$out/elsewhere/other.html"\n')
+    (bindir / "quarto").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bindir}:/usr/bin:/bin")
+    with pytest.raises(RenderError, match=r"wrote no doc.html under --output-dir \(it wrote: elsewhere/other.html\)"):
+        render_document(project / "reports" / "doc.qmd", engine="quarto", output_dir=tmp_path / "out", quiet=True)

@@ -1,4 +1,4 @@
-"""Rendered HTML opened in headless Chromium (DevTools protocol): the checks come from the real browser.
+"""Rendered HTML opened in headless Chromium (selenium + chromedriver): the checks come from the real browser.
 
 Chromium is required: without it these tests fail (CI installs it), they do not skip.
 Screenshots are kept under _output/screenshots/ for a human to look at.
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from nlrstats.render import render_document
-from nlrstats.render.browser import BrowserReport, check_html
+from tests.browser import BrowserReport, check_html
 
 pytestmark = pytest.mark.browser
 

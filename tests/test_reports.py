@@ -14,7 +14,7 @@ import pytest
 from nlrstats.data.cohort import load_cohort
 from nlrstats.present.narrative import hr_text, median_text, p_text, rate_text
 from nlrstats.render import render_document
-from nlrstats.render.browser import check_html
+from tests.browser import check_html
 from nlrstats.data.simulate import simulate_cohort, write_foreign_cohort
 from nlrstats.study.analyze import analyze
 

@@ -13,7 +13,10 @@ from __future__ import annotations
 import argparse
 import datetime
 import glob
+import shutil
 import sys
+import tempfile
+from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -21,7 +24,7 @@ import yaml
 
 from nlrstats.render.errors import RenderError
 
-__all__ = ["add_render_parser", "run_render", "main", "resolve_reports", "parse_param"]
+__all__ = ["add_render_parser", "run_render", "main", "resolve_reports", "parse_param", "packaged_project"]
 
 _DESCRIPTION = """\
 Render Quarto reports to HTML, DOCX or PDF. With Quarto on PATH (--engine auto)
@@ -58,6 +61,9 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--engine", choices=("auto", "quarto", "builtin"), default="auto",
                    help="auto: quarto when on PATH, else built-in")
     p.add_argument("--output-dir", metavar="DIR", help="where outputs go (default: the project's _output)")
+    p.add_argument("--date", metavar="YYYY-MM-DD",
+                   help="date printed in the documents instead of 'today' (default: SOURCE_DATE_EPOCH when set); "
+                        "DOCX and PDF time stamps follow it, so reruns give identical files")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
 
 
@@ -90,15 +96,25 @@ def parse_param(text: str) -> tuple[str, Any]:
     return key, value
 
 
+def packaged_project() -> Path | None:
+    """The project shipped inside the installed distribution (``nlrstats/project/template``), if any.
+
+    Read as package data with :mod:`importlib.resources`, not imported: the renderer stays free of
+    the domain code, and only uses these files when no ``_quarto.yml`` is found above the working
+    directory (``pip install nlrstats`` then ``nlrstats render replication`` in an empty folder).
+    """
+    try:
+        root = Path(str(resources.files("nlrstats") / "project" / "template"))
+    except (ModuleNotFoundError, TypeError):
+        return None
+    return root if (root / "_quarto.yml").is_file() else None
+
+
 def _project_root(start: Path) -> Path | None:
     from nlrstats.render.qmd import find_project_root
 
     root = find_project_root(start)
-    if root is not None:
-        return root
-    # fall back to the project the package was installed from (editable install / source checkout)
-    pkg_project = Path(__file__).resolve().parents[2]
-    return pkg_project if (pkg_project / "_quarto.yml").is_file() else None
+    return root if root is not None else packaged_project()
 
 
 def resolve_reports(names: Sequence[str], cwd: Path | None = None) -> list[Path]:
@@ -163,6 +179,7 @@ def run_render(args: argparse.Namespace) -> int:
     from nlrstats.render.document import render_document
 
     cwd = Path.cwd()
+    staging = None
     try:
         reports = resolve_reports(args.reports, cwd)
         params = _params_from_args(args, cwd)
@@ -170,16 +187,33 @@ def run_render(args: argparse.Namespace) -> int:
         if preflight is not None:
             preflight(params)
         output_dir = (cwd / args.output_dir).resolve() if args.output_dir else "_output"
+        shipped = packaged_project()
+        if shipped is not None and any(r.is_relative_to(shipped) for r in reports):
+            # The shipped documents render from a copy: Quarto writes .quarto/ and outputs into the
+            # project, which may be read-only site-packages; the outputs go to ./_output here.
+            staging = tempfile.TemporaryDirectory(prefix="nlrstats-project-")
+            copy = Path(staging.name) / "project"
+            shutil.copytree(shipped, copy)
+            reports = [copy / r.relative_to(shipped) if r.is_relative_to(shipped) else r for r in reports]
+            if not args.output_dir:
+                output_dir = cwd / "_output"
         for report in reports:
             out = render_document(report, params=params, to=args.to, engine=args.engine,
-                                  output_dir=output_dir, quiet=args.quiet)
+                                  output_dir=output_dir, quiet=args.quiet, date=getattr(args, "date", None))
             print(out)
+    except ImportError as exc:
+        print(f"nlrstats render: error: the renderer needs the 'render' extra (pip install 'nlrstats[render]'): "
+              f"{exc}", file=sys.stderr)
+        return 1
     except RenderError as exc:
         print(f"nlrstats render: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("nlrstats render: interrupted", file=sys.stderr)
         return 130
+    finally:
+        if staging is not None:
+            staging.cleanup()
     return 0
 
 

@@ -4,29 +4,22 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable
 
-from nlrstats.render.config import FORMAT_KEYS, load_project, resolve_options
+from nlrstats.render.config import load_project, resolve_options
+from nlrstats.render.dates import document_date, epoch_of
 from nlrstats.render.errors import RenderError
 from nlrstats.render.execute import execute_document
 from nlrstats.render.markdown import document_metadata, to_markdown
 from nlrstats.render.pandoc import compile_typst, run_pandoc
 from nlrstats.render.qmd import find_project_root, parse_qmd
+from nlrstats.render.quarto import EXTENSIONS, quarto_available, render_with_quarto
 
 __all__ = ["render_document", "quarto_available", "EXTENSIONS"]
-
-#: output file extension per ``to``
-EXTENSIONS = {"html": "html", "docx": "docx", "pdf": "pdf"}
-
-
-def quarto_available() -> str | None:
-    """Path of the ``quarto`` executable on PATH, or None."""
-    return shutil.which("quarto")
 
 
 def _progress_printer(name: str, quiet: bool) -> Callable[[str], None]:
@@ -39,24 +32,6 @@ def _progress_printer(name: str, quiet: bool) -> Callable[[str], None]:
     return say
 
 
-def _render_with_quarto(quarto: str, path: Path, params: dict[str, Any], to: str, output_dir: Path, quiet: bool) -> Path:
-    # Quarto's --to pdf would go through LaTeX; our PDF route is typst, as in _quarto.yml.
-    fmt = FORMAT_KEYS[to]
-    args = [quarto, "render", str(path), "--to", fmt, "--output-dir", str(output_dir)]
-    for key, value in params.items():
-        args += ["-P", f"{key}:{value}"]
-    if quiet:
-        args.append("--quiet")
-    proc = subprocess.run(args, cwd=path.parent, capture_output=quiet, text=True)
-    if proc.returncode != 0:
-        detail = (proc.stderr or "").strip() if quiet else "(see quarto's messages above)"
-        raise RenderError(f"{path.name}: quarto render failed (exit {proc.returncode}):\n{detail}")
-    out = output_dir / f"{path.stem}.{EXTENSIONS[to]}"
-    if not out.exists():
-        raise RenderError(f"{path.name}: quarto finished but {out} was not written")
-    return out
-
-
 def render_document(
     path: str | Path,
     params: dict[str, Any] | None = None,
@@ -64,6 +39,7 @@ def render_document(
     engine: str = "auto",
     output_dir: str | Path = "_output",
     quiet: bool = False,
+    date: str | None = None,
 ) -> Path:
     """Render a Quarto document and return the path of the file written.
 
@@ -85,6 +61,10 @@ def render_document(
         ``output-dir``), else from the document's directory.
     quiet
         No progress lines on stderr.
+    date
+        ``YYYY-MM-DD`` printed as the document's date instead of its own ``date`` (``today``); without
+        it ``SOURCE_DATE_EPOCH`` decides when set. Time stamps inside DOCX and PDF follow this date
+        (see :mod:`nlrstats.render.dates`), so the same inputs give the same bytes.
 
     Notes
     -----
@@ -113,17 +93,20 @@ def render_document(
         output_dir = (root or path.parent) / output_dir
     output_dir.mkdir(parents=True, exist_ok=True)
 
+    date = document_date(date)
     quarto = quarto_available()
     if engine == "quarto" and quarto is None:
         raise RenderError("engine 'quarto' asked for, but no 'quarto' executable is on PATH (use --engine builtin)")
     if engine == "quarto" or (engine == "auto" and quarto):
-        return _render_with_quarto(quarto, path, params, to, output_dir, quiet)
+        return render_with_quarto(quarto, path, params, to, output_dir, quiet, date=date, epoch=epoch_of(date))
 
     say = _progress_printer(path.name, quiet)
     say("parse")
     doc = parse_qmd(path)
     project = load_project(root)
     options = resolve_options(project, doc.front_matter, to)
+    if date is not None:
+        options["date"] = date
     execute_dir = (project.get("project") or {}).get("execute-dir", "file")
     cwd = root if (execute_dir == "project" and root is not None) else path.parent
     chunks = execute_document(doc, params, options, root or path.parent, say, cwd=cwd)
@@ -132,7 +115,9 @@ def render_document(
     with tempfile.TemporaryDirectory(prefix="nlrstats-render-") as tmp:
         tmpdir = Path(tmp)
         pandoc_to = "typst" if to == "pdf" else to
-        md = to_markdown(chunks, options, document_metadata(doc.front_matter, options), to, tmpdir / f"{path.stem}_files", path.stem)
+        meta = document_metadata(doc.front_matter, options)
+        epoch = epoch_of(meta.get("date"))
+        md = to_markdown(chunks, options, meta, to, tmpdir / f"{path.stem}_files", path.stem)
         md_path = tmpdir / f"{path.stem}.md"
         md_path.write_text(md, encoding="utf-8")
         if os.environ.get("NLRSTATS_KEEP_MD"):
@@ -140,13 +125,14 @@ def render_document(
             shutil.copy(md_path, output_dir / f"{path.stem}.{to}.md")
         say(f"pandoc -> {pandoc_to}")
         target = tmpdir / f"{path.stem}.{'typ' if to == 'pdf' else EXTENSIONS[to]}"
-        warnings = run_pandoc(md_path, target, pandoc_to, options, [tmpdir, path.parent])
+        warnings = run_pandoc(md_path, target, pandoc_to, options, [tmpdir, path.parent], epoch=epoch,
+                              base_dir=root or path.parent)
         for w in warnings:
             say(w.replace("WARNING: ", "warning: "))
         if to == "pdf":
             say("typst -> pdf")
             pdf = tmpdir / f"{path.stem}.pdf"
-            compile_typst(target, pdf)
+            compile_typst(target, pdf, epoch=epoch)
             target = pdf
         shutil.copyfile(target, out)
     say(f"write {out} ({out.stat().st_size / 1024:.0f} KiB)")

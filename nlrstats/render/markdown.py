@@ -12,8 +12,8 @@ What each option does here (as in Quarto):
   wrapped in a ``#tbl-...`` div with a ``.quarto-caption`` child.
 
 Rich outputs: HTML becomes a raw ```` ```{=html} ```` block, PNG/JPEG/SVG are
-written as files under ``figure_dir`` and referenced by absolute path (pandoc
-embeds them; typst reads them).
+written as files under ``figure_dir`` and referenced relative to its parent, the
+folder of the markdown file (pandoc embeds them; typst reads them).
 """
 
 from __future__ import annotations
@@ -110,8 +110,10 @@ class _Writer:
         if size.get("height") and self.family == "html":
             attrs.append(f"height={int(size['height'])}px")
         attr = "{" + " ".join(attrs) + "}" if attrs else ""
-        # An image alone in a paragraph with a caption becomes a pandoc Figure.
-        return f"![{caption or ''}]({path.as_posix()}){attr}"
+        # An image alone in a paragraph with a caption becomes a pandoc Figure. The path is relative
+        # to the markdown's folder (pandoc and typst run there): an absolute temporary path would be
+        # written into the docx as the picture's description and change on every render.
+        return f"![{caption or ''}]({path.relative_to(self.figure_dir.parent).as_posix()}){attr}"
 
     def chunk(self, item: ExecutedChunk, index: int) -> str:
         c = item.chunk

@@ -8,6 +8,7 @@ label), and drops styles (the ✓/✗ text of the comparison table carries the m
 
 from __future__ import annotations
 
+import hashlib
 import html as _html
 import re
 import warnings
@@ -33,7 +34,10 @@ def as_html(gt: GT, inline_css: bool = False) -> str:
     ------
     ValueError if the HTML would fetch anything from the network (a web font, a stylesheet link).
     """
-    html = superscript_marks(scope_css(gt.as_raw_html(inline_css=inline_css)))
+    html = gt.as_raw_html(inline_css=inline_css)
+    if gt._options.table_id.value is None:
+        html = content_id(html)
+    html = superscript_marks(scope_css(html))
     bad = external_references(html)
     if bad:
         raise ValueError("table HTML references external resources: " + "; ".join(bad))
@@ -41,6 +45,23 @@ def as_html(gt: GT, inline_css: bool = False) -> str:
 
 
 _ID = re.compile(r'<div id="([A-Za-z0-9_-]+)"')
+
+
+def content_id(html: str) -> str:
+    """Replace great_tables' random table id by one derived from the table's content.
+
+    great_tables 1.1 draws a random id (``<div id="mxymvwsuxe">`` and every ``#mxymvwsuxe`` CSS
+    selector) when the table has none, so the same table gave different bytes on every render. The
+    id becomes ``t`` + the first 10 hex digits of the SHA-256 of the HTML with the id blanked out:
+    the same table always gets the same id, two different tables get different ones. A table given
+    an id with ``GT(..., id=...)`` or ``with_id`` keeps it.
+    """
+    m = _ID.search(html)
+    if not m:
+        return html
+    old = m.group(1)
+    digest = hashlib.sha256(html.replace(old, "").encode("utf-8")).hexdigest()[:10]
+    return re.sub(rf"(?<![A-Za-z0-9_-]){old}(?![A-Za-z0-9_-])", f"t{digest}", html)
 
 
 def scope_css(html: str) -> str:

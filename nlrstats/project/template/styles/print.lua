@@ -1,0 +1,1 @@
+../../../../styles/print.lua
