@@ -167,7 +167,7 @@ def test_missing_rows_counted_and_bad_input_named():
     with pytest.raises(FormulaError, match="pfs_event"):
         maxstat("Surv(pfs, pfs_event) ~ nlr", DATA["nlr13"].with_columns(pfs_event=pl.col("pfs_event") * 2))
     with pytest.raises(ValueError, match="pmethod"):
-        maxstat("Surv(pfs, pfs_event) ~ nlr", DATA["nlr13"], pmethod="HL")
+        maxstat("Surv(pfs, pfs_event) ~ nlr", DATA["nlr13"], pmethod="Hothorn")
     with pytest.raises(ValueError, match="minprop"):
         maxstat("Surv(pfs, pfs_event) ~ nlr", DATA["nlr13"], minprop=0.6, maxprop=0.4)
     tiny = pl.DataFrame({"t": [1.0, 2, 3, 4], "e": [1, 1, 1, 1], "x": [1.0, 1, 2, 2]})

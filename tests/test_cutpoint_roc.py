@@ -90,10 +90,15 @@ def test_roc_test_matches_proc(i, m1, m2, data):
     assert t.tidy()["estimate"][0] == pytest.approx(c["estimate"][0] - c["estimate"][1])
 
 
-def test_roc_test_refuses_unpaired_curves():
+def test_roc_test_repairs_curves_on_common_rows_as_proc():
+    # pROC's are.paired: same outcome vector, a missing PLR -> both curves rebuilt without that patient
     d = N13.with_columns(plr=pl.when(pl.int_range(pl.len()) == 0).then(None).otherwise(pl.col("plr")))
-    with pytest.raises(ValueError, match="not paired"):
-        roc_test(roc("dc", "nlr", data=d), roc("dc", "plr", data=d))
+    t = roc_test(roc("dc", "nlr", data=d), roc("dc", "plr", data=d))
+    both = d.filter(pl.col("plr").is_not_null())
+    ref = roc_test(roc("dc", "nlr", data=both), roc("dc", "plr", data=both))
+    assert t.paired and t.statistic == ref.statistic and t.auc1 == ref.auc1 and t.n == 12
+    with pytest.raises(ValueError, match="cannot be applied to unpaired"):
+        roc_test(roc("dc", "nlr", data=N13), roc("dc", "nlr", data=N13, levels=(1, 0)), paired=True)
 
 
 def test_hand_auc_and_placements():

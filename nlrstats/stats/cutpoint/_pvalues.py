@@ -13,10 +13,10 @@ import numpy as np
 from scipy import optimize, special
 
 __all__ = ["p_lausen92", "p_lausen94", "p_exact_gauss", "p_permutation", "critical_value",
-           "EXACT_GAUSS_MAX_WORK"]
+           "EXACT_GAUSS_MAX_WORK", "exact_gauss_work", "exact_gauss_feasible"]
 
 # Work limit (cuts x grid points^2) above which the exact Gaussian integral is refused.
-EXACT_GAUSS_MAX_WORK = 4e8
+EXACT_GAUSS_MAX_WORK = 1e8
 
 
 def _dnorm(b: float) -> float:
@@ -59,6 +59,30 @@ def _gauss_chain(n: int, m: np.ndarray):
     return rho
 
 
+def _gauss_nodes(b: float, sig_min: float) -> int:
+    # Gauss-Legendre spacing mid-interval is ~pi b / nodes; 0.75 sigma resolves the narrowest
+    # Gaussian kernel to ~1e-13 (trapezoid-type error exp(-2 pi^2 (sigma / h)^2)).
+    return int(min(max(48, math.ceil(math.pi * b / (0.75 * sig_min))), 100000))
+
+
+def exact_gauss_work(b: float, n: int, m: np.ndarray) -> float:
+    """Operations (cuts x nodes^2) the exact Gaussian integral of :func:`p_exact_gauss` needs."""
+    m = np.asarray(m, dtype=float)
+    if b <= 0 or m.size <= 1:
+        return 0.0
+    sig = np.sqrt(np.clip(1 - _gauss_chain(n, m) ** 2, 0, None))
+    smin = float(sig.min())
+    if smin == 0:
+        return math.inf
+    return float((m.size - 1) * _gauss_nodes(b, smin) ** 2)
+
+
+def exact_gauss_feasible(b: float, n: int, m: np.ndarray) -> bool:
+    """Whether ``pmethod="exactGauss"`` is affordable for the maximum ``b`` over the cuts ``m``
+    (at most :data:`EXACT_GAUSS_MAX_WORK` operations; beyond, "Lau94" is the choice)."""
+    return exact_gauss_work(b, n, m) <= EXACT_GAUSS_MAX_WORK
+
+
 def p_exact_gauss(b: float, n: int, m: np.ndarray, nodes: int | None = None) -> float:
     """P(max_k |Z_k| > b) for the limiting Gaussian law of the scan, as ``pmethod="exactGauss"``.
 
@@ -75,7 +99,8 @@ def p_exact_gauss(b: float, n: int, m: np.ndarray, nodes: int | None = None) -> 
     ------
     ValueError
         When (cuts x nodes^2) exceeds ``EXACT_GAUSS_MAX_WORK`` (very many close cuts,
-        e.g. 10^5 patients); use ``"Lau94"`` there, which is then excellent.
+        e.g. 10^5 patients); use ``"Lau94"`` there, which is then excellent, or
+        ``pmethod="auto"``, which does.
     """
     m = np.asarray(m, dtype=float)
     if b <= 0:
@@ -88,13 +113,11 @@ def p_exact_gauss(b: float, n: int, m: np.ndarray, nodes: int | None = None) -> 
     if smin == 0:
         raise ValueError("exactGauss: two candidate cuts give identical groups")
     if nodes is None:
-        # Gauss-Legendre spacing mid-interval is ~pi b / nodes; 0.75 sigma resolves the narrowest
-        # Gaussian kernel to ~1e-13 (trapezoid-type error exp(-2 pi^2 (sigma / h)^2)).
-        nodes = int(min(max(48, math.ceil(math.pi * b / (0.75 * smin))), 100000))
+        nodes = _gauss_nodes(b, smin)
     work = rho.size * nodes ** 2
     if work > EXACT_GAUSS_MAX_WORK:
         raise ValueError(f"exactGauss is not feasible here ({m.size} cuts need about {work:.1e} "
-                         "operations); use pmethod='Lau94', which is accurate for many cuts")
+                         "operations); use pmethod='Lau94', which is accurate for many cuts, or 'auto'")
     x, w = np.polynomial.legendre.leggauss(nodes)
     z, w = b * x, b * w
     f = np.exp(-z * z / 2) / math.sqrt(2 * math.pi)

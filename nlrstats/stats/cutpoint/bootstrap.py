@@ -14,7 +14,7 @@ import polars as pl
 from nlrstats.stats.formula import parse_surv_formula
 from nlrstats.stats.result import Result
 from nlrstats.stats.cutpoint._batch import cox_binary_batch, scan_batch
-from nlrstats.stats.cutpoint.maxstat import _columns
+from nlrstats.stats.cutpoint._inputs import surv_columns
 
 __all__ = ["bootstrap_cutpoint", "BootstrapCutpointResult"]
 
@@ -174,7 +174,7 @@ def bootstrap_cutpoint(formula: str, data, B: int = 1000, seed: int | None = Non
     """
     t0 = _time.perf_counter()
     f = parse_surv_formula(formula)
-    t, e, x, n_missing = _columns(f, data)
+    t, e, x, n_missing = surv_columns(f, data)
     n = t.size
     if B < 1:
         raise ValueError(f"B must be at least 1, got {B}")

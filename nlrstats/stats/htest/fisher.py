@@ -11,8 +11,12 @@ network walk in the spirit of Mehta & Patel (1983; ACM TOMS 643 as R's FEXACT): 
 columns are processed one at a time, partial tables with equal remaining row margins
 share a node, and a node is settled without enumeration when its longest (or shortest)
 completion already decides it. When the walk would exceed ``max_steps`` the function
-raises :class:`FisherTableTooLarge` instead of failing silently; ``simulate_p_value=True``
-gives R's Monte Carlo p-value ``(1 + #{T_sim <= T_obs}) / (B + 1)``.
+raises :class:`FisherTableTooLarge` instead of failing silently (checked before anything
+is allocated, see :func:`fisher_feasible`); ``simulate_p_value=True`` gives R's Monte
+Carlo p-value ``(1 + #{T_sim <= T_obs}) / (B + 1)`` from R's own random tables
+(:mod:`nlrstats.stats.htest.r2dtable`), equal to R's after ``set.seed(seed)``;
+``simulate_p_value="auto"`` runs the exact test when it fits and the Monte Carlo one
+otherwise, and the result's ``method`` says which ran.
 """
 
 from __future__ import annotations
@@ -20,16 +24,25 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
-from nlrstats.stats.htest.fisher_rxc import FisherTableTooLarge, fisher_rxc_exact, fisher_simulated
-from nlrstats.stats.htest.result import HTest, check_alternative, check_conf_level, uniroot
+from nlrstats.stats.htest.fisher_rxc import (
+    DEFAULT_MAX_STEPS, FisherTableTooLarge, fisher_feasible, fisher_rxc_exact,
+)
+from nlrstats.stats.htest.r2dtable import simulate_statistics
+from nlrstats.stats.htest.result import HTest, as_probability, check_alternative, check_conf_level, uniroot
 from nlrstats.stats.htest.tables import as_count_table, crosstab
+from nlrstats.stats.rng import as_rng
 
-__all__ = ["fisher_test", "FisherTableTooLarge"]
+__all__ = ["fisher_test", "FisherTableTooLarge", "fisher_feasible", "simulated_method"]
 
 METHOD = "Fisher's Exact Test for Count Data"
 _DBL_EPS = 2.220446049250313e-16
+
+
+def simulated_method(method: str, B: int) -> str:
+    """R's method string of a simulated p-value, e.g. ``"... with simulated p-value\n\t (based on 2000 replicates)"``."""
+    return f"{method} with simulated p-value\n\t (based on {B} replicates)"
 
 
 def fisher_test(
@@ -39,10 +52,10 @@ def fisher_test(
     conf_int: bool = True,
     conf_level: float = 0.95,
     odds_ratio: float = 1.0,
-    simulate_p_value: bool = False,
+    simulate_p_value: bool | str = False,
     B: int = 2000,
-    seed: int | None = None,
-    max_steps: int = 1_000_000,
+    seed=None,
+    max_steps: int = DEFAULT_MAX_STEPS,
 ) -> HTest:
     """Fisher's exact test for count data, as R's ``fisher.test``.
 
@@ -58,14 +71,23 @@ def fisher_test(
         Exact CI of the conditional MLE odds ratio (2 x 2 only).
     odds_ratio : float
         Hypothesised odds ratio (R's ``or``), 2 x 2 only.
-    simulate_p_value, B, seed
-        r x c only: Monte Carlo p-value from ``B`` random tables with the observed
-        margins (R's ``simulate.p.value``; R's random stream is not reproduced).
+    simulate_p_value : bool or "auto"
+        r x c only (ignored for 2 x 2 tables, as in R): Monte Carlo p-value from ``B``
+        random tables with the observed margins (R's ``simulate.p.value``). ``"auto"``
+        (not in R): exact when :func:`fisher_feasible` and the walk fit ``max_steps``,
+        else simulated; ``method`` states which ran.
+    B : int
+        Number of simulated tables (R's default 2000).
+    seed : int, RRNG or None
+        The Monte Carlo tables are drawn from R's generator
+        (:class:`nlrstats.stats.rng.RRNG`): ``seed=s`` gives R's p-value after
+        ``set.seed(s)``, to the last digit. ``None`` draws a fresh seed, recorded in the
+        result's ``seed``.
     max_steps : int
-        Work limit of the exact r x c walk (about 3 microseconds a step with three or
-        more rows; two-row tables are vectorised and get 50 times the budget). Beyond it
-        :class:`FisherTableTooLarge` is raised (R raises a FEXACT workspace error in the
-        same situation).
+        Work budget of the exact r x c walk, in array elements (about 1 s and at most
+        ~0.5 GB at the default). Beyond it :class:`FisherTableTooLarge` is raised,
+        before anything large is allocated (R raises a FEXACT workspace error in the
+        same situation; this budget solves every table R's default ``workspace`` does).
 
     Returns
     -------
@@ -87,20 +109,41 @@ def fisher_test(
         if not (odds_ratio >= 0):
             raise ValueError("'odds_ratio' must be a single number between 0 and Inf")
         return _fisher_2x2(tab, alternative, conf_int, conf_level, odds_ratio, data_name)
-    if simulate_p_value:
-        tab = tab[tab.sum(axis=1) > 0][:, tab.sum(axis=0) > 0]
-        if tab.shape[0] < 2:
-            raise ValueError("need 2 or more non-zero row marginals")
-        if tab.shape[1] < 2:
-            raise ValueError("need 2 or more non-zero column marginals")
-        p = fisher_simulated(tab, B, seed)
-        method = f"{METHOD} with simulated p-value\n (based on {B} replicates)"
+    if simulate_p_value not in (True, False, "auto"):
+        raise ValueError(f"simulate_p_value must be True, False or 'auto', got {simulate_p_value!r}")
+    if simulate_p_value == "auto":
+        try:
+            p = fisher_rxc_exact(tab, max_steps)
+        except FisherTableTooLarge:
+            return _fisher_simulated(tab, B, seed, data_name)
+    elif simulate_p_value:
+        return _fisher_simulated(tab, B, seed, data_name)
     else:
         p = fisher_rxc_exact(tab, max_steps)
-        method = METHOD
     return HTest(
-        statistic=None, parameter=None, p_value=max(0.0, min(1.0, p)), estimate=None,
-        conf_low=None, conf_high=None, method=method, alternative="two.sided", data_name=data_name,
+        statistic=None, parameter=None, p_value=as_probability(p), estimate=None,
+        conf_low=None, conf_high=None, method=METHOD, alternative="two.sided", data_name=data_name,
+    )
+
+
+def _fisher_simulated(tab, B, seed, data_name) -> HTest:
+    """R's ``fisher.test(simulate.p.value = TRUE)``: B tables from ``rcont2``, statistic -sum(log x!)."""
+    if not (isinstance(B, (int, np.integer)) and B >= 1):
+        raise ValueError(f"B must be a positive integer, got {B!r}")
+    tab = tab[tab.sum(axis=1) > 0][:, tab.sum(axis=0) > 0]
+    if tab.shape[0] < 2:
+        raise ValueError("need 2 or more non-zero row marginals")
+    if tab.shape[1] < 2:
+        raise ValueError("need 2 or more non-zero column marginals")
+    rng = as_rng(seed)
+    stat = -float(np.sum(special.gammaln(tab + 1.0)))
+    sims = simulate_statistics(tab.sum(axis=1), tab.sum(axis=0), int(B), rng, "fisher")
+    almost_1 = 1 + 64 * _DBL_EPS
+    p = (1 + int(np.sum(sims <= stat / almost_1))) / (B + 1)
+    return HTest(
+        statistic=None, parameter=None, p_value=p, estimate=None, conf_low=None, conf_high=None,
+        method=simulated_method(METHOD, int(B)), alternative="two.sided", data_name=data_name,
+        replicates=int(B), seed=rng.seed,
     )
 
 
@@ -113,8 +156,8 @@ def _fisher_2x2(tab, alternative, conf_int, conf_level, or_, data_name) -> HTest
     lo = max(0, k - n)
     hi = min(k, m)
     support = np.arange(lo, hi + 1)
-    hyper = stats.hypergeom(m + n, m, k)
-    logdc = hyper.logpmf(support)
+    # unfrozen calls: freezing a scipy distribution costs ~5 ms (it builds docstrings)
+    logdc = stats.hypergeom.logpmf(support, m + n, m, k)
 
     def dnhyper(ncp):
         d = logdc + math.log(ncp) * support
@@ -130,7 +173,8 @@ def _fisher_2x2(tab, alternative, conf_int, conf_level, or_, data_name) -> HTest
 
     def pnhyper(q, ncp, upper_tail=False):
         if ncp == 1:
-            return float(hyper.sf(x - 1)) if upper_tail else float(hyper.cdf(x))
+            return (float(stats.hypergeom.sf(x - 1, m + n, m, k)) if upper_tail
+                    else float(stats.hypergeom.cdf(x, m + n, m, k)))
         if ncp == 0:
             return float(q <= lo) if upper_tail else float(q >= lo)
         if math.isinf(ncp):
@@ -149,6 +193,7 @@ def _fisher_2x2(tab, alternative, conf_int, conf_level, or_, data_name) -> HTest
     else:
         d = dnhyper(or_)
         pval = float(d[d <= d[x - lo] * (1 + 1e-7)].sum())
+    pval = as_probability(pval)  # a sum of normalised probabilities can exceed 1 by an ulp
 
     def mle(x):
         if x == lo:

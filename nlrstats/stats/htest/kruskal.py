@@ -3,35 +3,45 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 from scipy import stats
 
-from nlrstats.stats.htest.rank import _as_float_array, rank_sums_from_counts
+from nlrstats.stats.htest.inputs import as_float_array, formula_groups, is_formula
+from nlrstats.stats.htest.rank_counts import rank_sums_from_counts
 from nlrstats.stats.htest.result import HTest
 
 __all__ = ["kruskal_test", "kruskal_from_counts"]
 
 
-def kruskal_test(x, g=None) -> HTest:
+def kruskal_test(x, g=None, data=None) -> HTest:
     """Kruskal-Wallis rank sum test, as R's ``kruskal.test``.
 
     Parameters
     ----------
-    x : numeric sequence, or a list of numeric sequences (one per group) when ``g`` is None
+    x : numeric sequence, a list of numeric sequences (one per group) when ``g`` is None,
+        or a formula ``"y ~ group"`` (R's formula interface; the frame as ``g`` or ``data``)
     g : group labels, same length as ``x``; pairs with a missing value are dropped
     """
+    if is_formula(x):
+        fg = formula_groups(x, data if data is not None else g, "kruskal_test")
+        if not fg.levels:
+            raise ValueError(f"{x!r}: 'formula' should be of the form response ~ group")
+        if len(fg.groups) < 2:
+            raise ValueError(f"{x!r}: all observations are in the same group")
+        return replace(kruskal_test(list(fg.groups)), data_name=fg.data_name)
     if g is None:
         if not isinstance(x, (list, tuple)) or len(x) < 2:
             raise ValueError("'x' must be a list with at least 2 groups when 'g' is not given")
-        groups = [_as_float_array(v, f"x[{i}]") for i, v in enumerate(x)]
+        groups = [as_float_array(v, f"x[{i}]") for i, v in enumerate(x)]
         groups = [v[~np.isnan(v)] for v in groups]
         if any(len(v) == 0 for v in groups):
             raise ValueError("all groups must contain data")
         xv = np.concatenate(groups)
         codes = np.repeat(np.arange(len(groups)), [len(v) for v in groups])
     else:
-        xv = _as_float_array(x, "x")
+        xv = as_float_array(x, "x")
         gl = list(g.to_list() if hasattr(g, "to_list") else g)
         if len(gl) != len(xv):
             raise ValueError(f"'x' and 'g' must have the same length ({len(xv)} vs {len(gl)})")

@@ -56,7 +56,8 @@ def _p_from_counts(counts: np.ndarray, q: float, lower_tail: bool) -> float:
 
 def pwilcox(q: float, m: int, n: int, lower_tail: bool = True) -> float:
     """Distribution function of the Wilcoxon rank-sum statistic (R's ``pwilcox``)."""
-    return _p_from_counts(_wilcox_counts(int(m), int(n)), q, lower_tail)
+    # the distribution of W is the same for (m, n) and (n, m): count with the smaller first
+    return _p_from_counts(_wilcox_counts(*sorted((int(m), int(n)))), q, lower_tail)
 
 
 def psignrank(q: float, n: int, lower_tail: bool = True) -> float:
@@ -86,7 +87,7 @@ def _quantile_from_counts(counts: np.ndarray, x: float) -> int:
 
 
 def qwilcox(p: float, m: int, n: int) -> int:
-    return _quantile_from_counts(_wilcox_counts(int(m), int(n)), p)
+    return _quantile_from_counts(_wilcox_counts(*sorted((int(m), int(n)))), p)
 
 
 def qsignrank(p: float, n: int) -> int:

@@ -9,6 +9,7 @@ fixed schema (absent numbers are null) so that rows from different tests stack.
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass
 from typing import Callable
 
@@ -16,7 +17,7 @@ import polars as pl
 
 from nlrstats.stats.result import Result
 
-__all__ = ["HTest", "uniroot", "ALTERNATIVES", "check_alternative", "check_conf_level"]
+__all__ = ["HTest", "uniroot", "ALTERNATIVES", "check_alternative", "check_conf_level", "as_probability"]
 
 ALTERNATIVES = ("two.sided", "less", "greater")
 _DBL_EPS = 2.220446049250313e-16
@@ -36,6 +37,19 @@ def check_conf_level(conf_level: float) -> float:
     if not (isinstance(conf_level, (int, float)) and math.isfinite(conf_level) and 0 < conf_level < 1):
         raise ValueError(f"conf_level must be a single number between 0 and 1, got {conf_level!r}")
     return float(conf_level)
+
+
+def as_probability(p: float) -> float:
+    """A sum of probabilities clamped to [0, 1], as R's ``max(0, min(1, PVAL))``.
+
+    Sums of many probabilities (Fisher's tables, exact rank distributions, binomial
+    tails) can land an ulp above 1 in floating point; every test that sums probabilities
+    passes its p-value through here, and :class:`HTest` refuses any p-value outside [0, 1].
+    """
+    p = float(p)
+    if math.isnan(p):
+        return p
+    return 0.0 if p < 0.0 else (1.0 if p > 1.0 else p)
 
 
 def _clean(v):
@@ -105,6 +119,9 @@ class HTest(Result):
         Level of ``[conf_low, conf_high]`` (R may lower it when unachievable).
     data_name : str
         What R prints after ``data:``.
+    replicates, seed : int or None
+        Monte Carlo p-values only: the number of simulated tables (R's ``B``) and the seed
+        of R's generator they were drawn with (``set.seed(seed)`` in R gives the same p).
     """
 
     statistic: float | None
@@ -122,10 +139,15 @@ class HTest(Result):
     null_name: str | None = None
     conf_level: float | None = None
     data_name: str = "x"
+    replicates: int | None = None
+    seed: int | None = None
 
     def __post_init__(self):
         for f in ("statistic", "parameter", "p_value", "estimate", "conf_low", "conf_high", "null_value"):
             object.__setattr__(self, f, _clean(getattr(self, f)))
+        if self.p_value is not None and not 0.0 <= self.p_value <= 1.0:
+            raise ValueError(f"{self.method}: p-value {self.p_value!r} outside [0, 1] (a probability sum that "
+                             "was not clamped; please report)")
 
     def tidy(self) -> pl.DataFrame:
         """One row as broom's ``tidy.htest`` (all columns always present, absent values null)."""
@@ -152,8 +174,10 @@ class HTest(Result):
         return self.tidy()
 
     def __repr__(self) -> str:
-        # Layout of R's print.htest with digits = 7.
-        lines = ["", "\t" + self.method.replace("\n", "\n\t"), "", f"data:  {self.data_name}"]
+        # Layout of R's print.htest with digits = 7 (the method is strwrap()ed to 72 columns).
+        method = textwrap.fill(" ".join(self.method.split()), width=71, initial_indent="\t",
+                               subsequent_indent="\t")
+        lines = ["", method, "", f"data:  {self.data_name}"]
         out = []
         if self.statistic is not None:
             out.append(f"{self.statistic_name} = {_r_format(self.statistic, 5)}")

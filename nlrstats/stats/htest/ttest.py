@@ -7,7 +7,7 @@ import math
 import numpy as np
 from scipy import stats
 
-from nlrstats.stats.htest.rank import _as_float_array
+from nlrstats.stats.htest.inputs import as_float_array
 from nlrstats.stats.htest.result import HTest, check_alternative, check_conf_level
 
 __all__ = ["t_test"]
@@ -23,9 +23,9 @@ def t_test(x, y=None, alternative: str = "two.sided", mu: float = 0.0, paired: b
     """
     alternative = check_alternative(alternative)
     conf_level = check_conf_level(conf_level)
-    x = _as_float_array(x, "x")
+    x = as_float_array(x, "x")
     if y is not None:
-        y = _as_float_array(y, "y")
+        y = as_float_array(y, "y")
         if paired:
             if len(x) != len(y):
                 raise ValueError("'x' and 'y' must have the same length for a paired test")

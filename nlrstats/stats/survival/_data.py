@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 
 from nlrstats.stats.formula import FormulaError, SurvFormula, parse_surv_formula
+from nlrstats.stats.frames import as_polars, r_format
 from nlrstats.stats.survival._modelframe import model_frame
 
 __all__ = ["SurvData", "Factor", "prepare", "as_polars", "factor", "combine_factors", "r_format",
@@ -37,36 +38,6 @@ def min_max(x: np.ndarray):
         from nlrstats.stats.survival._scan_jit import min_max as jit_min_max  # numba only for large cohorts
         return jit_min_max(x)
     return (float(x.min()), float(x.max())) if len(x) else (np.inf, -np.inf)
-
-
-def as_polars(data) -> pl.DataFrame:
-    """Accept a polars DataFrame/LazyFrame or a pandas DataFrame."""
-    if isinstance(data, pl.DataFrame):
-        return data
-    if isinstance(data, pl.LazyFrame):
-        return data.collect()
-    mod = type(data).__module__
-    if mod.startswith("pandas"):
-        return pl.from_pandas(data)
-    raise TypeError(f"data must be a polars or pandas DataFrame, got {type(data).__name__}")
-
-
-def r_format(value) -> str:
-    """Format a level as R's ``as.character`` does (15 significant digits, TRUE/FALSE, 1e+05)."""
-    if isinstance(value, (bool, np.bool_)):
-        return "TRUE" if value else "FALSE"
-    if not isinstance(value, (int, float, np.integer, np.floating)):
-        return str(value)
-    x = float(f"{float(value):.15g}")
-    if not math.isfinite(x):
-        return {math.inf: "Inf", -math.inf: "-Inf"}.get(x, "NaN")
-    fixed = np.format_float_positional(x, trim="-")
-    mant, _, exp = f"{x:.14e}".partition("e")
-    mant = mant.rstrip("0").rstrip(".")
-    e = int(exp)
-    sci = f"{mant}e{'+' if e >= 0 else '-'}{abs(e):02d}"
-    # R prefers fixed notation unless it is wider than scientific (scipen = 0).
-    return sci if len(fixed) > len(sci) else fixed
 
 
 @dataclass(frozen=True, eq=False)  # holds arrays: identity equality
