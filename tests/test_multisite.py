@@ -368,7 +368,9 @@ def test_renaming_levels_so_the_reference_changes_negates_the_coefficient(rows, 
     assert b.coef[0] == pytest.approx(-a.coef[0], rel=1e-9, abs=1e-12)
     assert b.loglik == pytest.approx(a.loglik, rel=1e-12) and b.score_test == pytest.approx(a.score_test, rel=1e-9)
     assert (a.concordance is None) == (b.concordance is None)  # None: no comparable pair
-    if a.concordance is not None:
+    # a coefficient that is zero up to rounding (6.7e-16 against 0 on renaming) has no direction: the
+    # concordance of its linear predictor then ranks rounding noise, in R as here, and is not invariant
+    if a.concordance is not None and abs(a.coef[0]) > 1e-9:
         assert b.concordance == pytest.approx(a.concordance, rel=1e-12)
 
 
