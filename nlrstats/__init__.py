@@ -10,7 +10,7 @@ they are imported on first use so that ``import nlrstats`` stays fast.
 
 from importlib import import_module
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _VERBS = {
     "load_cohort": "nlrstats.data.cohort", "cohort_from_frame": "nlrstats.data.cohort",
