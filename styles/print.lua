@@ -96,7 +96,14 @@ function Table(tab)
     end
     for _, body in ipairs(tab.bodies) do left(body.body) end
   end
-  if FORMAT:match("docx") then tab = docx_widths(tab) end
+  if FORMAT:match("docx") then
+    tab = docx_widths(tab)
+    -- the other columns centred, as great_tables centres them in HTML (docx_floats.lua keeps Word
+    -- from centring the stub as well)
+    for i = 2, #tab.colspecs do
+      if tab.colspecs[i][1] == pandoc.AlignDefault then tab.colspecs[i] = { pandoc.AlignCenter, tab.colspecs[i][2] } end
+    end
+  end
   return tab
 end
 

@@ -22,7 +22,8 @@ def test_project_files_are_real_copies_of_the_documents(tmp_path, root):
     project = new_project(tmp_path / "p")
     rel = sorted(str(f.relative_to(project.root)) for f in project.files)
     assert rel == [".gitignore", "README.md", "_quarto.yml", "reports/replication.qmd", "reports/validation.qmd",
-                   "styles/csp.html", "styles/offline.scss", "styles/print.lua", "styles/print.typ"]
+                   "styles/csp.html", "styles/docx_floats.lua", "styles/offline.scss", "styles/print.lua",
+                   "styles/print.typ"]
     for name in ("_quarto.yml", "reports/replication.qmd", "styles/print.lua"):
         f = project.root / name
         assert not f.is_symlink() and f.read_bytes() == (root / name).read_bytes()

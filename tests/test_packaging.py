@@ -30,6 +30,7 @@ SHIPPED = {
     "nlrstats/project/template/styles/csp.html": "styles/csp.html",
     "nlrstats/project/template/styles/print.lua": "styles/print.lua",
     "nlrstats/project/template/styles/print.typ": "styles/print.typ",
+    "nlrstats/project/template/styles/docx_floats.lua": "styles/docx_floats.lua",
     "nlrstats/data/bundled/fukuda2020_reconstructed.csv": "data/fukuda2020_reconstructed.csv",
     "nlrstats/data/bundled/example_validation.csv": "data/example_validation.csv",
     "nlrstats/data/bundled/example_validation.toml": "data/example_validation.toml",

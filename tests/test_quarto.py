@@ -96,3 +96,31 @@ def test_typst_prints_no_warnings(root, tmp_path):
 def _env():
     from nlrstats.render.quarto import quarto_environment
     return quarto_environment()
+
+
+def _cell_alignments(docx) -> list[tuple[str, list[str]]]:
+    """(text, the paragraph's w:jc values in order) of every cell of every nested (captioned) table."""
+    xml = zipfile.ZipFile(docx).read("word/document.xml").decode("utf-8")
+    out = []
+    for cell in re.findall(r"<w:tc>(.*?)</w:tc>", xml, flags=re.S):
+        if "<w:tbl>" in cell:
+            continue  # Quarto's caption wrapper holds the table; its own cells are not data
+        text = "".join(re.findall(r"<w:t[^>]*>([^<]*)</w:t>", cell))
+        jc = re.findall(r'<w:jc w:val="([a-z]+)"', cell)
+        out.append((text, jc))
+    return out
+
+
+def test_word_tables_have_the_stub_left_and_the_numbers_not(pair):
+    # Word applies the last w:jc of a paragraph; Quarto's float wrapper used to append "center" to every
+    # nested cell, so the row labels printed centred (styles/docx_floats.lua resets the wrapper)
+    doc, to, out = pair
+    if to != "docx":
+        return
+    for engine in ("builtin", "quarto"):
+        cells = _cell_alignments(out[engine])
+        stub = [jc for text, jc in cells if text in ("Age, years", "Overall survival", "Progression-free survival")]
+        numbers_ = [jc for text, jc in cells if re.fullmatch(r"\d+", text)]
+        assert stub and all(jc and jc[-1] == "left" for jc in stub), (engine, stub[:5])
+        # numbers as great_tables aligned them (right) where pandoc reads that from the HTML, else centred
+        assert numbers_ and all(jc and jc[-1] in ("center", "right") for jc in numbers_), (engine, numbers_[:5])

@@ -1,0 +1,1 @@
+../../../../styles/docx_floats.lua
