@@ -134,7 +134,9 @@ def _table_one(plan: StudyPlan, cohort: Cohort) -> TableOne:
     variables = [v for v in TABLE_ONE_VARIABLES if v in data.columns and data[v].null_count() < data.height]
     if plan.marker_column not in variables:
         variables.append(plan.marker_column)
-    return summarize(data, by=plan.group_column, variables=variables)
+    # the plan's marker under its name ("PLR"), not its column ("plr_d0")
+    return summarize(data, by=plan.group_column, variables=variables,
+                     labels={plan.marker_column: plan.marker_label})
 
 
 def analyze(cohort: Cohort | str, plan: StudyPlan | None = None, *, mapping=None, **changes) -> StudyResults:
