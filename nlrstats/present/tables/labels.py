@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from nlrstats.data.markers import MARKERS
+
 __all__ = ["VARIABLE_LABELS", "variable_label", "pretty_label"]
 
 VARIABLE_LABELS = {
@@ -15,18 +17,16 @@ VARIABLE_LABELS = {
     "lymphocytes_d0": "Lymphocytes, 10^9/L",
     "monocytes_d0": "Monocytes, 10^9/L",
     "platelets_d0": "Platelets, 10^9/L",
-    "nlr_d0": "NLR at baseline",
-    "nlr_d14": "NLR at day 14",
-    "nlr_change": "NLR change, day 0 to 14",
-    "nlr_pct_change": "NLR change, %",
-    "nlr_decreased": "NLR decreased by day 14",
-    "nlr_high": "NLR ≥ cut-off",
-    "nlr_group": "NLR group",
-    "dnlr_d0": "dNLR at baseline",
-    "plr_d0": "PLR at baseline",
-    "lmr_d0": "LMR at baseline",
-    "sii_d0": "SII at baseline",
 }
+# every marker's columns by the same rule, so a plan on PLR reads "PLR group", not "plr_group"
+for _m in MARKERS.values():
+    VARIABLE_LABELS.update({
+        f"{_m.key}_d0": f"{_m.label} at baseline", f"{_m.key}_d14": f"{_m.label} at day 14",
+        f"{_m.key}_change": f"{_m.label} change, day 0 to 14", f"{_m.key}_pct_change": f"{_m.label} change, %",
+        f"{_m.key}_decreased": f"{_m.label} decreased by day 14", f"{_m.key}_high": f"{_m.label} ≥ cut-off",
+        f"{_m.key}_group": f"{_m.label} group",
+    })
+del _m
 
 
 def variable_label(name: str) -> str:
