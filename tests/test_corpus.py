@@ -60,6 +60,11 @@ CASES = [
     ("mixed_decimal_marks.csv", "'4.2' and '7,9' in one column", 1, ["mixes decimal marks", "line 3 (patient_id P02)"]),
     ("decimal_comma_in_comma_file.csv", "quoted '4,2' in a comma-separated file", 1,
      ['[file] decimal = ","', "'4,2'"]),
+    ("thousands_separator.csv", "'6,450' with ',' grouping thousands", 1,
+     ["'4,200' reads as 4200 with ',' grouping thousands or 4.200 with a decimal comma", "Use 1000 Separator"]),
+    ("totals_row_at_the_end.csv", "a 'Total' footer and an ID-only record", 0,
+     ["valid — 8 patients", "2 row(s) with an identifier and no other value left out", "line 10 (Total)",
+      "line 11 (P99)"]),
     # structure
     ("ragged_long_row.csv", "a row with an extra field", 1, ["line 4 has 11", "header's 10 field(s)"]),
     ("ragged_short_row.csv", "a row missing fields", 1, ["line 6 has 8"]),

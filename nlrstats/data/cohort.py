@@ -157,6 +157,8 @@ def _finish(table: RawTable, mapping: Mapping, cutoff: float | None, path: Path 
     """Map, validate and derive a table read from a file or a frame; raise with every problem found."""
     source = table.reading.source
     mapped, notes = apply_mapping(table, mapping)
+    mapped, left_out = _without_id_only_rows(mapped)
+    notes.extend(left_out)
     typed, problems = convert_and_check(mapped, mapping, table)
     if problems:
         raise CohortError(source, problems, context=table.reading.summary())
@@ -186,6 +188,29 @@ def _finish(table: RawTable, mapping: Mapping, cutoff: float | None, path: Path 
         data = data.with_columns(group_expr("nlr_d0", float(cutoff), labels, "nlr_group"))
     return Cohort(data=data, source=source, mapping=replace(mapping, reading=reading), notes=tuple(notes),
                   path=path)
+
+
+def _without_id_only_rows(mapped: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+    """Rows holding an identifier and nothing else, left out with a note naming them.
+
+    Exports end with a "Total" or "n = 120" line, or keep the ID of a withdrawn patient with every
+    cell empty; counted as a patient, such a row would raise the cohort's n and sit in every
+    analysis as missing. A row with any other value, even one unusable, stays and is validated.
+    """
+    if "patient_id" not in mapped.columns or mapped.height == 0:
+        return mapped, []
+    others = [c for c in mapped.columns if c not in ("patient_id", "_row")]
+    if not others:
+        return mapped, []
+    empty = pl.all_horizontal([pl.col(c).is_null() for c in others]) & pl.col("patient_id").is_not_null()
+    gone = mapped.filter(empty)
+    if gone.height == 0:
+        return mapped, []
+    shown = ", ".join(f"{r} ({escape(str(i))})" for r, i in gone.select("_row", "patient_id").head(5).iter_rows())
+    more = f" and {gone.height - 5} more" if gone.height > 5 else ""
+    note = (f"{gone.height} row(s) with an identifier and no other value left out (a totals line or an empty "
+            f"record): {shown}{more}; delete them from the export, or fill in their values, to silence this")
+    return mapped.filter(~empty), [note]
 
 
 def _options(mapping: Mapping, flags: dict) -> FileOptions:

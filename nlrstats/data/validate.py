@@ -10,6 +10,8 @@ returns the typed frame with the problems found, each kind of problem in a colum
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
 from nlrstats.data.mapping import Mapping
@@ -24,6 +26,8 @@ __all__ = ["Problem", "Finding", "CohortError", "convert_and_check", "to_number"
 
 _TRUE = ("1", "true", "yes", "y", "t")
 _FALSE = ("0", "false", "no", "n", "f")
+# "16,150" or "1,234,567.5": digits grouped by thousands, which a decimal comma cannot tell apart from "16.150"
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
 _PFS_OS_TOLERANCE = 0.01  # months; rounding of dates to days makes PFS exceed OS by a day at most
 _FIX_NUMBER = ("write a number (or leave the cell empty for a missing value); if the word means missing, "
                "add it to the mapping's [file] na = [...]")
@@ -52,6 +56,14 @@ def _not_number_fix(col: str, kind: str, values: list[str], decimal: str, column
     if kind == "event":
         words = [v for v in values if v is not None]
         return "map the codes to 1 (event) and 0 (censored) in the mapping:\n" + values_toml(col, "event", words)
+    grouped = [v for v in values if v]
+    if decimal == "." and grouped and all(_THOUSANDS.fullmatch(v) for v in grouped):
+        v = grouped[0]
+        as_thousands, as_decimal = v.replace(",", ""), v.replace(",", ".", 1) if v.count(",") == 1 else None
+        other = f" or {as_decimal} with a decimal comma" if as_decimal else ""
+        return (f"'{v}' reads as {as_thousands} with ',' grouping thousands{other}: if ',' groups thousands, "
+                f"export the numbers without digit grouping (Excel: Format Cells > Number, untick 'Use 1000 "
+                f"Separator'); if it is the decimal mark, set [file] decimal = \",\" (or --decimal ,)")
     if decimal == "." and any(v and "," in v and v.replace(",", "", 1).lstrip("+-").isdigit() for v in values):
         if column.str.contains(r"^[+-]?\d*\.\d+$").any():
             return ("the column mixes decimal marks (some values with ',', others with '.'): write every value "

@@ -117,6 +117,11 @@ def make(out: Path = OUT) -> None:
     write("mixed_decimal_marks.csv", csv_text(body=mixed, sep=";"))
     thousands = rows(neutrophils_d0=lambda i, v: f'"{v.replace(".", ",")}"')
     write("decimal_comma_in_comma_file.csv", csv_text(body=thousands))
+    # counts in cells/uL with Excel's digit grouping: "6,450" is 6450, or 6.45 with a decimal comma
+    grouped = rows(neutrophils_d0=lambda i, v: f'"{int(float(v) * 1000):,}"')
+    write("thousands_separator.csv", csv_text(body=grouped))
+    # an export's footer: an identifier cell ("Total") and nothing else, and a withdrawn patient's empty record
+    write("totals_row_at_the_end.csv", base + "Total,,,,,,,,,\nP99,,,,,,,,,\n")
     # --- structure: ragged rows, quotes, headers, names -----------------------------------------
     long_row = [list(r) for r in ROWS]
     long_row[2] = long_row[2] + ["extra"]
