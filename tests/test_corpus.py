@@ -62,6 +62,8 @@ CASES = [
      ['[file] decimal = ","', "'4,2'"]),
     ("thousands_separator.csv", "'6,450' with ',' grouping thousands", 1,
      ["'4,200' reads as 4200 with ',' grouping thousands or 4.200 with a decimal comma", "Use 1000 Separator"]),
+    ("typographic_minus.csv", "'\u22121.0' (U+2212) as a time", 1, ["line 4 (patient_id P03)", "typographic minus"]),
+    ("percent_signs.csv", "'71%' in a number column", 1, ["carries a '%' sign", "Format Cells"]),
     ("totals_row_at_the_end.csv", "a 'Total' footer and an ID-only record", 0,
      ["valid — 8 patients", "2 row(s) with an identifier and no other value left out", "line 10 (Total)",
       "line 11 (P99)"]),

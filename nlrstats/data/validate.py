@@ -15,7 +15,7 @@ import re
 import polars as pl
 
 from nlrstats.data.mapping import Mapping
-from nlrstats.data.messages import CohortError, Finding, Problem, finding_from
+from nlrstats.data.messages import CohortError, Finding, Problem, escape, finding_from
 from nlrstats.data.plausibility import MAX_TIME_MONTHS, TYPICAL_COUNT_MEDIANS, marker_of, unit_slips
 from nlrstats.data.reading import RawTable
 from nlrstats.data.recode import column_problems
@@ -28,6 +28,7 @@ _TRUE = ("1", "true", "yes", "y", "t")
 _FALSE = ("0", "false", "no", "n", "f")
 # "16,150" or "1,234,567.5": digits grouped by thousands, which a decimal comma cannot tell apart from "16.150"
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+_TYPOGRAPHIC_MINUS = ("\u2212", "\u2013")
 _PFS_OS_TOLERANCE = 0.01  # months; rounding of dates to days makes PFS exceed OS by a day at most
 _FIX_NUMBER = ("write a number (or leave the cell empty for a missing value); if the word means missing, "
                "add it to the mapping's [file] na = [...]")
@@ -57,11 +58,19 @@ def _not_number_fix(col: str, kind: str, values: list[str], decimal: str, column
         words = [v for v in values if v is not None]
         return "map the codes to 1 (event) and 0 (censored) in the mapping:\n" + values_toml(col, "event", words)
     grouped = [v for v in values if v]
+    if grouped and any(m in v for v in grouped for m in _TYPOGRAPHIC_MINUS):
+        v = next(v for v in grouped if any(m in v for m in _TYPOGRAPHIC_MINUS))
+        return (f"'{escape(v)}' has a typographic minus or dash (U+2212 or U+2013, from formatted cells or a word "
+                f"processor), not the '-' a number needs: replace it with '-' in the export")
+    if grouped and all(v.rstrip().endswith("%") for v in grouped):
+        already = f"; {col} is read as a percentage already" if col == "best_pct_change" else ""
+        return (f"'{escape(grouped[0])}' carries a '%' sign: export the column as plain numbers (Excel: Format "
+                f"Cells > Number){already}")
     if decimal == "." and grouped and all(_THOUSANDS.fullmatch(v) for v in grouped):
         v = grouped[0]
         as_thousands, as_decimal = v.replace(",", ""), v.replace(",", ".", 1) if v.count(",") == 1 else None
         other = f" or {as_decimal} with a decimal comma" if as_decimal else ""
-        return (f"'{v}' reads as {as_thousands} with ',' grouping thousands{other}: if ',' groups thousands, "
+        return (f"'{escape(v)}' reads as {as_thousands} with ',' grouping thousands{other}: if ',' groups thousands, "
                 f"export the numbers without digit grouping (Excel: Format Cells > Number, untick 'Use 1000 "
                 f"Separator'); if it is the decimal mark, set [file] decimal = \",\" (or --decimal ,)")
     if decimal == "." and any(v and "," in v and v.replace(",", "", 1).lstrip("+-").isdigit() for v in values):

@@ -120,6 +120,11 @@ def make(out: Path = OUT) -> None:
     # counts in cells/uL with Excel's digit grouping: "6,450" is 6450, or 6.45 with a decimal comma
     grouped = rows(neutrophils_d0=lambda i, v: f'"{int(float(v) * 1000):,}"')
     write("thousands_separator.csv", csv_text(body=grouped))
+    # Word/Excel formatting: a typographic minus (U+2212) and '%' signs in numbers
+    minus = rows(os_months=lambda i, v: "\u22121.0" if i == 2 else v)
+    write("typographic_minus.csv", csv_text(body=minus))
+    percent = rows(age=lambda i, v: v + "%")
+    write("percent_signs.csv", csv_text(body=percent))
     # an export's footer: an identifier cell ("Total") and nothing else, and a withdrawn patient's empty record
     write("totals_row_at_the_end.csv", base + "Total,,,,,,,,,\nP99,,,,,,,,,\n")
     # --- structure: ragged rows, quotes, headers, names -----------------------------------------
