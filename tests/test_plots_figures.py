@@ -366,3 +366,19 @@ def test_captions_count_without_naming_when_ids_hidden():
     assert "P2" in waterfall_plot(df, show_ids=True).labels.caption
     assert "P2" not in nlr_trajectory_plot(df, show_ids=False).labels.caption
     assert "P2" in nlr_trajectory_plot(df).labels.caption
+
+
+def test_cutpoint_with_a_lau94_bound_above_one():
+    # maxstat's Lau94 p is an upper bound; with no effect R returns it above 1 (1.434 on this cohort,
+    # tests/r/crosscheck.R). The figure must say it tells nothing, not crash or print "p > 0.99".
+    import polars as pl
+
+    from nlrstats.present.format import p_bound_phrase
+    from nlrstats.stats.cutpoint import maxstat
+
+    d = pl.read_csv(Path(__file__).resolve().parent / "fixtures" / "crosscheck" / "cohort400.csv")
+    m = maxstat("Surv(time, status) ~ x", d, pmethod="Lau94")
+    assert m.p_value > 1
+    cap = cutpoint_plot(m, published=None).labels.caption.replace("\n", " ")
+    assert "an uninformative p (the Lau94 bound is 1.43, above 1)" in cap
+    assert p_bound_phrase(0.25, "Lau94") == "p = 0.25" and p_bound_phrase(None) == "p not available"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nlrstats.present.format import format_cut, format_median_ci, format_pct, p_phrase, RATE_DIGITS
+from nlrstats.present.format import format_cut, format_median_ci, format_pct, p_bound_phrase, p_phrase, RATE_DIGITS
 from nlrstats.present.text import visible_controls
 
 __all__ = ["summary_text"]
@@ -35,7 +35,7 @@ def summary_text(results) -> str:
         m = getattr(cp, key) if cp is not None else None
         if m is not None:
             lines.append(f"data-driven {key.upper()} cut {format_cut(m.cut)}: naive {p_phrase(m.p_value_unadjusted)}, "
-                         f"adjusted for the search {p_phrase(m.p_value)} ({m.pmethod})")
+                         f"adjusted for the search {p_bound_phrase(m.p_value, m.pmethod)} ({m.pmethod})")
     agree = results.compare_published()
     lines.append(f"published numbers reproduced: {int(agree['agrees'].sum())}/{agree.height}")
     return "\n".join(lines)

@@ -32,7 +32,7 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 
 __all__ = [
-    "format_p", "p_phrase", "format_number", "format_ci", "format_estimate_ci", "format_ratio",
+    "format_p", "p_phrase", "p_bound_phrase", "format_number", "format_ci", "format_estimate_ci", "format_ratio",
     "format_ratio_ci", "format_median_ci", "format_n_pct", "format_pct", "format_fraction", "format_rate",
     "format_rate_ci", "format_cut", "format_auc", "format_statistic", "group_header", "strata_label",
     "P_DIGITS", "RATIO_DIGITS", "RATE_DIGITS", "COMPOSITION_DIGITS", "TIME_DIGITS", "CUT_DIGITS",
@@ -134,6 +134,23 @@ def p_phrase(p: float | None, digits: int = P_DIGITS, missing: str = "p not avai
     if not text:
         return missing
     return f"p {text[0]} {text[1:]}" if text[0] in "<>" else f"p = {text}"
+
+
+def p_bound_phrase(p: float | None, method: str | None = None, digits: int = P_DIGITS,
+                   missing: str = "p not available") -> str:
+    """An adjusted p that may be an upper bound: :func:`p_phrase`, or, above 1, words saying it tells nothing.
+
+    maxstat's Lau92/Lau94 p-values are upper bounds (Lausen & Schumacher 1992; Lausen, Sauerbrei &
+    Schumacher 1994) and R returns them above 1 when the maximum is small. Such a bound says only that
+    p <= 1, so it is printed as uninformative with its value, not rounded to a p-value.
+
+    >>> p_bound_phrase(1.434, "Lau94")
+    'an uninformative p (the Lau94 bound is 1.43, above 1)'
+    """
+    if _is_missing(p) or float(p) <= 1:
+        return p_phrase(p, digits, missing)
+    name = f"the {method} bound" if method else "the bound"
+    return f"an uninformative p ({name} is {format_number(float(p), 2)}, above 1)"
 
 
 def format_ci(low: float | None, high: float | None, digits: int = 1, missing: str = NOT_REACHED,

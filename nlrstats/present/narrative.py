@@ -10,7 +10,7 @@ link, an image or HTML.
 from __future__ import annotations
 
 from nlrstats.present.format import (format_auc, format_ci, format_cut, format_median_ci, format_pct, format_rate,
-                                     format_ratio, format_statistic, p_phrase, RATE_DIGITS, RATIO_DIGITS)
+                                     format_ratio, format_statistic, p_bound_phrase, p_phrase, RATE_DIGITS, RATIO_DIGITS)
 from nlrstats.present.text import markdown, md_escape
 from nlrstats.study import published
 
@@ -135,7 +135,7 @@ def cutpoint_bullets(results) -> str:
             continue
         lines.append(f"- {name}: the data-driven optimal {label} cut is {format_cut(m.cut)} (standardised log-rank "
                      f"statistic {format_statistic(m.statistic)}); its naive {p_phrase(m.p_value_unadjusted)} "
-                     f"becomes {p_phrase(m.p_value)} once adjusted for searching all cuts ({m.pmethod}).")
+                     f"becomes {p_bound_phrase(m.p_value, m.pmethod)} once adjusted for searching all cuts ({m.pmethod}).")
     r = cp.roc_dcr
     if r is not None:
         lines.append(f"- ROC of baseline {label} for disease control: AUC {format_auc(r.auc)} (DeLong 95% CI "

@@ -18,6 +18,7 @@ from plotnine import (
 )
 
 from nlrstats.present.format import format_cut, format_statistic
+from nlrstats.present.format import p_bound_phrase
 from nlrstats.present.plots._data import fmt_p, wrap_caption
 from nlrstats.present.plots.theme import OKABE_ITO, theme_journal, with_aspect
 
@@ -73,7 +74,8 @@ def cutpoint_plot(
     method = getattr(maxstat, "pmethod", None)
     caption = f"Maximally selected statistic M = {format_statistic(stat)}"
     if maxstat.p_value is not None:
-        caption += f", {fmt_p(maxstat.p_value)}" + (f" ({method}, adjusted for the search)" if method else "")
+        adjusted = p_bound_phrase(maxstat.p_value, method, missing="p = NA")
+        caption += f", {adjusted}" + (f" ({method}, adjusted for the search)" if method else "")
     unadjusted = getattr(maxstat, "p_value_unadjusted", None)
     if unadjusted is not None:
         # Shown beside the adjusted p: it is the p a data-driven cut is usually published with.
