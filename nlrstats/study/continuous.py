@@ -137,7 +137,7 @@ def _endpoint(plan: StudyPlan, cohort: Cohort, key: str) -> ContinuousEndpoint:
     curve = None
     spline_reason = None
     if n < 6:
-        spline_reason = f"not estimable: {n} patients (a spline needs at least 6)"
+        spline_reason = f"not estimable: {n} patient{'' if n == 1 else 's'} (a spline needs at least 6)"
     elif k is None:
         spline_reason = (f"not estimable: {events} events, fewer than the {2 * epc} that 3 knots (2 coefficients) "
                          f"need at {epc} events per coefficient")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from nlrstats.data.cohort import Cohort
+from nlrstats.data.provenance import is_reconstruction
 from nlrstats.stats.result import NOT_IN_JSON, Result
 from nlrstats.study.analyze import StudyResults, analyze
 from nlrstats.study.continuous import ContinuousSection, continuous_section
@@ -33,6 +34,7 @@ class ValidationSections(Result):
     discrimination: DiscriminationSection
     pooling: PoolingSection
     remark: RemarkChecklist
+    reference_synthetic: bool
     plan: StudyPlan = field(metadata=NOT_IN_JSON)
     results: StudyResults = field(metadata=NOT_IN_JSON)
 
@@ -72,4 +74,5 @@ def validation_sections(plan: StudyPlan, cohort: Cohort, *, results: StudyResult
     pool = pooling_section(plan, cohort, name=name, reference=reference, reference_name=reference_name,
                            published=published_hrs, published_endpoint=published_endpoint, method=method)
     remark = remark_checklist(plan, cohort, results, cont, disc, pool)
-    return ValidationSections(cont, disc, pool, remark, plan, results)
+    return ValidationSections(cont, disc, pool, remark, reference is not None and is_reconstruction(reference), plan,
+                              results)
