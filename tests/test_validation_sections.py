@@ -99,18 +99,29 @@ def test_discrimination_equals_concordance_and_td_auc(sections, example, plan):
     assert rows[("os", "LMR")].harrell == pytest.approx(1 - float(raw.concordance[0]), rel=1e-9)
 
 
-def test_pooling_is_rma_of_the_cohorts_and_published_rows(sections, example, reconstruction, plan):
+def test_pooling_is_rma_of_the_cohorts_and_published_rows(sections, example, reconstruction, plan, tmp_path):
     pub = pl.read_csv(PUBLISHED)
     own = analyze(example, plan, bootstrap=0).os.cox
     ref = analyze(reconstruction, plan, bootstrap=0).os.cox
-    fit = nlrstats.rma(hr=[ref.estimate, own.estimate, *pub["hr"]], conf_low=[ref.conf_low, own.conf_low, *pub["conf_low"]],
-                       conf_high=[ref.conf_high, own.conf_high, *pub["conf_high"]])
+    # the published file has a "Fukuda 2020" row: the reconstruction of the same patients is left out
+    fit = nlrstats.rma(hr=[own.estimate, *pub["hr"]], conf_low=[own.conf_low, *pub["conf_low"]],
+                       conf_high=[own.conf_high, *pub["conf_high"]])
     p = sections.pooling.os
     g = fit.glance().row(0, named=True)
-    assert len(p.studies) == 2 + pub.height and p.method == "REML"
+    assert [s.label for s in p.studies] == ["Example", *pub["label"]] and p.method == "REML"
+    assert any("Reconstruction left out" in n for n in p.notes)
     for k in ("estimate", "conf_low", "conf_high", "pi_low", "pi_high", "tau2", "i2", "q"):
         assert getattr(p, k) == pytest.approx(g[k], rel=1e-12), k
     assert len(sections.pooling.pfs.studies) == 2  # the published rows have no endpoint column: OS by default
+    others = pub.filter(pl.col("label") != "Fukuda 2020")
+    path = tmp_path / "others.csv"
+    others.write_csv(path)
+    q = validation_sections(plan, example, results=sections.results, name="Example", reference=reconstruction,
+                            reference_name="Reconstruction", published_hrs=path).pooling.os
+    fit = nlrstats.rma(hr=[ref.estimate, own.estimate, *others["hr"]],
+                       conf_low=[ref.conf_low, own.conf_low, *others["conf_low"]],
+                       conf_high=[ref.conf_high, own.conf_high, *others["conf_high"]])
+    assert q.estimate == pytest.approx(fit.glance()["estimate"][0], rel=1e-12) and len(q.studies) == 7
 
 
 def test_published_hrs_errors_name_the_row(tmp_path):
@@ -206,7 +217,8 @@ def test_document_shows_the_sections_with_package_numbers(rendered, example, rec
                          vn.pooled_sentence(v, key)):
             assert plain(sentence) in rendered, sentence
     assert plain(vn.remark_sentence(v)) in rendered
-    assert f"pooling {2 + 6} studies" in rendered and format_ratio(v.pooling.os.estimate) in rendered  # 6 published rows
+    assert f"pooling {1 + 6} studies" in rendered and format_ratio(v.pooling.os.estimate) in rendered  # 6 published rows
+    assert "Reconstruction of Fukuda 2020 left out" in rendered
     assert rendered.index("Reproducibility") < rendered.index("REMARK checklist")
     assert "author to complete" in rendered
     assert not math.isnan(v.continuous.os.nonlinear_p)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from nlrstats.present.format import (AUC_DIGITS, RATIO_DIGITS, format_auc, format_ci, format_cut, format_number,
                                      format_ratio, format_statistic, p_phrase)
-from nlrstats.present.text import markdown, md_escape
+from nlrstats.present.text import bullet_list, markdown, md_escape
 from nlrstats.study.remark import AUTHOR, PARTLY, REPORTED
 
-__all__ = ["continuous_sentence", "discrimination_sentence", "pooled_sentence", "remark_sentence"]
+__all__ = ["continuous_sentence", "discrimination_sentence", "pooled_sentence", "pooled_notes", "remark_sentence"]
 
 
 def _reason(text: str | None) -> str:
@@ -86,6 +86,14 @@ def pooled_sentence(sections, key: str) -> str:
             f"{format_ratio(p.estimate)} (95% CI {format_ci(p.conf_low, p.conf_high, RATIO_DIGITS, '—')}; "
             f"{p_phrase(p.p_value)}){pi}; "
             f"I\u00b2 = {p.i2:.0f}%, Cochran's Q = {format_statistic(p.q)} on {p.q_df} df ({p_phrase(p.q_p_value)}).")
+
+
+@markdown
+def pooled_notes(sections) -> str:
+    """What the pooling left out or approximated, as a bullet list per endpoint ("" when nothing)."""
+    lines = [f"{sections.plan.endpoint(k).abbreviation}: {note}" for k in ("pfs", "os")
+             for note in sections.pooling.endpoint(k).notes]
+    return bullet_list(lines)
 
 
 @markdown

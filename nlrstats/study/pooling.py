@@ -1,7 +1,7 @@
 """The validation cohort's hazard ratio pooled with the reconstruction's and any published ones.
 
 Per endpoint: the hazard ratio of the plan's high versus low group in this cohort and in the reference
-cohort (by default the bundled reconstruction of Fukuda et al. 2020, analysed with the same plan), and
+cohort (e.g. the bundled reconstruction of Fukuda et al. 2020, analysed with the same plan), and
 the published hazard ratios a document passes (a CSV or frame with label, hr, conf_low, conf_high and
 optionally endpoint), pooled by :func:`nlrstats.stats.meta.rma` (random effects, REML by default, as
 metafor's ``rma``; standard errors from the 95% limits). A study whose hazard ratio is not finite is
@@ -18,8 +18,10 @@ from pathlib import Path
 import polars as pl
 
 from nlrstats.data.cohort import Cohort
+from nlrstats.data.provenance import is_reconstruction
 from nlrstats.stats.meta import rma
 from nlrstats.stats.result import NOT_IN_JSON, Result
+from nlrstats.study import published
 from nlrstats.study.endpoints import endpoint_section
 from nlrstats.study.plan import StudyPlan
 
@@ -166,7 +168,7 @@ def _pool(key, label, studies, method, notes) -> PooledEndpoint:
 
 
 def pooling_section(plan: StudyPlan, cohort: Cohort, *, name: str = "This cohort", reference: Cohort | None = None,
-                    reference_name: str = "Reference cohort", published=None, published_endpoint: str = "os",
+                    reference_name: str = "Reference cohort", published_hrs=None, published_endpoint: str = "os",
                     method: str = "REML") -> PoolingSection:
     """Pool this cohort's hazard ratio (high vs low group) with the reference cohort's and published ones.
 
@@ -175,23 +177,31 @@ def pooling_section(plan: StudyPlan, cohort: Cohort, *, name: str = "This cohort
     plan, cohort : the plan and the validation cohort.
     name, reference_name : how the two cohorts are labelled.
     reference : the reference cohort (e.g. the bundled reconstruction), analysed with the same plan; None for none.
-    published : path or frame for :func:`read_published_hrs`, or None.
+    published_hrs : path or frame for :func:`read_published_hrs`, or None. When the reference is the bundled
+        reconstruction and a published row is labelled as the reconstructed study (Fukuda 2020), the
+        reconstruction is left out (it imitates the same patients) and a note says so.
     published_endpoint : the endpoint of published rows without an ``endpoint`` column.
     method : "REML" (default), "DL" or "FE", as :func:`nlrstats.stats.meta.rma`.
     """
-    table = read_published_hrs(published, published_endpoint) if published is not None else None
+    table = read_published_hrs(published_hrs, published_endpoint) if published_hrs is not None else None
     out = {}
     for key in ("pfs", "os"):
         e = plan.endpoint(key)
         notes: list[str] = []
         studies = []
-        if reference is not None:
+        rows = table.filter(pl.col("endpoint") == key) if table is not None else None
+        same = (reference is not None and is_reconstruction(reference) and rows is not None
+                and rows.filter(pl.col("label").str.strip_chars().str.to_lowercase()
+                                == published.SHORT_NAME.lower()).height > 0)
+        if same:  # the reconstruction imitates the published patients: pooling both would count them twice
+            notes.append(f"{reference_name} left out: the published {published.SHORT_NAME} row is the same patients")
+        elif reference is not None:
             s = _own(plan, reference, key, reference_name, "reference", notes)
             studies += [s] if s else []
         s = _own(plan, cohort, key, name, "cohort", notes)
         studies += [s] if s else []
-        if table is not None:
+        if rows is not None:
             studies += [PooledStudy(r["label"], "published", r["hr"], r["conf_low"], r["conf_high"])
-                        for r in table.filter(pl.col("endpoint") == key).iter_rows(named=True)]
+                        for r in rows.iter_rows(named=True)]
         out[key] = _pool(key, e.label, studies, method, notes)
     return PoolingSection(out["pfs"], out["os"])
