@@ -148,6 +148,10 @@ def test_remark_checklist_fills_what_the_analysis_knows(sections, example, plan)
     events = int(plan.analysis_data(example, "pfs")["pfs_event"].sum())
     assert f"PFS: {example.n} patients, {events} events" in r.items[11].answer
     assert "prespecified" in r.items[10].answer
+    halves = [as_html_block(vt.remark_table(sections, "Example", part=k)) for k in ("methods", "results")]
+    assert ">11<" in halves[0] and ">12<" in halves[1] and ">11<" not in halves[1]
+    with pytest.raises(ValueError, match="part must be"):
+        vt.remark_table(sections, part="all")
 
 
 def _degenerate():

@@ -15,7 +15,7 @@ from nlrstats.present.format import (MISSING, format_auc, format_ci, format_esti
                                      format_statistic, AUC_DIGITS)
 from nlrstats.present.tables import apply_theme
 
-__all__ = ["continuous_table", "discrimination_table", "pooled_table", "remark_table"]
+__all__ = ["continuous_table", "discrimination_table", "pooled_table", "remark_table", "REMARK_PARTS"]
 
 
 def _finish(gt: GT, sections, name, title, notes=()) -> GT:
@@ -61,6 +61,14 @@ def continuous_table(sections, name: str | None = None, title: str | None = None
     return _finish(gt, sections, name, title, notes)
 
 
+def _auc_cell(a) -> str:
+    if a is None or a.estimate is None:
+        return MISSING
+    if a.conf_low is None or a.conf_high is None:  # no bootstrap (B = 0) or every resample failed
+        return format_auc(a.estimate)
+    return f"{format_auc(a.estimate)} ({format_ci(a.conf_low, a.conf_high, AUC_DIGITS, MISSING)})"
+
+
 def discrimination_table(sections, name: str | None = None, title: str | None = None) -> GT:
     """Per endpoint and marker: Harrell's C, Uno's C, and the AUC at each landmark time, with 95% CIs."""
     d = sections.discrimination
@@ -72,8 +80,7 @@ def discrimination_table(sections, name: str | None = None, title: str | None = 
                "uno": format_estimate_ci(r.uno, r.uno_conf_low, r.uno_conf_high, AUC_DIGITS, MISSING)}
         for i, t in enumerate(d.times):
             a = r.auc[i] if i < len(r.auc) else None
-            row[f"auc{i}"] = (f"{format_auc(a.estimate)} ({format_ci(a.conf_low, a.conf_high, AUC_DIGITS, MISSING)})"
-                              if a is not None and a.estimate is not None else MISSING)
+            row[f"auc{i}"] = _auc_cell(a)
             if a is not None and a.reason:
                 notes.append(f"{r.endpoint.upper()} {r.label}, AUC at {t:g} {unit}: {a.reason}")
         if r.reason:
@@ -86,7 +93,7 @@ def discrimination_table(sections, name: str | None = None, title: str | None = 
                  f"Uno's C by 1/G(t)\u00b2. AUC: cumulative/dynamic time-dependent AUC with IPCW, {ci}.")
     gt = (GT(body, rowname_col="marker", groupname_col="group").tab_stubhead("Marker")
           .cols_label(harrell="Harrell's C (95% CI)", uno="Uno's C (95% CI)",
-                      **{f"auc{i}": f"AUC at {t:g} {unit} (95% CI)" for i, t in enumerate(d.times)})
+                      **{f"auc{i}": f"AUC at {t:g} {unit}" + (" (95% CI)" if d.B else "") for i, t in enumerate(d.times)})
           .cols_align("right", columns=["harrell", "uno", *[f"auc{i}" for i in range(len(d.times))]]))
     return _finish(gt, sections, name, title, notes)
 
@@ -108,10 +115,20 @@ def pooled_table(sections, key: str, name: str | None = None, title: str | None 
     return _finish(gt, sections, name, title, notes)
 
 
-def remark_table(sections, name: str | None = None, title: str | None = None) -> GT:
-    """The 20 REMARK items: item, status and what the analysis reports."""
-    body = sections.remark.tidy().select(
-        pl.col("number").cast(pl.String), "section", "item", "status", "answer")
+#: the checklist's two halves: methods (items 1-11) and results with discussion (12-20). One table of all 20
+#: is too long for Quarto's typst path (its CSS inliner truncates a table's HTML near 15,000 characters and
+#: the table is dropped), and two halves also read better on paper.
+REMARK_PARTS = {"methods": range(1, 12), "results": range(12, 21)}
+
+
+def remark_table(sections, name: str | None = None, title: str | None = None, part: str | None = None) -> GT:
+    """The REMARK items (all, or ``part`` "methods" = 1-11 / "results" = 12-20): item, status, what is reported."""
+    body = sections.remark.tidy()
+    if part is not None:
+        if part not in REMARK_PARTS:
+            raise ValueError(f"part must be one of {', '.join(REMARK_PARTS)} or None, got {part!r}")
+        body = body.filter(pl.col("number").is_in(list(REMARK_PARTS[part])))
+    body = body.select(pl.col("number").cast(pl.String), "section", "item", "status", "answer")
     gt = (GT(body, rowname_col="number", groupname_col="section").tab_stubhead("Item")
           .cols_label(item="Recommendation (abridged)", status="Status", answer="What this analysis reports"))
     return _finish(gt, sections, name, title,
