@@ -110,6 +110,9 @@ def test_pooling_is_rma_of_the_cohorts_and_published_rows(sections, example, rec
     g = fit.glance().row(0, named=True)
     assert [s.label for s in p.studies] == ["Example", *pub["label"]] and p.method == "REML"
     assert any("Reconstruction left out" in n for n in p.notes)
+    # the synthetic mark goes where the reconstruction is drawn: PFS pools it, OS does not
+    assert "Synthetic" in vn.pooled_caption_md(sections, "pfs", "PFS", "Reconstruction")
+    assert "ynthetic" not in vn.pooled_caption_md(sections, "os", "OS", "Reconstruction")
     for k in ("estimate", "conf_low", "conf_high", "pi_low", "pi_high", "tau2", "i2", "q"):
         assert getattr(p, k) == pytest.approx(g[k], rel=1e-12), k
     assert len(sections.pooling.pfs.studies) == 2  # the published rows have no endpoint column: OS by default

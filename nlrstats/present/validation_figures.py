@@ -7,10 +7,11 @@ the data, or a pooled study, are the bundled reconstruction.
 
 from __future__ import annotations
 
-from nlrstats.present.captions import SYNTHETIC_NOTE, synthetic_mark
+from nlrstats.present.captions import synthetic_mark
 from nlrstats.present.plots import with_note
 from nlrstats.present.plots.hr_curve import hr_curve_plot
 from nlrstats.present.plots.pooled import pooled_forest_plot
+from nlrstats.present.validation_narrative import pooled_marks
 
 __all__ = ["hr_curve_figure", "pooled_figure"]
 
@@ -32,7 +33,4 @@ def pooled_figure(sections, key: str, reference_name: str | None = None):
         return None
     plot = pooled_forest_plot(p.fit, title=p.label,
                               xlab=f"Hazard ratio, {sections.plan.labels.high} vs {sections.plan.labels.low} (95% CI)")
-    marks = [synthetic_mark(sections.results)]
-    if sections.reference_synthetic and reference_name:
-        marks.append(f"{reference_name}: {SYNTHETIC_NOTE}")
-    return with_note(plot, " ".join(m for m in marks if m))
+    return with_note(plot, " ".join(pooled_marks(sections, key, reference_name)))

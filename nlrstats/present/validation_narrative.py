@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from nlrstats.present.format import (AUC_DIGITS, RATIO_DIGITS, format_auc, format_ci, format_cut, format_number,
                                      format_ratio, format_statistic, p_phrase)
+from nlrstats.present.captions import SYNTHETIC_NOTE, synthetic_mark
 from nlrstats.present.text import bullet_list, markdown, md_escape
 from nlrstats.study.remark import AUTHOR, PARTLY, REPORTED
 
-__all__ = ["continuous_sentence", "discrimination_sentence", "pooled_sentence", "pooled_notes", "remark_sentence"]
+__all__ = ["continuous_sentence", "discrimination_sentence", "pooled_sentence", "pooled_notes", "pooled_caption_md",
+           "pooled_marks", "remark_sentence"]
 
 
 def _reason(text: str | None) -> str:
@@ -88,10 +90,25 @@ def pooled_sentence(sections, key: str) -> str:
             f"I\u00b2 = {p.i2:.0f}%, Cochran's Q = {format_statistic(p.q)} on {p.q_df} df ({p_phrase(p.q_p_value)}).")
 
 
+def pooled_marks(sections, key: str, reference_name: str | None = None) -> list[str]:
+    """The synthetic marks of a pooled figure: the cohort's, and the reference's only when it was pooled."""
+    p = sections.pooling.endpoint(key)
+    marks = [m for m in (synthetic_mark(sections.results),) if m]
+    if sections.reference_synthetic and any(s.source == "reference" for s in p.studies):
+        marks.append(f"{reference_name or 'Reference cohort'}: {SYNTHETIC_NOTE}")
+    return marks
+
+
+@markdown
+def pooled_caption_md(sections, key: str, text: str, reference_name: str | None = None) -> str:
+    """Caption of a pooled forest plot: ``text`` and the synthetic marks of what it shows (escaped)."""
+    return f"{text}." + "".join(f" {md_escape(m)}" for m in pooled_marks(sections, key, reference_name))
+
+
 @markdown
 def pooled_notes(sections) -> str:
     """What the pooling left out or approximated, as a bullet list per endpoint ("" when nothing)."""
-    lines = [f"{sections.plan.endpoint(k).abbreviation}: {note}" for k in ("pfs", "os")
+    lines = [f"{sections.plan.endpoint(k).abbreviation}: {note}." for k in ("pfs", "os")
              for note in sections.pooling.endpoint(k).notes]
     return bullet_list(lines)
 
