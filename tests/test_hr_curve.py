@@ -85,3 +85,18 @@ def test_refuses_unknown_and_interaction_terms():
         nlrstats.hr_curve(fit2, "bili")
     with pytest.raises(ValueError, match="no log2"):
         nlrstats.hr_per_doubling(fit, "bili")
+
+
+def test_hr_curve_plot_draws_band_cutoff_and_rug(tmp_path):
+    from nlrstats.present.plots.hr_curve import hr_curve_plot
+    fit = nlrstats.coxph("Surv(pfs_months, pfs_event) ~ rcs(nlr_d0, 4)", DATA["sim"])
+    cur = nlrstats.hr_curve(fit, "nlr_d0")
+    p = hr_curve_plot(cur, cutoff=8, xlab="NLR")
+    cap = p.labels.caption
+    assert f"{cur.chisq:.2f} on 3 df" in cap.replace("\n", " ") and "Non-linearity" in cap
+    kinds = [type(layer.geom).__name__ for layer in p.layers]
+    assert {"geom_ribbon", "geom_line", "geom_rug", "geom_vline"} <= set(kinds)
+    p.save(tmp_path / "hr.png", width=5, height=3.5, dpi=72, verbose=False)
+    assert (tmp_path / "hr.png").stat().st_size > 1000
+    with pytest.raises(TypeError, match="hr_curve"):
+        hr_curve_plot(fit)
