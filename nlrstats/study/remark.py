@@ -122,6 +122,9 @@ def remark_checklist(plan: StudyPlan, cohort: Cohort, results, continuous=None, 
     missing = int(cohort.data[plan.marker_column].null_count())
     ev = {k: results.endpoint(k) for k in ("pfs", "os")}
     counts = "; ".join(_counts(plan, cohort, e) for e in plan.endpoints)
+    robust = ("maximally selected rank statistics" + (f", bootstrap of the optimal cut over {plan.bootstrap} "
+                                                      "resamples" if plan.bootstrap else "")
+              if getattr(results, "cutpoint", None) is not None else "not estimable on these data")
     fu, fu_lo, fu_hi = reverse_km_followup(plan, cohort)
     fu_text = ("not estimable: no patient censored for overall survival" if fu is None and fu_lo is None
                and fu_hi is None else f"median follow-up {_fmt(fu, unit)} (reverse Kaplan-Meier, overall survival)")
@@ -152,8 +155,8 @@ def remark_checklist(plan: StudyPlan, cohort: Cohort, results, continuous=None, 
                        "per coefficient; missing values: a patient missing a variable is left out of the analyses "
                        "that need it (patient flow table). Proportional hazards: author to check."),
         11: (REPORTED, f"{label} dichotomised at {plan.cutoff:g} ({origin}); also continuous"
-                       + (f" ({'; '.join(cont)})" if cont else "") + "; data-driven cut-points (maximally selected "
-                       "rank statistics, bootstrap) reported as exploratory only."),
+                       + (f" ({'; '.join(cont)})" if cont else "") + f"; data-driven cut-points ({robust}) reported "
+                       "as exploratory only."),
         12: (REPORTED, "Patients per analysis with reasons for exclusion in the patient flow table; "
                        f"{counts}. Excluded from any analysis: {int(flow['excluded'].max() or 0)} at most."),
         13: (PARTLY, f"Table of characteristics by group; {label} missing in {missing} of {cohort.n} patients. "
@@ -167,7 +170,7 @@ def remark_checklist(plan: StudyPlan, cohort: Cohort, results, continuous=None, 
                       "(the study notes say so); author to discuss.")),
         17: ((REPORTED, "The marker adjusted for the plan's covariates, all shown.") if multi else
              (PARTLY, "Not estimable with these events; author to complete from a larger cohort.")),
-        18: (PARTLY, "Robustness of the cut-off (maxstat, bootstrap of the optimal cut)"
+        18: (PARTLY, f"Robustness of the cut-off ({robust})"
                      + (", pooled evidence with other studies" if pooling is not None else "")
                      + ". Checks of proportional hazards and internal validation: author to complete."),
         19: (AUTHOR, "Interpretation and limitations: author to complete."),
