@@ -25,6 +25,8 @@ _VERBS = {
     "maxstat": "nlrstats.stats.cutpoint", "roc": "nlrstats.stats.cutpoint", "roc_test": "nlrstats.stats.cutpoint",
     "rma": "nlrstats.stats.meta", "site_summary": "nlrstats.stats.multisite", "pool_sites": "nlrstats.stats.multisite",
     "td_auc": "nlrstats.stats.td_auc",
+    "hr_curve": "nlrstats.stats.survival.hr_curve", "hr_per_doubling": "nlrstats.stats.survival.hr_curve",
+    "validation_sections": "nlrstats.study.validation",
 }
 
 __all__ = ["__version__", *_VERBS]

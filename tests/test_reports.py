@@ -164,9 +164,12 @@ def test_synthetic_mark_on_every_caption_of_the_reconstruction_only(replication,
     vfigs, vnotes = _captions(validation[0])
     own = [n for n in vnotes if n.startswith("Data: export.csv")]
     assert own and not any("ynthetic" in n for n in own)
-    # the validation's own figures are unmarked; the forest plot, which also shows the reconstruction, marks it
+    # the validation's own figures are unmarked; the forest plot and the pooled forest plots, which also show
+    # the reconstruction, mark it
     marked = [c for c in vfigs if "ynthetic" in c]
-    assert len(marked) == 1 and "Hazard ratios" in marked[0] and "Reconstruction of Fukuda 2020: Synthetic" in marked[0]
+    assert len(marked) == 3 and "Hazard ratios" in marked[0], marked
+    assert all("pooled" in c for c in marked[1:]) and len([c for c in vfigs if "pooled" in c]) == 2
+    assert all("Reconstruction of Fukuda 2020: Synthetic" in c for c in marked)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,88 @@
+"""Hazard ratio across a marker's range: the curve, its Wald band, the cut-off and a rug of the values.
+
+Drawn from an :class:`nlrstats.stats.survival.hr_curve.HRCurve` (``nlrstats.hr_curve(fit, "nlr_d0")``):
+the hazard ratio against the reference value on a log axis (rms ``plot(Predict(fit, ref.zero = TRUE),
+fun = exp)`` style), the confidence band as a ribbon, the plan's cut-off as a dashed vertical line, the
+reference value as a dotted one, and one rug tick per patient's marker value. Nothing is computed here.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+from plotnine import (
+    aes,
+    annotate,
+    geom_hline,
+    geom_line,
+    geom_ribbon,
+    geom_rug,
+    geom_vline,
+    ggplot,
+    labs,
+    scale_y_log10,
+)
+
+from nlrstats.present.format import format_cut, format_p
+from nlrstats.present.plots._data import wrap_caption
+from nlrstats.present.plots.theme import OKABE_ITO, theme_journal
+
+__all__ = ["hr_curve_plot"]
+
+
+def _breaks(lo: float, hi: float) -> list[float]:
+    mult = (1, 2, 5) if math.log10(hi / lo) <= 2 else (1, 10)
+    return sorted({m * 10.0 ** k for k in range(-4, 5) for m in mult if lo <= m * 10.0 ** k <= hi} | {1.0})
+
+
+def hr_curve_plot(curve, cutoff: float | None = None, xlab: str = "Marker", title: str | None = None,
+                  ylab: str = "Hazard ratio (95% CI)"):
+    """Hazard ratio of ``curve`` (an ``HRCurve``) against its reference, log axis, band, cut-off and rug.
+
+    Parameters
+    ----------
+    curve : nlrstats.stats.survival.hr_curve.HRCurve
+    cutoff : float, optional
+        The plan's cut-off, drawn as a dashed vertical line.
+    xlab, title, ylab : str
+
+    Returns
+    -------
+    plotnine.ggplot
+        The caption gives the reference value, the knots and the Wald tests (overall, non-linearity).
+    """
+    if not hasattr(curve, "tidy") or not hasattr(curve, "nonlinear_df"):
+        raise TypeError(f"hr_curve_plot needs the result of nlrstats.hr_curve(...), got {type(curve).__name__}")
+    t = curve.tidy().to_pandas()
+    rug = pd.DataFrame({"v": [v for v in curve.values if t["x"].min() <= v <= t["x"].max()]})
+    lo = max(min(t["conf_low"].min(), 1.0) / 1.1, 1e-4)
+    hi = min(max(t["conf_high"].max(), 1.0) * 1.1, 1e4)
+    band = t.assign(conf_low=t["conf_low"].clip(lower=lo), conf_high=t["conf_high"].clip(upper=hi))
+    p = (ggplot(band, aes(x="x"))
+         + geom_hline(yintercept=1.0, color="#555555", size=0.4)
+         + geom_ribbon(aes(ymin="conf_low", ymax="conf_high"), fill=OKABE_ITO["blue"], alpha=0.22)
+         + geom_line(aes(y="estimate"), color=OKABE_ITO["blue"], size=0.9)
+         + geom_vline(xintercept=curve.ref, linetype="dotted", color="#555555", size=0.4))
+    if len(rug):
+        p += geom_rug(aes(x="v"), data=rug, inherit_aes=False, sides="b", alpha=0.5, length=0.03)
+    if cutoff is not None and t["x"].min() <= cutoff <= t["x"].max():
+        p += geom_vline(xintercept=float(cutoff), linetype="dashed", color=OKABE_ITO["vermillion"], size=0.6)
+        p += annotate("text", x=float(cutoff), y=hi, label=f" cut-off {format_cut(cutoff)}", ha="left", va="top",
+                      size=7, color=OKABE_ITO["vermillion"])
+    spline = f"restricted cubic spline, {len(curve.knots)} knots" if curve.knots else "linear term"
+    cap = [f"Cox model, {spline}; hazard ratio against {xlab} = {format_cut(curve.ref)} (dotted).",
+           f"Wald test of the marker: chi\u00b2 = {curve.chisq:.2f} on {curve.df} df, p {_p(curve.p_value)}."]
+    if curve.nonlinear_df:
+        cap.append(f"Non-linearity: chi\u00b2 = {curve.nonlinear_chisq:.2f} on {curve.nonlinear_df} df, "
+                   f"p {_p(curve.nonlinear_p)}.")
+    cap.append(f"Ticks: patients' values ({curve.n} patients, {curve.nevent} events).")
+    breaks = _breaks(lo, hi)
+    return (p + scale_y_log10(breaks=breaks, labels=[f"{b:g}" for b in breaks], limits=(lo, hi))
+            + labs(x=xlab, y=ylab, title=title, caption=wrap_caption(" ".join(cap), width=70))
+            + theme_journal())
+
+
+def _p(p) -> str:
+    s = format_p(p)
+    return s if s.startswith("<") else "= " + s

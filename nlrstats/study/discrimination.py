@@ -1,0 +1,170 @@
+"""How well the markers separate patients by outcome: Harrell's and Uno's C, time-dependent AUC.
+
+Per endpoint and marker (the plan's marker continuous and split at the plan's cut-off, and each other
+blood-count marker the cohort has: dNLR, PLR, LMR, SII of :data:`nlrstats.data.markers.MARKERS`):
+
+- Harrell's C (R ``concordance(Surv ~ x, reverse = TRUE)``, ``timewt = "n"``) and Uno's C (``timewt =
+  "n/G2"``, Uno et al., Stat Med 2011), each with its infinitesimal-jackknife standard error and a Wald
+  interval C +/- z se;
+- the cumulative/dynamic AUC at the plan's landmark times (Uno et al. 2007; scikit-survival's
+  ``cumulative_dynamic_auc``) with bootstrap percentile intervals over ``plan.bootstrap`` resamples of
+  the patients, seeded by ``plan.seed``.
+
+Direction: a higher value means higher risk for NLR, dNLR, PLR and SII, a lower value for LMR (a high
+lymphocyte-to-monocyte ratio is the favourable one; Nishijima et al., Cancer Treat Rev 2015), so every
+C and AUC above 0.5 is discrimination in the expected direction. What cannot be estimated (too few
+patients, no events, a landmark beyond follow-up) is reported with the reason.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import polars as pl
+from scipy.stats import norm
+
+from nlrstats.data.cohort import Cohort
+from nlrstats.data.markers import MARKERS
+from nlrstats.stats.formula import FormulaError
+from nlrstats.stats.result import Result
+from nlrstats.stats.survival import concordance
+from nlrstats.stats.td_auc import td_auc
+from nlrstats.study.plan import StudyPlan
+
+__all__ = ["DiscriminationRow", "AucAt", "DiscriminationSection", "discrimination_section", "LOWER_IS_RISK"]
+
+LOWER_IS_RISK = ("lmr",)  # markers whose low values carry the risk
+_ERRORS = (ValueError, FormulaError, ArithmeticError, IndexError)
+
+
+@dataclass(frozen=True)
+class AucAt:
+    """Cumulative/dynamic AUC at one landmark time (None with ``reason`` when not estimable)."""
+
+    time: float
+    estimate: float | None
+    conf_low: float | None
+    conf_high: float | None
+    cases: int | None
+    controls: int | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class DiscriminationRow:
+    """One marker (continuous, or the plan's marker dichotomised) for one endpoint."""
+
+    endpoint: str
+    marker: str
+    label: str
+    dichotomised: bool
+    n: int
+    events: int
+    harrell: float | None
+    harrell_conf_low: float | None
+    harrell_conf_high: float | None
+    uno: float | None
+    uno_conf_low: float | None
+    uno_conf_high: float | None
+    auc: tuple[AucAt, ...]
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class DiscriminationSection(Result):
+    """C indices and time-dependent AUCs per endpoint and marker; ``B`` resamples, ``seed``."""
+
+    rows: tuple[DiscriminationRow, ...]
+    times: tuple[float, ...]
+    B: int
+    seed: int
+    conf_level: float = 0.95
+
+    def tidy(self) -> pl.DataFrame:
+        """One row per endpoint, marker and landmark time: harrell, uno, auc with their limits and reasons."""
+        out = []
+        for r in self.rows:
+            for a in (r.auc or (AucAt(float("nan"), None, None, None, None, None, None),)):
+                out.append({"endpoint": r.endpoint, "marker": r.marker, "label": r.label,
+                            "dichotomised": r.dichotomised, "n": r.n, "events": r.events, "harrell": r.harrell,
+                            "harrell_conf_low": r.harrell_conf_low, "harrell_conf_high": r.harrell_conf_high,
+                            "uno": r.uno, "uno_conf_low": r.uno_conf_low, "uno_conf_high": r.uno_conf_high,
+                            "time": a.time, "auc": a.estimate, "auc_conf_low": a.conf_low,
+                            "auc_conf_high": a.conf_high, "reason": r.reason, "auc_reason": a.reason})
+        schema = {"endpoint": pl.String, "marker": pl.String, "label": pl.String, "dichotomised": pl.Boolean,
+                  "n": pl.Int64, "events": pl.Int64, **{k: pl.Float64 for k in (
+                      "harrell", "harrell_conf_low", "harrell_conf_high", "uno", "uno_conf_low", "uno_conf_high",
+                      "time", "auc", "auc_conf_low", "auc_conf_high")}, "reason": pl.String, "auc_reason": pl.String}
+        return pl.DataFrame(out, schema=schema)
+
+    def for_endpoint(self, key: str) -> tuple[DiscriminationRow, ...]:
+        return tuple(r for r in self.rows if r.endpoint == key)
+
+
+def _c(data: pl.DataFrame, formula: str, timewt: str, z: float):
+    fit = concordance(formula, data, timewt=timewt, reverse=True)
+    c, se = float(fit.concordance[0]), float(fit.std_error[0])
+    if c != c:
+        raise ValueError("no comparable pairs")
+    return c, (c - z * se if se == se else None), (c + z * se if se == se else None)
+
+
+def _aucs(data, formula, times, plan, direction) -> tuple[AucAt, ...]:
+    out = []
+    for t in times:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # failed resamples are counted in the result
+                res = td_auc(data, formula, [t], direction=direction, B=plan.bootstrap, seed=plan.seed)
+            row = res.tidy().row(0, named=True)
+            out.append(AucAt(t, row["estimate"], row["conf_low"], row["conf_high"], row["n_cases"],
+                             row["n_controls"], None))
+        except _ERRORS as exc:
+            out.append(AucAt(t, None, None, None, None, None, f"not estimable: {exc}"))
+    return tuple(out)
+
+
+def _row(plan, data, key, marker, label, column, dichotomised, direction, z) -> DiscriminationRow:
+    e = plan.endpoint(key)
+    sub = data.select(column, e.time, e.event).drop_nulls()
+    n = sub.height
+    events = int(sub[e.event].cast(pl.Int64).sum() or 0) if n else 0
+    formula = f"{e.formula} ~ {column}"
+    nothing = DiscriminationRow(key, marker, label, dichotomised, n, events, None, None, None, None, None, None,
+                                (), None)
+    if n < 2 or events == 0:
+        why = f"not estimable: {n} patient(s) with {events} event(s)"
+        return DiscriminationRow(**{**nothing.__dict__, "reason": why})
+    if sub[column].n_unique() < 2:
+        return DiscriminationRow(**{**nothing.__dict__, "reason": "not estimable: every patient has the same value"})
+    scored = sub if direction == "higher" else sub.with_columns((-pl.col(column)).alias(column))
+    try:
+        h = _c(scored, formula, "n", z)
+        u = _c(scored, formula, "n/G2", z)
+    except _ERRORS as exc:
+        return DiscriminationRow(**{**nothing.__dict__, "reason": f"not estimable: {exc}"})
+    aucs = _aucs(sub, formula, plan.survival_times, plan, direction)
+    return DiscriminationRow(key, marker, label, dichotomised, n, events, *h, *u, aucs, None)
+
+
+def discrimination_section(plan: StudyPlan, cohort: Cohort, conf_level: float = 0.95) -> DiscriminationSection:
+    """Harrell's and Uno's C and the time-dependent AUC of the markers, per endpoint."""
+    z = float(norm.ppf(1 - (1 - conf_level) / 2))
+    rows = []
+    for key in ("pfs", "os"):
+        data = plan.analysis_data(cohort, key)
+        data = data.with_columns((pl.col(plan.group_column).cast(pl.String) == plan.labels.high)
+                                 .cast(pl.Int64).alias("_high"))
+        own = plan.marker_spec
+        direction = "lower" if own.key in LOWER_IS_RISK else "higher"
+        rows.append(_row(plan, data, key, own.key, own.label, own.column("d0"), False, direction, z))
+        rows.append(_row(plan, data.rename({"_high": "high_group"}), key, own.key,
+                         f"{plan.labels.high} vs {plan.labels.low}", "high_group", True, direction, z))
+        for m in MARKERS.values():
+            col = m.column("d0")
+            if m.key == own.key or col not in data.columns or data[col].null_count() == data.height:
+                continue
+            rows.append(_row(plan, data, key, m.key, m.label, col, False,
+                             "lower" if m.key in LOWER_IS_RISK else "higher", z))
+    return DiscriminationSection(tuple(rows), plan.survival_times, plan.bootstrap, plan.seed, conf_level)
