@@ -226,7 +226,14 @@ def test_document_shows_the_sections_with_package_numbers(rendered, example, rec
     assert plain(vn.remark_sentence(v)) in rendered
     assert f"pooling {1 + 6} studies" in rendered and format_ratio(v.pooling.os.estimate) in rendered  # 6 published rows
     assert "Reconstruction of Fukuda 2020 left out" in rendered
-    assert rendered.index("Reproducibility") < rendered.index("REMARK checklist")
+    # the new sections follow the cut-off; the reproducibility statement closes the document
+    assert rendered.rindex("REMARK checklist") < rendered.rindex("Reproducibility")
+    # (headings also stand in the table of contents at the top: the last occurrence is the body's)
+    assert rendered.rindex("Does the prespecified cut-off hold here?") < rendered.rindex("The marker as a continuous")
+    # the Cox models are captioned tables of the survival section, not untitled tables among the new ones
+    for endpoint in ("progression-free", "overall"):
+        assert f"Cox regression for {endpoint} survival (univariable; multivariable when events allow)" in rendered
+    assert rendered.rindex("Cox regression for overall survival") < rendered.rindex("The marker as a continuous")
     assert "author to complete" in rendered
     assert not math.isnan(v.continuous.os.nonlinear_p)
     assert np.isfinite(v.discrimination.rows[0].harrell)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from nlrstats.present.captions import source_note
 from nlrstats.study import published
-from nlrstats.present.tables import (gt_cox, gt_flow, gt_published_vs_reproduced, gt_response, gt_side_by_side,
+from nlrstats.present.tables import (as_html_block, gt_cox, gt_flow, gt_published_vs_reproduced, gt_response, gt_side_by_side,
                                      gt_survival, gt_table_one)
 
-__all__ = ["flow_table", "table_one", "response_table", "survival_table", "cox_table", "published_table",
-           "side_by_side_table"]
+__all__ = ["flow_table", "table_one", "response_table", "survival_table", "cox_table", "cox_block",
+           "published_table", "side_by_side_table"]
 
 
 def flow_table(results, name: str | None = None, title: str | None = None):
@@ -45,6 +45,17 @@ def cox_table(results, key: str, name: str | None = None, title: str | None = No
     if not e.univariable:
         return None
     return gt_cox(e.univariable, e.multivariable, source=source_note(results, name), title=title)
+
+
+def cox_block(results, key: str, name: str | None = None) -> str:
+    """The Cox table of an endpoint as a raw HTML block for an ``output: asis`` cell, or, when no model
+    could be fitted, a sentence saying so (a table float is never left empty)."""
+    table = cox_table(results, key, name)
+    if table is not None:
+        return as_html_block(table)
+    e = results.endpoint(key)
+    return (f"No Cox model of {e.endpoint.label.lower()} could be fitted in this cohort: no patient has both an "
+            f"observed time and the covariates, or no event occurred.")
 
 
 def published_table(results, name: str | None = None, title: str | None = None):
