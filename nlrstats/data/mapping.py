@@ -102,7 +102,10 @@ class Mapping:
     def describe(self) -> list[str]:
         """Human-readable lines saying what the mapping does (for the flow log)."""
         lines = list(self.notes)
-        lines += [f"column '{escape(src)}' read as {dst}" for dst, src in self.columns.items() if src != dst]
+        renamed = [f"'{escape(src)}' as {dst}" for dst, src in self.columns.items() if src != dst]
+        if renamed:
+            # one line, not one a column: a hospital export renames twenty columns
+            lines.append(f"{len(renamed)} column(s) read under the canonical names: " + ", ".join(renamed))
         for col, table in self.values.items():
             lines.append(f"{col}: " + ", ".join(f"'{escape(k)}' -> {v}" for k, v in table.items()))
         if self.counts_unit != "10^9/L":
