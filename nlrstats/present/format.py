@@ -32,7 +32,7 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 
 __all__ = [
-    "format_p", "p_phrase", "format_number", "format_ci", "format_estimate_ci", "format_ratio",
+    "format_p", "p_phrase", "format_number", "format_count", "format_ci", "format_estimate_ci", "format_ratio",
     "format_ratio_ci", "format_median_ci", "format_n_pct", "format_pct", "format_fraction", "format_rate",
     "format_rate_ci", "format_cut", "format_auc", "format_statistic", "group_header", "strata_label",
     "P_DIGITS", "RATIO_DIGITS", "RATE_DIGITS", "COMPOSITION_DIGITS", "TIME_DIGITS", "CUT_DIGITS",
@@ -81,6 +81,13 @@ def format_number(x: float | None, digits: int = 1, missing: str = MISSING) -> s
     if out.startswith("-") and float(out) == 0:  # "-0.0" is an artefact of rounding a small negative number
         out = out[1:]
     return out
+
+
+def format_count(n: int | None, missing: str = MISSING) -> str:
+    """A whole number with thousands separators: ``10000000`` -> ``"10,000,000"``."""
+    if _is_missing(n):
+        return missing
+    return f"{int(n):,}"
 
 
 def format_p(p: float | None, digits: int = P_DIGITS, missing: str = "") -> str:

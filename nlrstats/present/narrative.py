@@ -9,10 +9,11 @@ link, an image or HTML.
 
 from __future__ import annotations
 
-from nlrstats.present.format import (format_auc, format_ci, format_cut, format_median_ci, format_pct, format_rate,
-                                     format_ratio, format_statistic, p_phrase, RATE_DIGITS, RATIO_DIGITS)
+from nlrstats.present.format import (format_auc, format_ci, format_count, format_cut, format_median_ci, format_pct,
+                                     format_rate, format_ratio, format_statistic, p_phrase, RATE_DIGITS, RATIO_DIGITS)
 from nlrstats.present.text import markdown, md_escape
 from nlrstats.study import published
+from nlrstats.study.robustness import BOOTSTRAP_BUDGET
 
 __all__ = ["p_text", "rate_text", "fraction_text", "median_text", "hr_text", "cohort_sentence",
            "groups_sentence", "response_sentence", "survival_sentence", "change_sentence", "cutpoint_bullets",
@@ -144,7 +145,11 @@ def cutpoint_bullets(results) -> str:
     if b is not None:
         corrected = "not estimable" if b.hr_corrected is None else format_ratio(b.hr_corrected)
         lo, hi = b.window
-        lines.append(f"- Bootstrap of the PFS cut ({b.B} resamples, seed {b.seed}): median optimal cut "
+        capped = ""
+        if b.B_requested is not None and b.B < b.B_requested:
+            capped = (f" of the {b.B_requested} requested: each resample searches all cuts again, so the number is "
+                      f"capped at {format_count(BOOTSTRAP_BUDGET)} resampled patients at this cohort's size")
+        lines.append(f"- Bootstrap of the PFS cut ({b.B} resamples{capped}, seed {b.seed}): median optimal cut "
                      f"{format_cut(b.cut_median)} (interquartile range {format_ci(b.cut_q25, b.cut_q75, 2)}); it "
                      f"lay within {lo:g}–{hi:g} in {format_pct(b.share_in_window)} of resamples. The "
                      f"optimism-corrected HR at the data-driven cut is {corrected} (apparent "

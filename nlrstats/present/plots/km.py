@@ -39,8 +39,10 @@ from plotnine import (
     theme,
 )
 
+from nlrstats.present.format import format_count
 from nlrstats.present.plots._data import fmt_ci, fmt_p
 from nlrstats.present.plots.theme import palette_for, theme_journal, with_aspect
+from nlrstats.present.plots.thin import MARK_BINS, aggregate_marks, thin_steps
 
 __all__ = ["km_plot", "strata_labels", "step_band", "SURVIVAL_PANEL", "RISK_PANEL"]
 
@@ -158,7 +160,10 @@ def km_plot(
     hr_label
         Text before the hazard ratio.
     censor_marks
-        Mark censored times with "+".
+        Mark censored times with "+". Beyond :data:`~nlrstats.present.plots.thin.MARK_BINS` marks a
+        stratum, one mark per slice of the time axis (the figure's caption says so); beyond
+        2 x :data:`~nlrstats.present.plots.thin.STEP_BINS` steps, steps within one slice are drawn as
+        one (no visible change; :mod:`nlrstats.present.plots.thin`). The risk table is always exact.
 
     Returns
     -------
@@ -188,16 +193,22 @@ def km_plot(
         raise ValueError(f"breaks must be non-negative times; got {breaks!r}")
     xmax = max(tmax, breaks[-1])
 
-    curves, bands, censors = [], [], []
+    curves, bands, censors, aggregated = [], [], [], 0
     for raw, lab in zip(raw_strata, labels):
         sub = tidy.filter(pl.col("strata").is_null()) if raw is None else tidy.filter(pl.col("strata") == raw)
         sub = sub.sort("time")
+        if censor_marks:
+            c = sub.filter(pl.col("n_censor") > 0)
+            keep = aggregate_marks(c["time"].to_numpy(), span=(0.0, xmax))
+            if keep is not None:
+                aggregated += c.height
+                c = c[keep]
+            censors.append(pd.DataFrame({"time": c["time"].to_list(), "estimate": c["estimate"].to_list(), "strata": lab}))
+        # beyond the drawing's resolution, steps inside one pixel are drawn as one (see plots.thin)
+        sub = sub[thin_steps(sub["time"].to_numpy(), span=(0.0, xmax))]
         t = [0.0] + sub["time"].to_list()
         s = [1.0] + sub["estimate"].to_list()
         curves.append(pd.DataFrame({"time": t, "estimate": s, "strata": lab}))
-        if censor_marks:
-            c = sub.filter(pl.col("n_censor") > 0)
-            censors.append(pd.DataFrame({"time": c["time"].to_list(), "estimate": c["estimate"].to_list(), "strata": lab}))
         if conf_int:
             lo = [1.0] + sub["conf_low"].to_list()
             hi = [1.0] + sub["conf_high"].to_list()
@@ -335,6 +346,9 @@ def km_plot(
     p += scale_x_continuous(breaks=breaks, labels=[f"{b:g}" for b in breaks], limits=(0.0, xmax), expand=(0.04, 0))
     p += scale_y_continuous(breaks=y_breaks, labels=y_labels, expand=(0, 0) if risk_table else (0.03, 0))
     p += labs(x=xlab, y=ylab, title=title, color=legend_title, fill=legend_title)
+    if aggregated:
+        p += labs(caption=f"+: censoring, one mark per 1/{MARK_BINS} of the time axis with any of the "
+                          f"{format_count(aggregated)} censoring times")
     p += theme_journal()
     if risk_table:
         # The y title belongs to the survival panel only: centre it there (va is a
