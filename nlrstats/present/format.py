@@ -32,7 +32,7 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 
 __all__ = [
-    "format_p", "p_phrase", "format_number", "format_count", "format_ci", "format_estimate_ci", "format_ratio",
+    "format_p", "p_phrase", "format_number", "format_count", "format_count_of", "format_ci", "format_estimate_ci", "format_ratio",
     "format_ratio_ci", "format_median_ci", "format_n_pct", "format_pct", "format_fraction", "format_rate",
     "format_rate_ci", "format_cut", "format_auc", "format_statistic", "group_header", "strata_label",
     "P_DIGITS", "RATIO_DIGITS", "RATE_DIGITS", "COMPOSITION_DIGITS", "TIME_DIGITS", "CUT_DIGITS",
@@ -88,6 +88,11 @@ def format_count(n: int | None, missing: str = MISSING) -> str:
     if _is_missing(n):
         return missing
     return f"{int(n):,}"
+
+
+def format_count_of(n: int, singular: str, plural: str | None = None) -> str:
+    """``"1 patient"``, ``"3 patients"``, ``"1,000,000 patients"``: a count and its noun in agreement."""
+    return f"{format_count(n)} {singular if n == 1 else (plural or singular + 's')}"
 
 
 def format_p(p: float | None, digits: int = P_DIGITS, missing: str = "") -> str:

@@ -9,7 +9,7 @@ link, an image or HTML.
 
 from __future__ import annotations
 
-from nlrstats.present.format import (format_auc, format_ci, format_count, format_cut, format_median_ci, format_pct,
+from nlrstats.present.format import (format_auc, format_ci, format_count, format_count_of, format_cut, format_median_ci, format_pct,
                                      format_rate, format_ratio, format_statistic, p_phrase, RATE_DIGITS, RATIO_DIGITS)
 from nlrstats.present.text import markdown, md_escape
 from nlrstats.study import published
@@ -74,8 +74,8 @@ def cohort_sentence(results, name: str) -> str:
     """Which cohort and file this document analyses, and its groups."""
     g = results.groups
     return (f"This document analyses **{md_escape(name)}** (file *{md_escape(results.source)}*, "
-            f"{results.n} patients). Patients with {md_escape(g.high.label)} form the high group "
-            f"({g.high.n} patients; {g.low.n} with {md_escape(g.low.label)}).")
+            f"{format_count_of(results.n, 'patient')}). Patients with {md_escape(g.high.label)} form the high group "
+            f"({format_count_of(g.high.n, 'patient')}; {format_count(g.low.n)} with {md_escape(g.low.label)}).")
 
 
 @markdown

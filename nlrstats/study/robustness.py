@@ -33,11 +33,11 @@ __all__ = ["CutpointSection", "CutSearch", "RocSummary", "BootstrapSummary", "cu
 
 #: maxstat's "auto": exactGauss where its quadrature is feasible, else Lau94 (the result names which)
 PMETHOD = "auto"
-#: resampled patients (B x n) the cut-point bootstrap may cost: 200 resamples up to 50,000 patients,
-#: 100 at 10^5, 10 at 10^6 (about 1 s a resample there)
-BOOTSTRAP_BUDGET = 10_000_000
+#: resampled patients (B x n) the cut-point bootstrap may cost: 200 resamples up to 25,000 patients,
+#: 50 at 10^5, 5 at 10^6 (one resample there takes 1-2 s on two cores)
+BOOTSTRAP_BUDGET = 5_000_000
 #: fewest resamples run when any are requested
-BOOTSTRAP_MIN = 10
+BOOTSTRAP_MIN = 5
 
 
 def affordable_bootstrap(requested: int, n: int) -> int:
