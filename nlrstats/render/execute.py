@@ -18,6 +18,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -237,6 +238,10 @@ def execute_document(
         (runtime_dir / "mpl").mkdir()
         env["MPLCONFIGDIR"] = str(runtime_dir / "mpl")
     env.pop("PYDEVD_USE_FRAME_EVAL", None)
+    # the documents' code reports its stages to this file (see nlrstats.data.progress); a thread prints them
+    progress_file = runtime_dir / "progress.log"
+    progress_file.touch()
+    env.setdefault("NLRSTATS_PROGRESS", str(progress_file))
     cwd = str(cwd or doc.path.parent)
 
     nb = nbformat.v4.new_notebook()
@@ -249,6 +254,8 @@ def execute_document(
         resources={"metadata": {"path": cwd}},
     )
     kernel_log = open(runtime_dir / "kernel.log", "wb")
+    forwarder = _Forwarder(progress_file, progress)
+    forwarder.start()
     try:
         progress(f"start kernel ({Path(sys.executable).name}, cwd {cwd})")
         with client.setup_kernel(cwd=cwd, stdout=kernel_log, stderr=kernel_log):
@@ -270,6 +277,7 @@ def execute_document(
                     continue
                 number += 1
                 label = c.options.get("label")
+                forwarder.drain()
                 progress(f"execute cell {number}/{total}" + (f" ({label})" if label else "") + (" [parameters injected]" if item.injected else ""))
                 cell = nbformat.v4.new_code_cell(c.source)
                 if c.options.get("error", execute_defaults.get("error", False)):
@@ -294,6 +302,45 @@ def execute_document(
             + (f"\nKernel log:\n{log}" if log else "")
         ) from None
     finally:
+        forwarder.stop()
         kernel_log.close()
         runtime.cleanup()
     return planned
+
+
+class _Forwarder(threading.Thread):
+    """Prints each line the kernel appends to ``path`` through ``progress`` (the kernel's own stage lines)."""
+
+    def __init__(self, path: Path, progress: Callable[[str], None], every: float = 0.2):
+        super().__init__(daemon=True)
+        self.path, self.progress, self.every = path, progress, every
+        self.done = threading.Event()
+        self.offset = 0
+        self.lock = threading.Lock()
+
+    def drain(self) -> None:
+        """Print what the kernel has written so far (also called before each cell's line, to keep order)."""
+        with self.lock:
+            self._drain()
+
+    def _drain(self) -> None:
+        try:
+            with open(self.path, "rb") as fh:
+                fh.seek(self.offset)
+                data = fh.read()
+        except OSError:
+            return
+        end = data.rfind(b"\n") + 1
+        self.offset += end
+        for line in data[:end].decode("utf-8", "replace").splitlines():
+            # the kernel's own clock is dropped: the render line carries the render's
+            self.progress(re.sub(r"^\[nlrstats\s+[\d.]+s\] ", "", line))
+
+    def run(self) -> None:
+        while not self.done.wait(self.every):
+            self.drain()
+
+    def stop(self) -> None:
+        self.done.set()
+        self.join(timeout=2)
+        self.drain()

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from nlrstats.data.cohort import Cohort
+from nlrstats.data.progress import bar
 from nlrstats.stats.cutpoint import bootstrap_cutpoint, maxstat, roc
 from nlrstats.stats.result import NOT_IN_JSON, Result
 from nlrstats.study.plan import StudyPlan
@@ -171,9 +172,10 @@ def cutpoint_section(plan: StudyPlan, cohort: Cohort) -> CutpointSection:
     boot = None
     pfs = plan.endpoint("pfs")
     if plan.bootstrap and searches["pfs"] is not None:
-        boot = bootstrap_cutpoint(f"{pfs.formula} ~ {marker}", data["pfs"],
-                                  B=affordable_bootstrap(plan.bootstrap, data["pfs"].height), seed=plan.seed,
-                                  window=plan.window, published=plan.cutoff)
+        b = affordable_bootstrap(plan.bootstrap, data["pfs"].height)
+        boot = bootstrap_cutpoint(f"{pfs.formula} ~ {marker}", data["pfs"], B=b, seed=plan.seed,
+                                  window=plan.window, published=plan.cutoff,
+                                  progress=bar("bootstrap of the PFS cut", b) or False)
     return CutpointSection(
         _search(searches["pfs"]), _search(searches["os"]),
         _roc_summary(roc_fit, plan.cutoff) if roc_fit is not None else None,
