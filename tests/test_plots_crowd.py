@@ -67,3 +67,33 @@ def test_aggregate_marks_one_per_occupied_slice():
     assert aggregate_marks(t[:50], bins=300) is None
     keep = aggregate_marks(t, bins=300, span=(0.0, 10.0))
     assert len(np.unique((t[keep] / (10 / 300)).astype(int))) == keep.size <= 300
+
+
+def test_thinned_kaplan_meier_draws_the_same_image(tmp_path, monkeypatch):
+    # 30,000 continuous times: beyond 2 x STEP_BINS steps, so the curve and band are thinned
+    import matplotlib.image as mpimg
+
+    from nlrstats.present.plots import km as km_module
+    from nlrstats.stats.survival import survfit
+
+    rng = np.random.default_rng(5)
+    n = 30_000
+    frame = pl.DataFrame({"t": rng.exponential(10, n), "e": (rng.random(n) < 0.99).astype(int),
+                          "g": np.where(rng.random(n) < 0.3, "high", "low")})
+    fit = survfit("Surv(t, e) ~ g", frame)
+
+    def png(name):
+        p = km_module.km_plot(fit, censor_marks=False)
+        path = tmp_path / name
+        p.save(path, width=5.6, height=4.1, dpi=150, verbose=False)
+        return mpimg.imread(path)
+
+    thinned = png("thinned.png")
+    monkeypatch.setattr(km_module, "thin_steps", lambda t, **_: np.arange(len(t)))
+    full = png("full.png")
+    assert thinned.shape == full.shape
+    # a pixel matches when the other image has its colour within one pixel (anti-aliased edges of the
+    # sub-pixel steps may shift by one); a visible change would leave whole strokes unmatched
+    shifted = [np.roll(np.roll(full, dy, axis=0), dx, axis=1) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+    distance = np.min([np.abs(thinned - s).max(axis=-1) for s in shifted], axis=0)
+    assert (distance > 0.25).mean() < 1e-4, (distance > 0.25).mean()

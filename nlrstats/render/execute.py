@@ -296,6 +296,7 @@ def execute_document(
                     )
                     raise _cell_failure(doc, number, total, c, tb, cell.get("execution_count")) from None
                 item.outputs = [dict(o) for o in cell.outputs]
+            progress("stop kernel")
     except RenderError:
         raise
     except Exception as exc:  # kernel died, timeout, ...: still the author's problem to see, not ours

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["STEP_BINS", "MARK_BINS", "thin_steps", "aggregate_marks"]
+__all__ = ["STEP_BINS", "MARK_BINS", "thin_steps", "thin_line", "aggregate_marks"]
 
 #: slices of the time axis for curve thinning: finer than 300 dpi at 13 inches
 STEP_BINS = 4000
@@ -50,3 +50,22 @@ def aggregate_marks(time: np.ndarray, bins: int = MARK_BINS,
     width = (hi - lo) / bins if hi > lo else 1.0
     slot = np.clip(((t - lo) / width).astype(np.int64), 0, bins - 1)
     return np.flatnonzero(np.r_[slot[1:] != slot[:-1], True])
+
+
+def thin_line(x: np.ndarray, y: np.ndarray, bins: int = STEP_BINS) -> np.ndarray:
+    """Indices of a polyline's points to draw: first, last, lowest and highest of each of ``bins`` x-slices.
+
+    ``x`` must be sorted. Within a slice narrower than a pixel the line's vertical extent is kept
+    (its envelope), so the drawing does not change. Every index when there are <= ``2 * bins`` points.
+    """
+    xv, yv = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if xv.size <= 2 * bins:
+        return np.arange(xv.size)
+    lo, hi = float(xv[0]), float(xv[-1])
+    width = (hi - lo) / bins if hi > lo else 1.0
+    slot = np.clip(((xv - lo) / width).astype(np.int64), 0, bins - 1)
+    starts = np.flatnonzero(np.r_[True, slot[1:] != slot[:-1]])
+    ends = np.r_[starts[1:], xv.size] - 1
+    ymin = starts + np.array([np.argmin(yv[a:b + 1]) for a, b in zip(starts, ends)], dtype=np.int64)
+    ymax = starts + np.array([np.argmax(yv[a:b + 1]) for a, b in zip(starts, ends)], dtype=np.int64)
+    return np.unique(np.concatenate([starts, ends, ymin, ymax]))
