@@ -160,8 +160,9 @@ def km_plot(
     hr_label
         Text before the hazard ratio.
     censor_marks
-        Mark censored times with "+". Beyond :data:`~nlrstats.present.plots.thin.MARK_BINS` marks a
-        stratum, one mark per slice of the time axis (the figure's caption says so); beyond
+        Mark censored times with "+". Beyond :data:`~nlrstats.present.plots.thin.MARK_LIMIT` marks a
+        stratum, one mark per 1/:data:`~nlrstats.present.plots.thin.MARK_BINS` of the time axis (the
+        figure's caption says so); beyond
         2 x :data:`~nlrstats.present.plots.thin.STEP_BINS` steps, steps within one slice are drawn as
         one (no visible change; :mod:`nlrstats.present.plots.thin`). The risk table is always exact.
 
@@ -201,7 +202,7 @@ def km_plot(
             c = sub.filter(pl.col("n_censor") > 0)
             keep = aggregate_marks(c["time"].to_numpy(), span=(0.0, xmax))
             if keep is not None:
-                aggregated += c.height
+                aggregated += int(c["n_censor"].sum())
                 c = c[keep]
             censors.append(pd.DataFrame({"time": c["time"].to_list(), "estimate": c["estimate"].to_list(), "strata": lab}))
         # beyond the drawing's resolution, steps inside one pixel are drawn as one (see plots.thin)
@@ -310,7 +311,10 @@ def km_plot(
                 # fit.at drops times after a stratum's last follow-up (R extend=FALSE): nobody is at risk there.
                 rows.append({"time": b, "n_risk": int(known.get(b, 0)), "strata": lab, "y": -float(k)})
         risk = pd.DataFrame(rows)
-        risk["label"] = risk["n_risk"].astype(str)
+        # exact counts; with separators when any reaches 10,000 (a 6-digit count is hard to read)
+        big = bool(risk["n_risk"].max() >= 10_000)
+        risk["label"] = [format_count(v) if big else str(v) for v in risk["n_risk"]]
+        widest = max(len(lab) for lab in risk["label"])
         p += geom_text(
             aes(x="time", y="y", label="label", color="strata"),
             data=_panel(risk, RISK_PANEL),
@@ -343,12 +347,14 @@ def km_plot(
     p += scale_color_manual(values=colours, limits=labels, drop=False)
     p += scale_fill_manual(values=colours, limits=labels, drop=False)
     # A little x expansion keeps the risk numbers at 0 and at the last break inside the panel.
-    p += scale_x_continuous(breaks=breaks, labels=[f"{b:g}" for b in breaks], limits=(0.0, xmax), expand=(0.04, 0))
+    # room for half the widest count at 0 and at the last break (about 0.6% of the panel a character)
+    pad = max(0.04, 0.0065 * widest + 0.01) if risk_table else 0.04
+    p += scale_x_continuous(breaks=breaks, labels=[f"{b:g}" for b in breaks], limits=(0.0, xmax), expand=(pad, 0))
     p += scale_y_continuous(breaks=y_breaks, labels=y_labels, expand=(0, 0) if risk_table else (0.03, 0))
     p += labs(x=xlab, y=ylab, title=title, color=legend_title, fill=legend_title)
     if aggregated:
-        p += labs(caption=f"+: censoring, one mark per 1/{MARK_BINS} of the time axis with any of the "
-                          f"{format_count(aggregated)} censoring times")
+        p += labs(caption=f"+: censoring; {format_count(aggregated)} censored patients, drawn as one mark per "
+                          f"1/{MARK_BINS} of the time axis where any were censored")
     p += theme_journal()
     if risk_table:
         # The y title belongs to the survival panel only: centre it there (va is a

@@ -4,21 +4,24 @@ A Kaplan-Meier curve of 10^6 patients has up to 10^6 steps; a 300 dpi figure at 
 2,000 pixels wide. :func:`thin_steps` keeps, in each of ``bins`` equal slices of the time axis, the
 first and the last step: the drawn right-continuous curve then departs from the full one only inside a
 slice (less than one pixel at ``STEP_BINS``) and meets it again at every slice's end, so the image does
-not change. :func:`aggregate_marks` draws one censoring mark per slice of ``MARK_BINS`` slices holding
-any censored time: at that size marks overlap anyway, and hundreds of thousands of glyphs take minutes
-to draw. Both leave small inputs untouched, so figures of ordinary cohorts are byte-for-byte as before.
+not change. Beyond ``MARK_LIMIT`` censoring marks a curve, :func:`aggregate_marks` draws one mark per
+slice of ``MARK_BINS`` slices holding any censored time: at that size marks overlap anyway, and
+hundreds of thousands of glyphs take minutes to draw. Both leave small inputs untouched, so figures of
+ordinary cohorts are as before.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["STEP_BINS", "MARK_BINS", "thin_steps", "thin_line", "aggregate_marks"]
+__all__ = ["STEP_BINS", "MARK_BINS", "MARK_LIMIT", "thin_steps", "thin_line", "aggregate_marks"]
 
 #: slices of the time axis for curve thinning: finer than 300 dpi at 13 inches
 STEP_BINS = 4000
-#: slices of the time axis for censoring marks: about a mark's width at journal size
-MARK_BINS = 300
+#: censoring marks a curve may have before they are aggregated
+MARK_LIMIT = 300
+#: slices of the time axis for aggregated censoring marks: one "+" every 1.5 mark widths at journal size
+MARK_BINS = 75
 
 
 def thin_steps(time: np.ndarray, bins: int = STEP_BINS, span: tuple[float, float] | None = None) -> np.ndarray:
@@ -37,14 +40,14 @@ def thin_steps(time: np.ndarray, bins: int = STEP_BINS, span: tuple[float, float
     return np.union1d(first, last)
 
 
-def aggregate_marks(time: np.ndarray, bins: int = MARK_BINS,
-                    span: tuple[float, float] | None = None) -> np.ndarray | None:
+def aggregate_marks(time: np.ndarray, bins: int = MARK_BINS, span: tuple[float, float] | None = None,
+                    limit: int = MARK_LIMIT) -> np.ndarray | None:
     """Indices of the censoring marks to draw, one (the last) per occupied slice; None when all are drawn.
 
-    ``time`` must be sorted. Nothing is aggregated when there are no more than ``bins`` marks.
+    ``time`` must be sorted. Nothing is aggregated when there are no more than ``limit`` marks.
     """
     t = np.asarray(time, dtype=float)
-    if t.size <= bins:
+    if t.size <= limit:
         return None
     lo, hi = span if span is not None else (float(t[0]), float(t[-1]))
     width = (hi - lo) / bins if hi > lo else 1.0
