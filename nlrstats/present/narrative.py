@@ -20,6 +20,12 @@ __all__ = ["p_text", "rate_text", "fraction_text", "median_text", "hr_text", "co
            "published_sentence", "methods_paragraph", "comparison_sentence", "notes_list", "plan_phrase"]
 
 
+#: how the cut-point section names maxstat's p-value method
+_PMETHODS = {"exactGauss": "exactGauss: the exact distribution of the maximum",
+             "Lau94": "Lau94: Lausen et al. 1994's approximation, as the exact method is not feasible with this "
+                      "many cuts"}
+
+
 @markdown
 def p_text(p: float | None) -> str:
     """``"p = 0.052"``, ``"p < 0.001"``: the p-value rule of :func:`nlrstats.present.format.format_p`."""
@@ -136,7 +142,7 @@ def cutpoint_bullets(results) -> str:
             continue
         lines.append(f"- {name}: the data-driven optimal {label} cut is {format_cut(m.cut)} (standardised log-rank "
                      f"statistic {format_statistic(m.statistic)}); its naive {p_phrase(m.p_value_unadjusted)} "
-                     f"becomes {p_phrase(m.p_value)} once adjusted for searching all cuts ({m.pmethod}).")
+                     f"becomes {p_phrase(m.p_value)} once adjusted for searching all cuts ({_PMETHODS.get(m.pmethod, m.pmethod)}).")
     r = cp.roc_dcr
     if r is not None:
         lines.append(f"- ROC of baseline {label} for disease control: AUC {format_auc(r.auc)} (DeLong 95% CI "
