@@ -40,7 +40,7 @@ from plotnine import (
 )
 
 from nlrstats.present.format import format_count
-from nlrstats.present.plots._data import fmt_ci, fmt_p
+from nlrstats.present.plots._data import fmt_ci, fmt_p, wrap_caption
 from nlrstats.present.plots.theme import palette_for, theme_journal, with_aspect
 from nlrstats.present.plots.thin import MARK_BINS, aggregate_marks, thin_steps
 
@@ -353,8 +353,8 @@ def km_plot(
     p += scale_y_continuous(breaks=y_breaks, labels=y_labels, expand=(0, 0) if risk_table else (0.03, 0))
     p += labs(x=xlab, y=ylab, title=title, color=legend_title, fill=legend_title)
     if aggregated:
-        p += labs(caption=f"+: censoring; {format_count(aggregated)} censored patients, drawn as one mark per "
-                          f"1/{MARK_BINS} of the time axis where any were censored")
+        p += labs(caption=wrap_caption(f"+: censoring; {format_count(aggregated)} censored patients, drawn as one "
+                                       f"mark per 1/{MARK_BINS} of the time axis where any were censored."))
     p += theme_journal()
     if risk_table:
         # The y title belongs to the survival panel only: centre it there (va is a
