@@ -268,18 +268,22 @@ def execute_document(
                 client.execute_cell(setup, 0)
             except CellExecutionError as exc:
                 raise RenderError(f"{doc.path.name}: the kernel setup failed:\n{strip_ansi(str(exc))}") from None
-            number = 0
+            number, div = 0, None
             for item in planned:
                 c = item.chunk
                 if c.kind == "markdown":
                     exprs = inline_expressions(c.source)
                     if exprs:
                         item.inline = _evaluate_inline(client, doc, exprs)
+                    # a cell right after `::: {#fig-km-pfs}` is that figure (or table): its line names it
+                    opened = re.findall(r"^:::+\s*\{#([\w-]+)", c.source, flags=re.M)
+                    div = opened[-1] if opened and not c.source.rstrip().endswith(":::") else None
                     continue
                 if not runs(item):
                     continue
                 number += 1
-                label = c.options.get("label")
+                label = c.options.get("label") or div
+                div = None
                 forwarder.drain()
                 progress(f"execute cell {number}/{total}" + (f" ({label})" if label else "") + (" [parameters injected]" if item.injected else ""))
                 cell = nbformat.v4.new_code_cell(c.source)
