@@ -100,7 +100,7 @@ def binary_rates_by_group(
     return rows, test
 
 
-def test_name(h: HTest) -> str:
+def response_test_name(h: HTest) -> str:
     """The footnote name of a response test: exact, simulated (with B and seed) or chi-square."""
     if h.method.startswith("Pearson"):
         return "Pearson's chi-squared test (all expected counts at least 5)"
@@ -114,7 +114,7 @@ def _test_row(endpoint: str, h: HTest | None) -> dict:
     if h is None:
         return {"endpoint": endpoint, "test": None, "p_value": None, "estimate": None, "conf_low": None,
                 "conf_high": None}
-    return {"endpoint": endpoint, "test": test_name(h), "p_value": h.p_value, "estimate": h.estimate,
+    return {"endpoint": endpoint, "test": response_test_name(h), "p_value": h.p_value, "estimate": h.estimate,
             "conf_low": h.conf_low, "conf_high": h.conf_high}
 
 
