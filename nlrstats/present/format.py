@@ -193,22 +193,23 @@ def format_pct(x: float | None, digits: int = COMPOSITION_DIGITS, missing: str =
 
 
 def format_n_pct(n: int | None, total: int | None, digits: int = COMPOSITION_DIGITS, missing: str = MISSING) -> str:
-    """Count with column percentage, gtsummary's ``"{n} ({p}%)"``: ``(8, 9) -> "8 (89%)"``.
+    """Count with column percentage, gtsummary's ``"{n} ({p}%)"``: ``(8, 9) -> "8 (89%)"``; thousands
+    separated as gtsummary's ``style_number`` (``"1,250 (55%)"``).
 
     A zero denominator prints the count alone (no percentage exists).
     """
     if _is_missing(n):
         return missing
     if _is_missing(total) or total == 0:
-        return f"{int(n)}"
-    return f"{int(n)} ({format_pct(n / total, digits)})"
+        return format_count(n)
+    return f"{format_count(n)} ({format_pct(n / total, digits)})"
 
 
 def format_fraction(n: int | None, total: int | None, missing: str = MISSING) -> str:
     """``"8/9"``."""
     if _is_missing(n) or _is_missing(total):
         return missing
-    return f"{int(n)}/{int(total)}"
+    return f"{format_count(n)}/{format_count(total)}"
 
 
 def format_rate_ci(low: float | None, high: float | None, missing: str = MISSING) -> str:
@@ -246,7 +247,7 @@ def group_header(label: str, n: int | None) -> str:
     """Column header with the group size: ``("NLR < 8", 9) -> "NLR < 8, N = 9"`` (gtsummary style)."""
     if n is None:
         return str(label)
-    return f"{label}, N = {int(n)}"
+    return f"{label}, N = {format_count(n)}"
 
 
 def strata_label(strata: str | None, overall: str = "Overall") -> str:

@@ -122,7 +122,8 @@ def change_sentence(results) -> str:
         return (f"No patient has both a day-0 and a day-14 {label}, so the change by day 14 could not be "
                 "analysed.")
     fell = c.orr.decreased.n if c.orr.decreased is not None else 0
-    return (f"{label} fell between day 0 and day 14 in {fell} of {c.n} patients with both values. The objective "
+    return (f"{label} fell between day 0 and day 14 in {format_count(fell)} of {format_count(c.n)} patients with both "
+            "values. The objective "
             f"response rate was {rate_text(c.orr.decreased)} when {label} fell and "
             f"{rate_text(c.orr.not_decreased)} when it did not (Fisher's exact test, {p_phrase(c.orr.p_value)}).")
 
