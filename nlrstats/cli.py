@@ -95,14 +95,18 @@ def _cmd_dictionary(args) -> int:
 def _cmd_analyze(args) -> int:
     from nlrstats.present.console import summary_text
     from nlrstats.study.analyze import analyze
+    from nlrstats.data import progress
+    if not args.quiet:
+        progress.enable()
     plan = _plan(args)
     results = analyze(_load(args), plan)
-    text = results.to_json(indent=2)
-    if args.json == "-":
-        print(text)  # JSON escapes control characters itself
-    elif args.json:
-        Path(args.json).write_text(text + "\n", encoding="utf-8")
-        _say(f"wrote {args.json}")
+    with progress.stage("write JSON"):
+        text = results.to_json(indent=2)
+        if args.json == "-":
+            print(text)  # JSON escapes control characters itself
+        elif args.json:
+            Path(args.json).write_text(text + "\n", encoding="utf-8")
+            _say(f"wrote {args.json}")
     if args.json != "-":
         _say(summary_text(results))
     return 0
@@ -317,6 +321,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="PATH", help="write results as JSON to PATH, or '-' for stdout")
     p.add_argument("--bootstrap", type=int, metavar="B",
                    help="bootstrap resamples for cut-point stability (0 to skip; default: the plan's)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
     p.set_defaults(func=_cmd_analyze)
 
     from nlrstats.project.command import add_new_parser

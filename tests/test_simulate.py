@@ -3,6 +3,8 @@ import math
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nlrstats.data.cohort import cohort_from_frame
 from nlrstats.data.simulate import simulate_cohort
@@ -40,3 +42,18 @@ def test_bad_parameters_rejected():
         simulate_cohort(10, response_low=(0.5, 0.5, 0.5, 0, 0))
     with pytest.raises(ValueError, match="at least 1"):
         simulate_cohort(0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 3000), seed=st.integers(0, 2**32 - 1), missing=st.sampled_from([0.0, 0.1, 1.0]))
+def test_simulator_writes_only_values_its_validator_accepts(n, seed, missing):
+    # cohort_from_frame runs the validator: any value outside a plausible range raises CohortError
+    c = cohort_from_frame(simulate_cohort(n, seed=seed, missing_d14=missing))
+    assert c.n == n
+
+
+def test_simulator_valid_at_a_million():
+    # the tails of a 10^6 draw used to reach neutrophils 224 x 10^9/L (the validator's bound is 200)
+    frame = simulate_cohort(1_000_000, seed=1)
+    assert frame["neutrophils_d0"].max() <= 150
+    assert cohort_from_frame(frame).n == 1_000_000

@@ -22,6 +22,7 @@ import polars as pl
 from nlrstats.data.mapping import Mapping, MappingError, parse_file_options, read_mapping
 from nlrstats.data.markers import MARKERS, derive_markers, group_expr, group_labels
 from nlrstats.data.messages import DataError, ReadError, escape
+from nlrstats.data.progress import stage
 from nlrstats.data.reading import FileOptions, RawTable, Reading, read_table, table_from_frame
 from nlrstats.data.recode import apply_mapping
 from nlrstats.data.schema import COLUMNS, data_dictionary
@@ -269,7 +270,10 @@ def load_cohort(path: str | Path, mapping: str | Path | dict | Mapping | None = 
     m = read_mapping(mapping)
     options = _options(m, {"sheet": sheet, "encoding": encoding, "separator": separator, "decimal": decimal,
                            "skip_rows": skip_rows, "na": list(na) if na is not None else None})
-    return _finish(read_table(path, options), m, cutoff, path)
+    with stage(f"read {path.name}"):
+        table = read_table(path, options)
+    with stage(f"validate {path.name}"):
+        return _finish(table, m, cutoff, path)
 
 
 def cohort_from_frame(frame: pl.DataFrame, source: str = "(data frame)", mapping=None,

@@ -75,7 +75,9 @@ def simulate_cohort(n: int, seed: int = 1, **params) -> pl.DataFrame:
     lym0 = np.exp(rng.normal(math.log(1.4), 0.4, n))
     # clipped to the range seen in practice so every simulated count passes validation
     nlr0 = np.clip(np.exp(rng.normal(math.log(truth.nlr_median), truth.nlr_log_sd, n)), 0.3, 60)
-    lym0 = np.round(np.maximum(lym0, 0.05), 2)
+    # and lymphocytes capped so that neutrophils (NLR x lymphocytes) stay <= 150 x 10^9/L, inside the
+    # validator's plausible range (0.01-200) at any n: a 10^6 draw otherwise reaches 224
+    lym0 = np.round(np.clip(lym0, 0.05, np.floor(100 * 150 / nlr0) / 100), 2)
     neu0 = np.round(nlr0 * lym0, 2)
     neu0 = np.maximum(neu0, 0.05)
     high = (neu0 / lym0) >= truth.cutoff

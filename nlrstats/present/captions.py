@@ -8,6 +8,7 @@ Captions are plain text for great_tables and plotnine, and escaped markdown (``*
 
 from __future__ import annotations
 
+from nlrstats.present.format import format_count_of
 from nlrstats.present.text import markdown, md_escape
 from nlrstats.study import published
 
@@ -69,7 +70,7 @@ def synthetic_notice_md(results) -> str:
         title = "Synthetic data"
     else:
         body = (f"This document runs the analysis of {published.SHORT_NAME} on *{md_escape(results.source)}* "
-                f"({results.n} patients), not on the reconstruction; its numbers are this cohort's, set beside "
+                f"({format_count_of(results.n, 'patient')}), not on the reconstruction; its numbers are this cohort's, set beside "
                 "the published ones.")
         title = "Your data"
     return (f"::: {{.content-visible when-format=\"html\"}}\n::: {{.callout-important}}\n## {title}\n{body}\n:::\n:::\n\n"

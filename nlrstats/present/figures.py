@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from nlrstats.present.captions import synthetic_mark
 from nlrstats.present.plots import cutpoint_plot, forest_plot, km_plot, nlr_trajectory_plot, roc_plot, waterfall_plot
-from nlrstats.present.plots import with_note
+from nlrstats.present.plots import placeholder_plot, with_note
 from nlrstats.study.analyze import hazard_ratio_frame
 
 __all__ = ["km_figure", "trajectory_figure", "waterfall_figure", "cutpoint_figure", "roc_figure", "forest_figure"]
@@ -40,10 +40,15 @@ def waterfall_figure(results, show_ids: bool = False):
 
 
 def cutpoint_figure(results, key: str = "pfs"):
-    """Standardised log-rank statistic for every candidate cut, the chosen one and the plan's marked."""
+    """Standardised log-rank statistic for every candidate cut, the chosen one and the plan's marked.
+
+    Without a cut search (fewer than 4 patients, no events, or one marker value) a panel saying so.
+    """
     m = getattr(results.cutpoint, f"maxstat_{key}", None) if results.cutpoint is not None else None
     if m is None:
-        return None
+        # the document keeps its figure slot: it says why it is empty (the narrative says it too)
+        return placeholder_plot(f"No cut search for {results.endpoint(key).label}:\n"
+                                "too few patients or events, or one marker value")
     plot = cutpoint_plot(m, published=results.plan.cutoff, xlab=f"{results.plan.marker_label} cut-point")
     return with_note(plot, synthetic_mark(results))
 

@@ -32,7 +32,8 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 
 __all__ = [
-    "format_p", "p_phrase", "p_bound_phrase", "format_number", "format_ci", "format_estimate_ci", "format_ratio",
+    "format_p", "p_phrase", "p_bound_phrase", "format_number", "format_count", "format_count_of", "format_ci",
+    "format_estimate_ci", "format_ratio",
     "format_ratio_ci", "format_median_ci", "format_n_pct", "format_pct", "format_fraction", "format_rate",
     "format_rate_ci", "format_cut", "format_auc", "format_statistic", "group_header", "strata_label",
     "P_DIGITS", "RATIO_DIGITS", "RATE_DIGITS", "COMPOSITION_DIGITS", "TIME_DIGITS", "CUT_DIGITS",
@@ -81,6 +82,18 @@ def format_number(x: float | None, digits: int = 1, missing: str = MISSING) -> s
     if out.startswith("-") and float(out) == 0:  # "-0.0" is an artefact of rounding a small negative number
         out = out[1:]
     return out
+
+
+def format_count(n: int | None, missing: str = MISSING) -> str:
+    """A whole number with thousands separators: ``10000000`` -> ``"10,000,000"``."""
+    if _is_missing(n):
+        return missing
+    return f"{int(n):,}"
+
+
+def format_count_of(n: int, singular: str, plural: str | None = None) -> str:
+    """``"1 patient"``, ``"3 patients"``, ``"1,000,000 patients"``: a count and its noun in agreement."""
+    return f"{format_count(n)} {singular if n == 1 else (plural or singular + 's')}"
 
 
 def format_p(p: float | None, digits: int = P_DIGITS, missing: str = "") -> str:
@@ -198,22 +211,23 @@ def format_pct(x: float | None, digits: int = COMPOSITION_DIGITS, missing: str =
 
 
 def format_n_pct(n: int | None, total: int | None, digits: int = COMPOSITION_DIGITS, missing: str = MISSING) -> str:
-    """Count with column percentage, gtsummary's ``"{n} ({p}%)"``: ``(8, 9) -> "8 (89%)"``.
+    """Count with column percentage, gtsummary's ``"{n} ({p}%)"``: ``(8, 9) -> "8 (89%)"``; thousands
+    separated as gtsummary's ``style_number`` (``"1,250 (55%)"``).
 
     A zero denominator prints the count alone (no percentage exists).
     """
     if _is_missing(n):
         return missing
     if _is_missing(total) or total == 0:
-        return f"{int(n)}"
-    return f"{int(n)} ({format_pct(n / total, digits)})"
+        return format_count(n)
+    return f"{format_count(n)} ({format_pct(n / total, digits)})"
 
 
 def format_fraction(n: int | None, total: int | None, missing: str = MISSING) -> str:
     """``"8/9"``."""
     if _is_missing(n) or _is_missing(total):
         return missing
-    return f"{int(n)}/{int(total)}"
+    return f"{format_count(n)}/{format_count(total)}"
 
 
 def format_rate_ci(low: float | None, high: float | None, missing: str = MISSING) -> str:
@@ -251,7 +265,7 @@ def group_header(label: str, n: int | None) -> str:
     """Column header with the group size: ``("NLR < 8", 9) -> "NLR < 8, N = 9"`` (gtsummary style)."""
     if n is None:
         return str(label)
-    return f"{label}, N = {int(n)}"
+    return f"{label}, N = {format_count(n)}"
 
 
 def strata_label(strata: str | None, overall: str = "Overall") -> str:

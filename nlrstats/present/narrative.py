@@ -9,14 +9,21 @@ link, an image or HTML.
 
 from __future__ import annotations
 
-from nlrstats.present.format import (format_auc, format_ci, format_cut, format_median_ci, format_pct, format_rate,
-                                     format_ratio, format_statistic, p_bound_phrase, p_phrase, RATE_DIGITS, RATIO_DIGITS)
+from nlrstats.present.format import (format_auc, format_ci, format_count, format_count_of, format_cut, format_median_ci, format_pct,
+                                     format_rate, format_ratio, format_statistic, p_bound_phrase, p_phrase, RATE_DIGITS, RATIO_DIGITS)
 from nlrstats.present.text import markdown, md_escape
 from nlrstats.study import published
+from nlrstats.study.robustness import BOOTSTRAP_BUDGET
 
 __all__ = ["p_text", "rate_text", "fraction_text", "median_text", "hr_text", "cohort_sentence",
            "groups_sentence", "response_sentence", "survival_sentence", "change_sentence", "cutpoint_bullets",
            "published_sentence", "methods_paragraph", "comparison_sentence", "notes_list", "plan_phrase"]
+
+
+#: how the cut-point section names maxstat's p-value method
+_PMETHODS = {"exactGauss": "exactGauss: the exact distribution of the maximum",
+             "Lau94": "Lau94: Lausen et al. 1994's approximation, as the exact method is not feasible with this "
+                      "many cuts"}
 
 
 @markdown
@@ -73,8 +80,8 @@ def cohort_sentence(results, name: str) -> str:
     """Which cohort and file this document analyses, and its groups."""
     g = results.groups
     return (f"This document analyses **{md_escape(name)}** (file *{md_escape(results.source)}*, "
-            f"{results.n} patients). Patients with {md_escape(g.high.label)} form the high group "
-            f"({g.high.n} patients; {g.low.n} with {md_escape(g.low.label)}).")
+            f"{format_count_of(results.n, 'patient')}). Patients with {md_escape(g.high.label)} form the high group "
+            f"({format_count_of(g.high.n, 'patient')}; {format_count(g.low.n)} with {md_escape(g.low.label)}).")
 
 
 @markdown
@@ -115,7 +122,8 @@ def change_sentence(results) -> str:
         return (f"No patient has both a day-0 and a day-14 {label}, so the change by day 14 could not be "
                 "analysed.")
     fell = c.orr.decreased.n if c.orr.decreased is not None else 0
-    return (f"{label} fell between day 0 and day 14 in {fell} of {c.n} patients with both values. The objective "
+    return (f"{label} fell between day 0 and day 14 in {format_count(fell)} of {format_count(c.n)} patients with both "
+            "values. The objective "
             f"response rate was {rate_text(c.orr.decreased)} when {label} fell and "
             f"{rate_text(c.orr.not_decreased)} when it did not (Fisher's exact test, {p_phrase(c.orr.p_value)}).")
 
@@ -135,7 +143,8 @@ def cutpoint_bullets(results) -> str:
             continue
         lines.append(f"- {name}: the data-driven optimal {label} cut is {format_cut(m.cut)} (standardised log-rank "
                      f"statistic {format_statistic(m.statistic)}); its naive {p_phrase(m.p_value_unadjusted)} "
-                     f"becomes {p_bound_phrase(m.p_value, m.pmethod)} once adjusted for searching all cuts ({m.pmethod}).")
+                     f"becomes {p_bound_phrase(m.p_value, m.pmethod)} once adjusted for searching all cuts "
+                     f"({_PMETHODS.get(m.pmethod, m.pmethod)}).")
     r = cp.roc_dcr
     if r is not None:
         lines.append(f"- ROC of baseline {label} for disease control: AUC {format_auc(r.auc)} (DeLong 95% CI "
@@ -144,7 +153,11 @@ def cutpoint_bullets(results) -> str:
     if b is not None:
         corrected = "not estimable" if b.hr_corrected is None else format_ratio(b.hr_corrected)
         lo, hi = b.window
-        lines.append(f"- Bootstrap of the PFS cut ({b.B} resamples, seed {b.seed}): median optimal cut "
+        capped = ""
+        if b.B_requested is not None and b.B < b.B_requested:
+            capped = (f" of the {b.B_requested} requested: each resample searches all cuts again, so the number is "
+                      f"capped at {format_count(BOOTSTRAP_BUDGET)} resampled patients at this cohort's size")
+        lines.append(f"- Bootstrap of the PFS cut ({b.B} resamples{capped}, seed {b.seed}): median optimal cut "
                      f"{format_cut(b.cut_median)} (interquartile range {format_ci(b.cut_q25, b.cut_q75, 2)}); it "
                      f"lay within {lo:g}–{hi:g} in {format_pct(b.share_in_window)} of resamples. The "
                      f"optimism-corrected HR at the data-driven cut is {corrected} (apparent "

@@ -117,6 +117,7 @@ def render_document(
         pandoc_to = "typst" if to == "pdf" else to
         meta = document_metadata(doc.front_matter, options)
         epoch = epoch_of(meta.get("date"))
+        say("assemble markdown")
         md = to_markdown(chunks, options, meta, to, tmpdir / f"{path.stem}_files", path.stem)
         md_path = tmpdir / f"{path.stem}.md"
         md_path.write_text(md, encoding="utf-8")

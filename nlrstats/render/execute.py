@@ -18,6 +18,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -237,6 +238,10 @@ def execute_document(
         (runtime_dir / "mpl").mkdir()
         env["MPLCONFIGDIR"] = str(runtime_dir / "mpl")
     env.pop("PYDEVD_USE_FRAME_EVAL", None)
+    # the documents' code reports its stages to this file (see nlrstats.data.progress); a thread prints them
+    progress_file = runtime_dir / "progress.log"
+    progress_file.touch()
+    env.setdefault("NLRSTATS_PROGRESS", str(progress_file))
     cwd = str(cwd or doc.path.parent)
 
     nb = nbformat.v4.new_notebook()
@@ -247,8 +252,13 @@ def execute_document(
         allow_errors=False,
         record_timing=False,
         resources={"metadata": {"path": cwd}},
+        # every output is collected when the last cell ends: a graceful shutdown only waits for a large
+        # kernel to free its memory (8 s with a 10^6-patient cohort)
+        shutdown_kernel="immediate",
     )
     kernel_log = open(runtime_dir / "kernel.log", "wb")
+    forwarder = _Forwarder(progress_file, progress)
+    forwarder.start()
     try:
         progress(f"start kernel ({Path(sys.executable).name}, cwd {cwd})")
         with client.setup_kernel(cwd=cwd, stdout=kernel_log, stderr=kernel_log):
@@ -258,18 +268,23 @@ def execute_document(
                 client.execute_cell(setup, 0)
             except CellExecutionError as exc:
                 raise RenderError(f"{doc.path.name}: the kernel setup failed:\n{strip_ansi(str(exc))}") from None
-            number = 0
+            number, div = 0, None
             for item in planned:
                 c = item.chunk
                 if c.kind == "markdown":
                     exprs = inline_expressions(c.source)
                     if exprs:
                         item.inline = _evaluate_inline(client, doc, exprs)
+                    # a cell right after `::: {#fig-km-pfs}` is that figure (or table): its line names it
+                    opened = re.findall(r"^:::+\s*\{#([\w-]+)", c.source, flags=re.M)
+                    div = opened[-1] if opened and not c.source.rstrip().endswith(":::") else None
                     continue
                 if not runs(item):
                     continue
                 number += 1
-                label = c.options.get("label")
+                label = c.options.get("label") or div
+                div = None
+                forwarder.drain()
                 progress(f"execute cell {number}/{total}" + (f" ({label})" if label else "") + (" [parameters injected]" if item.injected else ""))
                 cell = nbformat.v4.new_code_cell(c.source)
                 if c.options.get("error", execute_defaults.get("error", False)):
@@ -285,6 +300,7 @@ def execute_document(
                     )
                     raise _cell_failure(doc, number, total, c, tb, cell.get("execution_count")) from None
                 item.outputs = [dict(o) for o in cell.outputs]
+            progress("stop kernel")
     except RenderError:
         raise
     except Exception as exc:  # kernel died, timeout, ...: still the author's problem to see, not ours
@@ -294,6 +310,45 @@ def execute_document(
             + (f"\nKernel log:\n{log}" if log else "")
         ) from None
     finally:
+        forwarder.stop()
         kernel_log.close()
         runtime.cleanup()
     return planned
+
+
+class _Forwarder(threading.Thread):
+    """Prints each line the kernel appends to ``path`` through ``progress`` (the kernel's own stage lines)."""
+
+    def __init__(self, path: Path, progress: Callable[[str], None], every: float = 0.2):
+        super().__init__(daemon=True)
+        self.path, self.progress, self.every = path, progress, every
+        self.done = threading.Event()
+        self.offset = 0
+        self.lock = threading.Lock()
+
+    def drain(self) -> None:
+        """Print what the kernel has written so far (also called before each cell's line, to keep order)."""
+        with self.lock:
+            self._drain()
+
+    def _drain(self) -> None:
+        try:
+            with open(self.path, "rb") as fh:
+                fh.seek(self.offset)
+                data = fh.read()
+        except OSError:
+            return
+        end = data.rfind(b"\n") + 1
+        self.offset += end
+        for line in data[:end].decode("utf-8", "replace").splitlines():
+            # the kernel's own clock is dropped: the render line carries the render's
+            self.progress(re.sub(r"^\[nlrstats\s+[\d.]+s\] ", "", line))
+
+    def run(self) -> None:
+        while not self.done.wait(self.every):
+            self.drain()
+
+    def stop(self) -> None:
+        self.done.set()
+        self.join(timeout=2)
+        self.drain()

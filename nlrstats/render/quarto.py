@@ -135,6 +135,9 @@ def render_with_quarto(quarto: str, path: Path, params: dict[str, Any], to: str,
         env = quarto_environment(epoch=epoch)
         # as the built-in engine tells its kernel, so documents find project files with either engine
         env["NLRSTATS_PROJECT_ROOT"] = str(find_project_root(path) or path.parent)
+        if not quiet:
+            # the documents' stage lines go to the kernel's standard error, which Quarto shows
+            env.setdefault("NLRSTATS_PROGRESS", "stderr")
         if date is not None:
             # Quarto resolves `date: today` itself and `-M date:` does not override it; the project's
             # styles/print.lua filter puts this date in its place

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from nlrstats.data.cohort import Cohort, load_cohort
+from nlrstats.data.progress import stage
 from nlrstats.data.provenance import is_reconstruction
 from nlrstats.stats.result import NOT_IN_JSON, Result, json_safe, to_plain
 from nlrstats.study.endpoints import EndpointSection, endpoint_section
@@ -158,15 +159,17 @@ def analyze(cohort: Cohort | str, plan: StudyPlan | None = None, *, mapping=None
         cohort = load_cohort(cohort, mapping=mapping)
     plan = (plan or StudyPlan.fukuda2020()).replace(**changes)
     notes: list[str] = []
-    sections = dict(
-        groups=_groups(plan, cohort),
-        table_one=_table_one(plan, cohort),
-        response=response_section(plan, cohort),
-        nlr_change=change_section(plan, cohort),
-        pfs=endpoint_section(plan, cohort, "pfs", notes),
-        os=endpoint_section(plan, cohort, "os", notes),
-        cutpoint=cutpoint_section(plan, cohort),
-    )
+    steps = (("groups", "groups", lambda: _groups(plan, cohort)),
+             ("table_one", "Table 1", lambda: _table_one(plan, cohort)),
+             ("response", "response", lambda: response_section(plan, cohort)),
+             ("nlr_change", "marker change by day 14", lambda: change_section(plan, cohort)),
+             ("pfs", "progression-free survival", lambda: endpoint_section(plan, cohort, "pfs", notes)),
+             ("os", "overall survival", lambda: endpoint_section(plan, cohort, "os", notes)),
+             ("cutpoint", "cut-point robustness", lambda: cutpoint_section(plan, cohort)))
+    sections = {}
+    for key, name, run in steps:
+        with stage(f"analyze {cohort.n} patients: {name}"):
+            sections[key] = run()
     return StudyResults(**sections, notes=tuple(notes), synthetic=is_reconstruction(cohort), plan=plan,
                         cohort=cohort)
 

@@ -16,13 +16,16 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from nlrstats.stats.htest import HTest, binom_test, fisher_test
+from nlrstats.stats.htest import HTest, binom_test, chisq_test, fisher_test
+from nlrstats.stats.htest.chisq import expected_counts
 from nlrstats.stats.result import Result
 
 __all__ = ["RESPONSE_LEVELS", "ENDPOINTS", "ResponseResult", "response_by_group", "binary_rates_by_group",
            "as_frame", "group_levels", "check_response_column"]
 
 RESPONSE_LEVELS = ("CR", "PR", "SD", "PD", "NE")
+#: Monte Carlo tables of the simulated r x c Fisher p-value (R's ``fisher.test`` default B)
+FISHER_B = 2000
 #: endpoint -> categories counted as an event
 ENDPOINTS = {"orr": ("CR", "PR"), "dcr": ("CR", "PR", "SD")}
 
@@ -97,12 +100,36 @@ def binary_rates_by_group(
     return rows, test
 
 
+def response_test_name(h: HTest) -> str:
+    """The footnote name of a response test: exact, simulated (with B and seed) or chi-square."""
+    if h.method.startswith("Pearson"):
+        return "Pearson's chi-squared test (all expected counts at least 5)"
+    if "simulated" in h.method:
+        return (f"Fisher's exact test, Monte Carlo p-value (R's simulate.p.value, B = {h.replicates}, "
+                f"seed = {h.seed}): the exact test exceeds its workspace")
+    return "Fisher's exact test"
+
+
 def _test_row(endpoint: str, h: HTest | None) -> dict:
     if h is None:
         return {"endpoint": endpoint, "test": None, "p_value": None, "estimate": None, "conf_low": None,
                 "conf_high": None}
-    return {"endpoint": endpoint, "test": "Fisher's exact test", "p_value": h.p_value, "estimate": h.estimate,
+    return {"endpoint": endpoint, "test": response_test_name(h), "p_value": h.p_value, "estimate": h.estimate,
             "conf_low": h.conf_low, "conf_high": h.conf_high}
+
+
+def distribution_test(table: np.ndarray, seed: int | None = None, B: int = FISHER_B) -> HTest:
+    """Groups x categories test of the response distribution, chosen as gtsummary chooses it.
+
+    Fisher's exact test (R's ``fisher.test``) when any expected count is below 5, else Pearson's
+    chi-squared test without continuity correction (gtsummary's ``add_p`` default). An exact r x c
+    walk beyond the workspace bound becomes R's Monte Carlo p-value (``simulate.p.value = TRUE``)
+    from ``B`` tables drawn after ``set.seed(seed)``.
+    """
+    used = table[:, table.sum(axis=0) > 0]
+    if (expected_counts(used) >= 5).all():
+        return chisq_test(used, correct=False)
+    return fisher_test(used, simulate_p_value="auto", B=B, seed=seed)
 
 
 @dataclass(frozen=True)
@@ -171,7 +198,7 @@ class ResponseResult(Result):
             lines.append(f"{r['endpoint'].upper()} {r['group']}: {r['x']}/{r['n']} = {est}{ci}")
         for r in self.tests_frame.iter_rows(named=True):
             p = "NA" if r["p_value"] is None else f"{r['p_value']:.4g}"
-            lines.append(f"{r['endpoint'].upper()}: Fisher's exact p = {p}")
+            lines.append(f"{r['endpoint'].upper()}: {r['test'] or 'no test'} p = {p}")
         if self.excluded["n"].sum() > 0:
             for reason, n in self.excluded.iter_rows():
                 lines.append(f"excluded: {n} ({reason})")
@@ -196,7 +223,7 @@ def check_response_column(frame: pl.DataFrame, response: str) -> pl.Series:
 
 
 def response_by_group(data, by: str = "nlr_group", response: str = "best_response",
-                      conf_level: float = 0.95) -> ResponseResult:
+                      conf_level: float = 0.95, seed: int | None = None) -> ResponseResult:
     """Best overall response, ORR and DCR by group, with Clopper-Pearson CIs and Fisher's tests.
 
     Parameters
@@ -208,6 +235,9 @@ def response_by_group(data, by: str = "nlr_group", response: str = "best_respons
         Column of RECIST best overall response: CR, PR, SD, PD or NE.
     conf_level : float
         Level of the Clopper-Pearson intervals (R's ``binom.test``) and Fisher odds-ratio CIs.
+    seed : int, optional
+        Seed of R's Monte Carlo Fisher p-value, used only when the exact groups x categories test
+        exceeds its workspace (see :func:`distribution_test`).
 
     Returns
     -------
@@ -256,7 +286,7 @@ def response_by_group(data, by: str = "nlr_group", response: str = "best_respons
         .to_numpy()
     ) if levels else np.zeros((0, 5))
     table = table[table.sum(axis=1) > 0]
-    bor = fisher_test(table) if table.shape[0] >= 2 and (table.sum(axis=0) > 0).sum() >= 2 else None
+    bor = distribution_test(table, seed) if table.shape[0] >= 2 and (table.sum(axis=0) > 0).sum() >= 2 else None
     if bor is None and table.shape[0] >= 2:
         # a single response category across groups: nothing to compare, p = 1 as FEXACT
         bor = HTest(statistic=None, parameter=None, p_value=1.0, estimate=None, conf_low=None, conf_high=None,

@@ -5,11 +5,16 @@ A cut-off chosen after looking at the data inflates its p-value (Altman et al., 
 
 - for each endpoint, the maximally selected log-rank statistic with its search-adjusted p-value
   (``exactGauss``: the exact multivariate-normal distribution of the maximum, Hothorn & Lausen 2003,
-  the most accurate of R maxstat's methods in small samples) beside the naive p at that cut;
+  the most accurate of R maxstat's methods in small samples, where it is feasible; beyond that, with
+  hundreds of distinct cuts, Lausen et al. 1994's improved Bonferroni bound ``Lau94``, accurate for many
+  cuts; the method used is reported) beside the naive p at that cut;
 - the ROC curve of the marker for disease control (AUC with DeLong CI, Youden cut, sensitivity and
   specificity at the plan's cut-off);
 - a bootstrap of the optimal PFS cut: how often it falls in the plan's window around its cut-off, and
-  the optimism-corrected hazard ratio at the data-driven cut (Harrell's bootstrap).
+  the optimism-corrected hazard ratio at the data-driven cut (Harrell's bootstrap). Each resample
+  refits the cut search on all n patients, so the plan's number of resamples is capped at
+  :data:`BOOTSTRAP_BUDGET` resampled patients (B x n, at least :data:`BOOTSTRAP_MIN` resamples); the
+  number run and the number requested are both reported.
 """
 
 from __future__ import annotations
@@ -19,13 +24,28 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from nlrstats.data.cohort import Cohort
+from nlrstats.data.progress import bar
 from nlrstats.stats.cutpoint import bootstrap_cutpoint, maxstat, roc
 from nlrstats.stats.result import NOT_IN_JSON, Result
 from nlrstats.study.plan import StudyPlan
 
-__all__ = ["CutpointSection", "CutSearch", "RocSummary", "BootstrapSummary", "cutpoint_section", "PMETHOD"]
+__all__ = ["CutpointSection", "CutSearch", "RocSummary", "BootstrapSummary", "cutpoint_section", "PMETHOD",
+           "BOOTSTRAP_BUDGET", "BOOTSTRAP_MIN", "affordable_bootstrap"]
 
-PMETHOD = "exactGauss"
+#: maxstat's "auto": exactGauss where its quadrature is feasible, else Lau94 (the result names which)
+PMETHOD = "auto"
+#: resampled patients (B x n) the cut-point bootstrap may cost: 200 resamples up to 25,000 patients,
+#: 50 at 10^5, 5 at 10^6 (one resample there takes 1-2 s on two cores)
+BOOTSTRAP_BUDGET = 5_000_000
+#: fewest resamples run when any are requested
+BOOTSTRAP_MIN = 5
+
+
+def affordable_bootstrap(requested: int, n: int) -> int:
+    """Resamples actually run: ``requested``, capped at ``BOOTSTRAP_BUDGET / n`` (never below ``BOOTSTRAP_MIN``)."""
+    if requested <= 0 or n <= 0:
+        return max(requested, 0)
+    return min(requested, max(BOOTSTRAP_MIN, BOOTSTRAP_BUDGET // n))
 
 
 @dataclass(frozen=True)
@@ -73,6 +93,7 @@ class BootstrapSummary:
     n_failed: int
     n_infinite: int
     n_valid: int
+    B_requested: int | None = None
 
 
 @dataclass(frozen=True)
@@ -126,11 +147,11 @@ def _roc_summary(r, cut: float) -> RocSummary:
                       _first(y, "specificity"), r.direction, _first(at, "sensitivity"), _first(at, "specificity"))
 
 
-def _bootstrap_summary(b) -> BootstrapSummary:
+def _bootstrap_summary(b, requested: int) -> BootstrapSummary:
     q = dict(b.cut_quantiles((0.25, 0.5, 0.75)).iter_rows())
     return BootstrapSummary(b.B, b.seed, b.cut, tuple(b.window) if b.window else None, b.share_in_window,
                             q.get(0.25), q.get(0.5), q.get(0.75), b.hr_apparent, b.hr_corrected, b.n_failed,
-                            b.n_infinite, int(b.B - b.n_failed))
+                            b.n_infinite, int(b.B - b.n_failed), requested)
 
 
 def _maxstat_or_none(formula: str, data: pl.DataFrame, event: str, marker: str):
@@ -151,10 +172,12 @@ def cutpoint_section(plan: StudyPlan, cohort: Cohort) -> CutpointSection:
     boot = None
     pfs = plan.endpoint("pfs")
     if plan.bootstrap and searches["pfs"] is not None:
-        boot = bootstrap_cutpoint(f"{pfs.formula} ~ {marker}", data["pfs"], B=plan.bootstrap, seed=plan.seed,
-                                  window=plan.window, published=plan.cutoff)
+        b = affordable_bootstrap(plan.bootstrap, data["pfs"].height)
+        boot = bootstrap_cutpoint(f"{pfs.formula} ~ {marker}", data["pfs"], B=b, seed=plan.seed,
+                                  window=plan.window, published=plan.cutoff,
+                                  progress=bar("bootstrap of the PFS cut", b) or False)
     return CutpointSection(
         _search(searches["pfs"]), _search(searches["os"]),
         _roc_summary(roc_fit, plan.cutoff) if roc_fit is not None else None,
-        _bootstrap_summary(boot) if boot is not None else None, plan.cutoff, plan.window,
+        _bootstrap_summary(boot, plan.bootstrap) if boot is not None else None, plan.cutoff, plan.window,
         maxstat_pfs=searches["pfs"], maxstat_os=searches["os"], roc=roc_fit, bootstrap_result=boot)

@@ -68,7 +68,7 @@ class ChangeSection(Result):
 def response_section(plan: StudyPlan, cohort: Cohort) -> ResponseSection:
     """Best overall response by the plan's groups."""
     data = plan.analysis_data(cohort, "response")
-    result = response_by_group(data, by=plan.group_column)
+    result = response_by_group(data, by=plan.group_column, seed=plan.seed)
     rates, tests = result.rates(), result.tests()
     low, high = plan.labels
 

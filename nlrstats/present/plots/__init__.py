@@ -11,6 +11,7 @@ from nlrstats.present.plots._data import with_note
 from nlrstats.present.plots.cutpoint import cutpoint_plot
 from nlrstats.present.plots.forest import forest_plot
 from nlrstats.present.plots.km import km_plot, step_band, strata_labels
+from nlrstats.present.plots.placeholder import placeholder_plot
 from nlrstats.present.plots.roc import roc_plot
 from nlrstats.present.plots.save import figure_size, save_figure
 from nlrstats.present.plots.theme import JOURNAL_WIDTHS, OKABE_ITO, PALETTE, RESPONSE_COLOURS, palette_for, theme_journal
@@ -35,4 +36,5 @@ __all__ = [
     "RESPONSE_COLOURS",
     "JOURNAL_WIDTHS",
     "with_note",
+    "placeholder_plot",
 ]

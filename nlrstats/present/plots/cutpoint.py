@@ -8,6 +8,7 @@ import pandas as pd
 import polars as pl
 from plotnine import (
     aes,
+    geom_blank,
     geom_line,
     geom_point,
     geom_text,
@@ -20,6 +21,7 @@ from plotnine import (
 from nlrstats.present.format import format_cut, format_statistic
 from nlrstats.present.format import p_bound_phrase
 from nlrstats.present.plots._data import fmt_p, wrap_caption
+from nlrstats.present.plots.thin import STEP_BINS, thin_line
 from nlrstats.present.plots.theme import OKABE_ITO, theme_journal, with_aspect
 
 __all__ = ["cutpoint_plot"]
@@ -68,7 +70,11 @@ def cutpoint_plot(
             raise AttributeError(f"{type(maxstat).__name__} has no attribute {attr!r}")
     d = pd.DataFrame(
         {"cut": tidy["cut"].cast(pl.Float64).to_list(), "statistic": tidy["statistic"].cast(pl.Float64).to_list()}
-    ).sort_values("cut")
+    ).sort_values("cut").reset_index(drop=True)
+    many = len(d) > 2 * STEP_BINS
+    if many:
+        # thousands of cuts: one point each would be a solid band; the line keeps each pixel's extent
+        d = d.iloc[thin_line(d["cut"].to_numpy(), d["statistic"].to_numpy())]
     chosen = float(maxstat.estimate)
     stat = float(maxstat.statistic)
     method = getattr(maxstat, "pmethod", None)
@@ -91,7 +97,7 @@ def cutpoint_plot(
     p = (
         ggplot(d, aes(x="cut", y="statistic"))
         + geom_line(size=0.5, color="#444444")
-        + geom_point(size=1.0, color="#444444")
+        + (geom_point(size=1.0, color="#444444") if not many else geom_blank())
         + geom_vline(xintercept=chosen, color=OKABE_ITO["vermillion"], size=0.6)
     )
     marks = [(chosen, f"Chosen {format_cut(chosen)}", OKABE_ITO["vermillion"], 0.98)]

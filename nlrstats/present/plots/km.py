@@ -39,8 +39,10 @@ from plotnine import (
     theme,
 )
 
-from nlrstats.present.plots._data import fmt_ci, fmt_p
+from nlrstats.present.format import format_count
+from nlrstats.present.plots._data import fmt_ci, fmt_p, wrap_caption
 from nlrstats.present.plots.theme import palette_for, theme_journal, with_aspect
+from nlrstats.present.plots.thin import MARK_BINS, aggregate_marks, thin_steps
 
 __all__ = ["km_plot", "strata_labels", "step_band", "SURVIVAL_PANEL", "RISK_PANEL"]
 
@@ -158,7 +160,11 @@ def km_plot(
     hr_label
         Text before the hazard ratio.
     censor_marks
-        Mark censored times with "+".
+        Mark censored times with "+". Beyond :data:`~nlrstats.present.plots.thin.MARK_LIMIT` marks a
+        stratum, one mark per 1/:data:`~nlrstats.present.plots.thin.MARK_BINS` of the time axis (the
+        figure's caption says so); beyond
+        2 x :data:`~nlrstats.present.plots.thin.STEP_BINS` steps, steps within one slice are drawn as
+        one (no visible change; :mod:`nlrstats.present.plots.thin`). The risk table is always exact.
 
     Returns
     -------
@@ -188,16 +194,22 @@ def km_plot(
         raise ValueError(f"breaks must be non-negative times; got {breaks!r}")
     xmax = max(tmax, breaks[-1])
 
-    curves, bands, censors = [], [], []
+    curves, bands, censors, aggregated = [], [], [], 0
     for raw, lab in zip(raw_strata, labels):
         sub = tidy.filter(pl.col("strata").is_null()) if raw is None else tidy.filter(pl.col("strata") == raw)
         sub = sub.sort("time")
+        if censor_marks:
+            c = sub.filter(pl.col("n_censor") > 0)
+            keep = aggregate_marks(c["time"].to_numpy(), span=(0.0, xmax))
+            if keep is not None:
+                aggregated += int(c["n_censor"].sum())
+                c = c[keep]
+            censors.append(pd.DataFrame({"time": c["time"].to_list(), "estimate": c["estimate"].to_list(), "strata": lab}))
+        # beyond the drawing's resolution, steps inside one pixel are drawn as one (see plots.thin)
+        sub = sub[thin_steps(sub["time"].to_numpy(), span=(0.0, xmax))]
         t = [0.0] + sub["time"].to_list()
         s = [1.0] + sub["estimate"].to_list()
         curves.append(pd.DataFrame({"time": t, "estimate": s, "strata": lab}))
-        if censor_marks:
-            c = sub.filter(pl.col("n_censor") > 0)
-            censors.append(pd.DataFrame({"time": c["time"].to_list(), "estimate": c["estimate"].to_list(), "strata": lab}))
         if conf_int:
             lo = [1.0] + sub["conf_low"].to_list()
             hi = [1.0] + sub["conf_high"].to_list()
@@ -299,7 +311,10 @@ def km_plot(
                 # fit.at drops times after a stratum's last follow-up (R extend=FALSE): nobody is at risk there.
                 rows.append({"time": b, "n_risk": int(known.get(b, 0)), "strata": lab, "y": -float(k)})
         risk = pd.DataFrame(rows)
-        risk["label"] = risk["n_risk"].astype(str)
+        # exact counts; with separators when any reaches 10,000 (a 6-digit count is hard to read)
+        big = bool(risk["n_risk"].max() >= 10_000)
+        risk["label"] = [format_count(v) if big else str(v) for v in risk["n_risk"]]
+        widest = max(len(lab) for lab in risk["label"])
         p += geom_text(
             aes(x="time", y="y", label="label", color="strata"),
             data=_panel(risk, RISK_PANEL),
@@ -332,9 +347,14 @@ def km_plot(
     p += scale_color_manual(values=colours, limits=labels, drop=False)
     p += scale_fill_manual(values=colours, limits=labels, drop=False)
     # A little x expansion keeps the risk numbers at 0 and at the last break inside the panel.
-    p += scale_x_continuous(breaks=breaks, labels=[f"{b:g}" for b in breaks], limits=(0.0, xmax), expand=(0.04, 0))
+    # room for half the widest count at 0 and at the last break (about 0.6% of the panel a character)
+    pad = max(0.04, 0.0065 * widest + 0.01) if risk_table else 0.04
+    p += scale_x_continuous(breaks=breaks, labels=[f"{b:g}" for b in breaks], limits=(0.0, xmax), expand=(pad, 0))
     p += scale_y_continuous(breaks=y_breaks, labels=y_labels, expand=(0, 0) if risk_table else (0.03, 0))
     p += labs(x=xlab, y=ylab, title=title, color=legend_title, fill=legend_title)
+    if aggregated:
+        p += labs(caption=wrap_caption(f"+: censoring; {format_count(aggregated)} censored patients, drawn as one "
+                                       f"mark per 1/{MARK_BINS} of the time axis where any were censored."))
     p += theme_journal()
     if risk_table:
         # The y title belongs to the survival panel only: centre it there (va is a

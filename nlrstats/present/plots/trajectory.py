@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 import polars as pl
 from plotnine import (
@@ -24,6 +25,7 @@ from plotnine import (
 )
 
 from nlrstats.present.plots._data import as_frame, count_note, id_list, levels_of, require_columns, require_numeric, wrap_caption
+from nlrstats.present.plots.crowd import CROWD, change_distribution
 from nlrstats.present.plots.theme import RESPONSE_COLOURS, palette_for, theme_journal, with_aspect
 
 __all__ = ["nlr_trajectory_plot"]
@@ -53,6 +55,11 @@ def nlr_trajectory_plot(
     (RECIST colours are fixed, see :data:`~nlrstats.present.plots.theme.RESPONSE_COLOURS`).
     A patient with only one value is drawn as a lone point and counted in the
     caption; a patient with neither value is counted and named in the caption.
+
+    Above :data:`~nlrstats.present.plots.crowd.CROWD` patients, one line a patient is a solid block:
+    the distribution of the paired change (after / before, log2 bins) per colour group is drawn
+    instead (:func:`~nlrstats.present.plots.crowd.change_distribution`), the caption stating the rule
+    and counting (never naming) patients with one or no value.
 
     Parameters
     ----------
@@ -107,6 +114,15 @@ def nlr_trajectory_plot(
     else:
         levels, colours, groups = ["All"], {"All": "black"}, ["All"] * df.height
 
+    if df.height > CROWD:
+        bv = df[before].cast(pl.Float64).fill_null(float("nan")).to_numpy()
+        av = df[after].cast(pl.Float64).fill_null(float("nan")).to_numpy()
+        one = int((np.isfinite(bv) ^ np.isfinite(av)).sum())
+        neither = int((~np.isfinite(bv) & ~np.isfinite(av)).sum())
+        notes = [f"Not shown: {count_note(one, 'patient')} with one value and {count_note(neither, 'patient')} "
+                 "with neither."] if one or neither else []
+        return change_distribution(bv, av, np.asarray(groups, dtype=object), levels, colours, timepoints, ylab,
+                                   legend_title, title, notes)
     ids = df[id].cast(pl.String).to_list()
     b = df[before].cast(pl.Float64).fill_nan(None).to_list()
     a = df[after].cast(pl.Float64).fill_nan(None).to_list()

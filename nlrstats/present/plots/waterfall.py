@@ -21,6 +21,7 @@ from plotnine import (
 )
 
 from nlrstats.present.plots._data import as_frame, count_note, id_list, levels_of, require_columns, require_numeric, wrap_caption
+from nlrstats.present.plots.crowd import CROWD, waterfall_area
 from nlrstats.present.plots.theme import palette_for, theme_journal, with_aspect
 
 __all__ = ["waterfall_plot"]
@@ -48,6 +49,11 @@ def waterfall_plot(
     Patients without a % change (e.g. no post-baseline scan) cannot be drawn as
     bars; they are counted and named in the caption, never dropped silently.
     Patients with a missing group are drawn in a "Missing" group.
+
+    Above :data:`~nlrstats.present.plots.crowd.CROWD` patients with a value, bars a patient wide would
+    be thinner than a pixel: each group's sorted changes are drawn instead as an area over the
+    percentile of its patients (:func:`~nlrstats.present.plots.crowd.waterfall_area`, one panel a
+    group), and the caption states the rule. Missing patients are then counted, never named.
 
     Parameters
     ----------
@@ -87,6 +93,12 @@ def waterfall_plot(
     else:
         levels = ["All patients"]
         grp = pl.Series([levels[0]] * drawn.height)
+    if drawn.height > CROWD:
+        colours = palette_for(levels, palette)
+        pcts = drawn[pct].cast(pl.Float64).to_numpy()
+        gs = grp.to_numpy()
+        notes = [f"Not shown: {count_note(missing.height, 'patient')} without {missing_what}."] if missing.height else []
+        return waterfall_area({lv: pcts[gs == lv] for lv in levels}, colours, thresholds, ylab, title, notes)
     frame = pd.DataFrame(
         {
             "id": drawn[id].cast(pl.String).to_list(),

@@ -6,7 +6,7 @@ import polars as pl
 from great_tables import GT
 
 from nlrstats.present.tables._common import check_columns, finish, source_of
-from nlrstats.present.format import MISSING
+from nlrstats.present.format import MISSING, format_count
 
 __all__ = ["gt_flow", "analysis_names"]
 
@@ -54,10 +54,10 @@ def gt_flow(flow, *, source: str | None = None, title: str | None = "Patients pe
         reason = r["reason"]
         rows.append({
             "analysis": labels.get(r["analysis"], str(r["analysis"])),
-            "n_in": str(n_in),
-            "excluded": str(ex),
+            "n_in": format_count(n_in),
+            "excluded": format_count(ex),
             "reason": reason if reason else MISSING,
-            "n_analysed": str(n_an),
+            "n_analysed": format_count(n_an),
         })
     body = pl.DataFrame(rows, schema={c: pl.String for c in _FLOW_COLUMNS})
     gt = (

@@ -78,6 +78,9 @@ def status_codes(values: np.ndarray, what: str, rows: np.ndarray) -> np.ndarray:
     if len(values) == 0:
         return values.astype(np.int8)
     lo, hi = values.min(), values.max()
+    if values.dtype.kind in "iu" and lo >= 0 and hi <= 1:
+        # plain Surv(t, e) with integer 0/1 events: the bounds say every value is 0 or 1
+        return values.astype(np.int8)
     if hi == 2 and lo >= 1 and np.isin(values, (1, 2)).all():
         return (values == 2).astype(np.int8)  # R: max(status) == 2 means 1 = censored, 2 = event
     bad = np.flatnonzero((values != 0) & (values != 1))
