@@ -51,8 +51,9 @@ def test_degenerate_cohort_renders_a_complete_document(case, root, tmp_path):
     text = text_of(path)
     for heading in SECTIONS:
         assert re.search(rf"<h2[^>]*>[^<]*{re.escape(heading)}", raw), heading
-    # forest, two Kaplan-Meier curves and the cut-point figure (or its panel saying why it is empty)
-    assert len(re.findall(r'<img [^>]*src="data:image/png', raw)) == 4
+    # forest, two Kaplan-Meier curves, the cut-point figure, two hazard-ratio curves and two pooled forests:
+    # each drawn, or a panel saying why it is empty, so no figure slot of the document is left blank
+    assert len(re.findall(r'<img [^>]*src="data:image/png', raw)) == 8
     for phrase in SAYS[case]:
         assert phrase in text, phrase
     assert "Traceback" not in text and "Error" not in text
