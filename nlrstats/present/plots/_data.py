@@ -6,6 +6,7 @@ levels and turn numbers into the strings printed on figures.
 
 from __future__ import annotations
 
+import math
 import textwrap
 from collections.abc import Sequence
 from typing import Any
@@ -16,6 +17,7 @@ from plotnine import labs
 from nlrstats.present.format import format_ratio_ci, p_phrase
 
 __all__ = [
+    "log_breaks",
     "as_frame",
     "require_columns",
     "require_numeric",
@@ -115,3 +117,11 @@ def with_note(plot, note: str | None):
     current = getattr(plot.labels, "caption", None)
     text = wrap_caption(note)
     return plot + labs(caption=f"{current}\n{text}" if current else text)
+
+
+def log_breaks(lo: float, hi: float, with_one: bool = False) -> list[float]:
+    """Ticks of a log axis from ``lo`` to ``hi``: 1-2-5 per decade, 1-5 once the range passes 2 decades
+    (1-2-5 crowds a single-column axis there); ``with_one`` adds 1, the null hazard ratio."""
+    mult = (1, 2, 5) if math.log10(hi / lo) <= 2 else (1, 5)
+    ticks = {m * 10.0 ** k for k in range(-4, 5) for m in mult if lo <= m * 10.0 ** k <= hi}
+    return sorted(ticks | {1.0} if with_one else ticks)

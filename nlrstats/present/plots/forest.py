@@ -24,17 +24,13 @@ from plotnine import (
 )
 
 from nlrstats.present.format import format_ratio_ci
-from nlrstats.present.plots._data import as_frame, levels_of, require_columns, require_numeric, wrap_caption
+from nlrstats.present.plots._data import (as_frame, levels_of, log_breaks, require_columns, require_numeric,
+                                         wrap_caption)
 from nlrstats.present.plots.theme import palette_for, theme_journal, with_aspect
 
 __all__ = ["forest_plot"]
 
 
-
-def _log_breaks(lo: float, hi: float) -> list[float]:
-    # 1-2-5 per decade crowds a single-column axis once the range passes 2 decades.
-    mult = (1, 2, 5) if math.log10(hi / lo) <= 2 else (1, 5)
-    return [m * 10.0**k for k in range(-4, 5) for m in mult if lo <= m * 10.0**k <= hi]
 
 
 def forest_plot(
@@ -173,7 +169,7 @@ def forest_plot(
     text_x = xmax * (xmax / xmin) ** 0.04
     xlim_hi = xmax * (xmax / xmin) ** (0.03 * max(len(r["text"]) for r in rows) if show_values else 0.03)
     colours = palette_for(levels, palette) if group is not None else {"all": "black"}
-    breaks = _log_breaks(xmin, xmax)
+    breaks = log_breaks(xmin, xmax)
 
     has_ci = d["estimate"].notna()
     body = d[has_ci & ~d.left_arrow & ~d.right_arrow]

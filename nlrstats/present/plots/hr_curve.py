@@ -8,7 +8,6 @@ reference value as a dotted one, and one rug tick per patient's marker value. No
 
 from __future__ import annotations
 
-import math
 
 import pandas as pd
 from plotnine import (
@@ -25,15 +24,11 @@ from plotnine import (
 )
 
 from nlrstats.present.format import format_cut, format_p
-from nlrstats.present.plots._data import wrap_caption
+from nlrstats.present.plots._data import log_breaks, wrap_caption
 from nlrstats.present.plots.theme import OKABE_ITO, theme_journal
 
 __all__ = ["hr_curve_plot"]
 
-
-def _breaks(lo: float, hi: float) -> list[float]:
-    mult = (1, 2, 5) if math.log10(hi / lo) <= 2 else (1, 10)
-    return sorted({m * 10.0 ** k for k in range(-4, 5) for m in mult if lo <= m * 10.0 ** k <= hi} | {1.0})
 
 
 def hr_curve_plot(curve, cutoff: float | None = None, xlab: str = "Marker", title: str | None = None,
@@ -77,7 +72,7 @@ def hr_curve_plot(curve, cutoff: float | None = None, xlab: str = "Marker", titl
         cap.append(f"Non-linearity: chi\u00b2 = {curve.nonlinear_chisq:.2f} on {curve.nonlinear_df} df, "
                    f"p {_p(curve.nonlinear_p)}.")
     cap.append(f"Ticks: patients' values ({curve.n} patients, {curve.nevent} events).")
-    breaks = _breaks(lo, hi)
+    breaks = log_breaks(lo, hi, with_one=True)
     return (p + scale_y_log10(breaks=breaks, labels=[f"{b:g}" for b in breaks], limits=(lo, hi))
             + labs(x=xlab, y=ylab, title=title, caption=wrap_caption(" ".join(cap), width=70))
             + theme_journal())

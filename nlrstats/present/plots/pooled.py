@@ -28,15 +28,11 @@ from plotnine import (
 )
 
 from nlrstats.present.format import format_p, format_ratio, format_ratio_ci
-from nlrstats.present.plots._data import wrap_caption
+from nlrstats.present.plots._data import log_breaks, wrap_caption
 from nlrstats.present.plots.theme import theme_journal, with_aspect
 
 __all__ = ["pooled_forest_plot", "pooled_forest_data"]
 
-
-def _breaks(lo: float, hi: float) -> list[float]:
-    mult = (1, 2, 5) if math.log10(hi / lo) <= 2 else (1, 5)
-    return [m * 10.0 ** k for k in range(-4, 5) for m in mult if lo <= m * 10.0 ** k <= hi]
 
 
 def pooled_forest_data(fit) -> dict:
@@ -113,7 +109,7 @@ def pooled_forest_plot(fit, xlab: str = "Hazard ratio (95% CI)", title: str | No
     if g["pi_low"] is not None:
         cap.append(f"Dotted: {100 * fit.conf_level:g}% prediction interval "
                    f"{format_ratio(g['pi_low'])}\u2013{format_ratio(g['pi_high'])}.")
-    breaks = _breaks(xmin, xmax)
+    breaks = log_breaks(xmin, xmax)
     p = (p
          + scale_size_area(max_size=5)
          + scale_x_log10(breaks=breaks, labels=[f"{b:g}" for b in breaks], limits=(xmin / span ** 0.03, xlim_hi),
