@@ -8,7 +8,6 @@ reference value as a dotted one, and one rug tick per patient's marker value. No
 
 from __future__ import annotations
 
-
 import pandas as pd
 from plotnine import (
     aes,
