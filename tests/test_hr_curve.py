@@ -100,3 +100,19 @@ def test_hr_curve_plot_draws_band_cutoff_and_rug(tmp_path):
     assert (tmp_path / "hr.png").stat().st_size > 1000
     with pytest.raises(TypeError, match="hr_curve"):
         hr_curve_plot(fit)
+
+
+def test_hr_curve_rug_of_a_large_cohort_is_its_quantiles(monkeypatch):
+    # RUG_MAX lowered so the 400-patient fixture is "large": the rug becomes that many evenly spaced quantiles
+    import numpy as np
+
+    from nlrstats.present.plots import hr_curve as module
+    monkeypatch.setattr(module, "RUG_MAX", 50)
+    fit = nlrstats.coxph("Surv(pfs_months, pfs_event) ~ rcs(nlr_d0, 4)", DATA["sim"])
+    cur = nlrstats.hr_curve(fit, "nlr_d0")
+    p = module.hr_curve_plot(cur, cutoff=8, xlab="NLR")
+    rug = next(layer for layer in p.layers if type(layer.geom).__name__ == "geom_rug").geom.data["v"].to_numpy()
+    inside = np.asarray(cur.values)[(np.asarray(cur.values) >= cur.tidy()["x"].min())
+                                    & (np.asarray(cur.values) <= cur.tidy()["x"].max())]
+    assert len(rug) == 50 and np.allclose(rug, np.quantile(inside, np.linspace(0, 1, 50)))
+    assert "50 evenly spaced quantiles of the patients' values" in p.labels.caption.replace("\n", " ")

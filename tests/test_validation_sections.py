@@ -237,3 +237,31 @@ def test_document_shows_the_sections_with_package_numbers(rendered, example, rec
     assert "author to complete" in rendered
     assert not math.isnan(v.continuous.os.nonlinear_p)
     assert np.isfinite(v.discrimination.rows[0].harrell)
+
+
+def test_auc_bootstrap_is_capped_by_the_section_budget():
+    from nlrstats.study.discrimination import AUC_BOOTSTRAP_MIN, affordable_auc_bootstrap
+    from nlrstats.study.robustness import BOOTSTRAP_BUDGET
+
+    assert affordable_auc_bootstrap(200, 120, 24) == 200  # the example export: as the plan asks
+    assert affordable_auc_bootstrap(200, 10_000, 24) == BOOTSTRAP_BUDGET // (10_000 * 24) == 20
+    assert affordable_auc_bootstrap(200, 25_000, 24) == 0  # 8 resamples: no interval rather than a thin one
+    assert affordable_auc_bootstrap(200, 1_000_000, 8) == 0 and affordable_auc_bootstrap(0, 50, 8) == 0
+    assert AUC_BOOTSTRAP_MIN == 20
+
+
+def test_large_cohorts_assess_only_the_plans_marker_and_say_why(example, monkeypatch):
+    # the rule is by size (ALL_MARKERS_MAX patients); lowered here so the 120-patient export triggers it
+    from nlrstats.study import discrimination
+
+    monkeypatch.setattr(discrimination, "ALL_MARKERS_MAX", 100)
+    monkeypatch.setattr(discrimination, "BOOTSTRAP_BUDGET", 120 * 8 * 25)  # 25 resamples for 8 series
+    plan = StudyPlan.fukuda2020().replace(bootstrap=200)
+    d = discrimination.discrimination_section(plan, example)
+    assert d.markers_limited and d.B == 25 and d.B_requested == 200
+    own = [r for r in d.rows if r.marker == "nlr"]
+    others = [r for r in d.rows if r.marker != "nlr"]
+    assert len(own) == 4 and all(r.harrell is not None for r in own)
+    assert others and all(r.harrell is None and "only the plan's marker" in r.reason for r in others)
+    text = vn.auc_bootstrap_text(d)
+    assert "over 25 resamples of the 200 requested" in text and "resampled patients" in text

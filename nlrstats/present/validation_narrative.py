@@ -11,10 +11,12 @@ from __future__ import annotations
 from nlrstats.present.format import (AUC_DIGITS, RATIO_DIGITS, format_auc, format_ci, format_cut, format_number,
                                      format_ratio, format_statistic, p_phrase)
 from nlrstats.present.captions import SYNTHETIC_NOTE, synthetic_mark
+from nlrstats.study.discrimination import ALL_MARKERS_MAX, AUC_BOOTSTRAP_MIN
+from nlrstats.study.robustness import BOOTSTRAP_BUDGET
 from nlrstats.present.text import bullet_list, markdown, md_escape
 from nlrstats.study.remark import AUTHOR, PARTLY, REPORTED
 
-__all__ = ["continuous_sentence", "discrimination_sentence", "pooled_sentence", "pooled_notes", "pooled_caption_md",
+__all__ = ["continuous_sentence", "discrimination_sentence", "auc_bootstrap_text", "pooled_sentence", "pooled_notes", "pooled_caption_md",
            "pooled_marks", "remark_sentence"]
 
 
@@ -70,10 +72,21 @@ def discrimination_sentence(sections, key: str) -> str:
         text += (f" Of the other markers, {md_escape(best.label)} has the highest Harrell's C, "
                  f"{format_auc(best.harrell)}.")
     d = sections.discrimination
-    boot = (f"bootstrap percentile intervals over {d.B} resamples (seed {d.seed})" if d.B
-            else "no bootstrap intervals (B = 0)")
-    return text + f" Time-dependent AUCs at {', '.join(f'{t:g}' for t in d.times)} " \
-                  f"{md_escape(sections.plan.time_unit)} carry {boot}."
+    limited = (f" Above {ALL_MARKERS_MAX:,} patients only {label} is assessed." if d.markers_limited else "")
+    return text + limited + f" Time-dependent AUCs at {', '.join(f'{t:g}' for t in d.times)} " \
+                  f"{md_escape(sections.plan.time_unit)} carry {auc_bootstrap_text(d)}."
+
+
+def auc_bootstrap_text(d) -> str:
+    """What the AUC intervals rest on: the resamples run, and why fewer (or none) than the plan asked."""
+    asked = d.B_requested if d.B_requested is not None else d.B
+    budget = f"{BOOTSTRAP_BUDGET:,} resampled patients for the section"
+    if d.B:
+        capped = f" of the {asked} requested (capped at {budget})" if d.B < asked else ""
+        return f"bootstrap percentile intervals over {d.B} resamples{capped} (seed {d.seed})"
+    if asked:
+        return f"no bootstrap intervals: fewer than {AUC_BOOTSTRAP_MIN} resamples fit the budget of {budget}"
+    return "no bootstrap intervals (B = 0)"
 
 
 @markdown

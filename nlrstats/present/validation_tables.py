@@ -14,6 +14,7 @@ from nlrstats.present.captions import source_note
 from nlrstats.present.format import (MISSING, format_auc, format_ci, format_estimate_ci, format_p, format_ratio_ci,
                                      format_statistic, AUC_DIGITS)
 from nlrstats.present.tables import apply_theme
+from nlrstats.present.validation_narrative import auc_bootstrap_text
 
 __all__ = ["continuous_table", "discrimination_table", "pooled_table", "remark_table", "REMARK_PARTS"]
 
@@ -87,7 +88,7 @@ def discrimination_table(sections, name: str | None = None, title: str | None = 
             notes.append(f"{r.endpoint.upper()} {r.label}: {r.reason}")
         rows.append(row)
     body = pl.DataFrame(rows, schema={k: pl.String for k in rows[0]})
-    ci = (f"bootstrap percentile CI over {d.B} resamples (seed {d.seed})" if d.B else "no bootstrap (B = 0)")
+    ci = auc_bootstrap_text(d)
     notes.append("C: concordance with the marker as a risk score (LMR reversed: low values carry the risk), "
                  "95% CI C \u00b1 1.96 se (infinitesimal jackknife); Harrell's C weights every pair alike, "
                  f"Uno's C by 1/G(t)\u00b2. AUC: cumulative/dynamic time-dependent AUC with IPCW, {ci}.")

@@ -14,6 +14,12 @@ Direction: a higher value means higher risk for NLR, dNLR, PLR and SII, a lower 
 lymphocyte-to-monocyte ratio is the favourable one; Nishijima et al., Cancer Treat Rev 2015), so every
 C and AUC above 0.5 is discrimination in the expected direction. What cannot be estimated (too few
 patients, no events, a landmark beyond follow-up) is reported with the reason.
+
+At scale (each C and AUC is a pass over every patient): above :data:`ALL_MARKERS_MAX` patients only the
+plan's marker is assessed (the other markers' rows say so), and the AUC bootstrap resamples at most
+:data:`~nlrstats.study.robustness.BOOTSTRAP_BUDGET` patients over the whole section; fewer than
+:data:`AUC_BOOTSTRAP_MIN` affordable resamples means no bootstrap intervals. ``B`` is what was run,
+``B_requested`` the plan's.
 """
 
 from __future__ import annotations
@@ -31,11 +37,26 @@ from nlrstats.stats.result import Result
 from nlrstats.stats.survival import concordance
 from nlrstats.stats.td_auc import td_auc
 from nlrstats.study.plan import StudyPlan
+from nlrstats.study.robustness import BOOTSTRAP_BUDGET
 
-__all__ = ["DiscriminationRow", "AucAt", "DiscriminationSection", "discrimination_section", "LOWER_IS_RISK"]
+__all__ = ["DiscriminationRow", "AucAt", "DiscriminationSection", "discrimination_section", "LOWER_IS_RISK",
+           "ALL_MARKERS_MAX", "AUC_BOOTSTRAP_MIN", "affordable_auc_bootstrap"]
 
 LOWER_IS_RISK = ("lmr",)  # markers whose low values carry the risk
 _ERRORS = (ValueError, FormulaError, ArithmeticError, IndexError)
+#: above this many patients only the plan's marker is assessed (two C indices cost ~3 s at 10^6)
+ALL_MARKERS_MAX = 100_000
+#: a percentile interval from fewer resamples than this is not reported
+AUC_BOOTSTRAP_MIN = 20
+
+
+def affordable_auc_bootstrap(requested: int, n: int, series: int) -> int:
+    """AUC resamples run: ``requested``, capped so that ``series`` bootstrap series (marker x endpoint x
+    landmark) resample at most ``BOOTSTRAP_BUDGET`` patients in all; 0 below ``AUC_BOOTSTRAP_MIN``."""
+    if requested <= 0 or n <= 0 or series <= 0:
+        return 0
+    b = min(requested, BOOTSTRAP_BUDGET // (n * series))
+    return b if b >= AUC_BOOTSTRAP_MIN else 0
 
 
 @dataclass(frozen=True)
@@ -73,13 +94,16 @@ class DiscriminationRow:
 
 @dataclass(frozen=True)
 class DiscriminationSection(Result):
-    """C indices and time-dependent AUCs per endpoint and marker; ``B`` resamples, ``seed``."""
+    """C indices and time-dependent AUCs per endpoint and marker; ``B`` resamples run (``B_requested``
+    asked for by the plan), ``seed``; ``markers_limited`` when only the plan's marker was assessed."""
 
     rows: tuple[DiscriminationRow, ...]
     times: tuple[float, ...]
     B: int
     seed: int
     conf_level: float = 0.95
+    B_requested: int | None = None
+    markers_limited: bool = False
 
     def tidy(self) -> pl.DataFrame:
         """One row per endpoint, marker and landmark time: harrell, uno, auc with their limits and reasons."""
@@ -110,13 +134,13 @@ def _c(data: pl.DataFrame, formula: str, timewt: str, z: float):
     return c, (c - z * se if se == se else None), (c + z * se if se == se else None)
 
 
-def _aucs(data, formula, times, plan, direction) -> tuple[AucAt, ...]:
+def _aucs(data, formula, times, plan, direction, B) -> tuple[AucAt, ...]:
     out = []
     for t in times:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # failed resamples are counted in the result
-                res = td_auc(data, formula, [t], direction=direction, B=plan.bootstrap, seed=plan.seed)
+                res = td_auc(data, formula, [t], direction=direction, B=B, seed=plan.seed)
             row = res.tidy().row(0, named=True)
             out.append(AucAt(t, row["estimate"], row["conf_low"], row["conf_high"], row["n_cases"],
                              row["n_controls"], None))
@@ -125,7 +149,7 @@ def _aucs(data, formula, times, plan, direction) -> tuple[AucAt, ...]:
     return tuple(out)
 
 
-def _row(plan, data, key, marker, label, column, dichotomised, direction, z) -> DiscriminationRow:
+def _row(plan, data, key, marker, label, column, dichotomised, direction, z, B) -> DiscriminationRow:
     e = plan.endpoint(key)
     sub = data.select(column, e.time, e.event).drop_nulls()
     n = sub.height
@@ -144,27 +168,36 @@ def _row(plan, data, key, marker, label, column, dichotomised, direction, z) -> 
         u = _c(scored, formula, "n/G2", z)
     except _ERRORS as exc:
         return DiscriminationRow(**{**nothing.__dict__, "reason": f"not estimable: {exc}"})
-    aucs = _aucs(sub, formula, plan.survival_times, plan, direction)
+    aucs = _aucs(sub, formula, plan.survival_times, plan, direction, B)
     return DiscriminationRow(key, marker, label, dichotomised, n, events, *h, *u, aucs, None)
 
 
 def discrimination_section(plan: StudyPlan, cohort: Cohort, conf_level: float = 0.95) -> DiscriminationSection:
     """Harrell's and Uno's C and the time-dependent AUC of the markers, per endpoint."""
     z = float(norm.ppf(1 - (1 - conf_level) / 2))
+    own = plan.marker_spec
+    others = [m for m in MARKERS.values() if m.key != own.key and m.column("d0") in cohort.data.columns
+              and cohort.data[m.column("d0")].null_count() < cohort.n]
+    limited = cohort.n > ALL_MARKERS_MAX
+    series = 2 * (2 + (0 if limited else len(others))) * max(len(plan.survival_times), 1)
+    B = affordable_auc_bootstrap(plan.bootstrap, cohort.n, series)
     rows = []
     for key in ("pfs", "os"):
         data = plan.analysis_data(cohort, key)
         data = data.with_columns((pl.col(plan.group_column).cast(pl.String) == plan.labels.high)
                                  .cast(pl.Int64).alias("_high"))
-        own = plan.marker_spec
         direction = "lower" if own.key in LOWER_IS_RISK else "higher"
-        rows.append(_row(plan, data, key, own.key, own.label, own.column("d0"), False, direction, z))
+        rows.append(_row(plan, data, key, own.key, own.label, own.column("d0"), False, direction, z, B))
         rows.append(_row(plan, data.rename({"_high": "high_group"}), key, own.key,
-                         f"{plan.labels.high} vs {plan.labels.low}", "high_group", True, direction, z))
-        for m in MARKERS.values():
-            col = m.column("d0")
-            if m.key == own.key or col not in data.columns or data[col].null_count() == data.height:
+                         f"{plan.labels.high} vs {plan.labels.low}", "high_group", True, direction, z, B))
+        for m in others:
+            if limited:
+                why = (f"not computed: above {ALL_MARKERS_MAX:,} patients only the plan's marker is assessed "
+                       f"(call discrimination_section on a sample for the others)")
+                rows.append(DiscriminationRow(key, m.key, m.label, False, data.height, 0, None, None, None, None,
+                                              None, None, (), why))
                 continue
-            rows.append(_row(plan, data, key, m.key, m.label, col, False,
-                             "lower" if m.key in LOWER_IS_RISK else "higher", z))
-    return DiscriminationSection(tuple(rows), plan.survival_times, plan.bootstrap, plan.seed, conf_level)
+            rows.append(_row(plan, data, key, m.key, m.label, m.column("d0"), False,
+                             "lower" if m.key in LOWER_IS_RISK else "higher", z, B))
+    return DiscriminationSection(tuple(rows), plan.survival_times, B, plan.seed, conf_level,
+                                 B_requested=plan.bootstrap, markers_limited=limited)

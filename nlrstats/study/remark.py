@@ -122,9 +122,11 @@ def remark_checklist(plan: StudyPlan, cohort: Cohort, results, continuous=None, 
     missing = int(cohort.data[plan.marker_column].null_count())
     ev = {k: results.endpoint(k) for k in ("pfs", "os")}
     counts = "; ".join(_counts(plan, cohort, e) for e in plan.endpoints)
-    robust = ("maximally selected rank statistics" + (f", bootstrap of the optimal cut over {plan.bootstrap} "
-                                                      "resamples" if plan.bootstrap else "")
-              if getattr(results, "cutpoint", None) is not None else "not estimable on these data")
+    cut = getattr(results, "cutpoint", None)
+    boot = getattr(cut, "bootstrap", None)  # the resamples run (capped at scale), not the plan's request
+    robust = ("maximally selected rank statistics" + (f", bootstrap of the optimal cut over {boot.B} "
+                                                      "resamples" if boot is not None and boot.B else "")
+              if cut is not None else "not estimable on these data")
     fu, fu_lo, fu_hi = reverse_km_followup(plan, cohort)
     fu_text = ("not estimable: no patient censored for overall survival" if fu is None and fu_lo is None
                and fu_hi is None else f"median follow-up {_fmt(fu, unit)} (reverse Kaplan-Meier, overall survival)")

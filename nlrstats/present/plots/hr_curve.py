@@ -8,6 +8,7 @@ reference value as a dotted one, and one rug tick per patient's marker value. No
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from plotnine import (
     aes,
@@ -22,11 +23,14 @@ from plotnine import (
     scale_y_log10,
 )
 
-from nlrstats.present.format import format_cut, format_p
+from nlrstats.present.format import format_count, format_cut, format_p
 from nlrstats.present.plots._data import log_breaks, wrap_caption
 from nlrstats.present.plots.theme import OKABE_ITO, theme_journal
 
-__all__ = ["hr_curve_plot"]
+__all__ = ["hr_curve_plot", "RUG_MAX"]
+
+#: above this many patients the rug shows this many quantiles of their values instead of one tick each
+RUG_MAX = 2_000
 
 
 
@@ -49,7 +53,13 @@ def hr_curve_plot(curve, cutoff: float | None = None, xlab: str = "Marker", titl
     if not hasattr(curve, "tidy") or not hasattr(curve, "nonlinear_df"):
         raise TypeError(f"hr_curve_plot needs the result of nlrstats.hr_curve(...), got {type(curve).__name__}")
     t = curve.tidy().to_pandas()
-    rug = pd.DataFrame({"v": [v for v in curve.values if t["x"].min() <= v <= t["x"].max()]})
+    values = np.asarray(curve.values, dtype=float)
+    values = values[(values >= t["x"].min()) & (values <= t["x"].max())]
+    thinned = len(values) > RUG_MAX
+    if thinned:
+        # a million ticks draw for a minute and show what evenly spaced quantiles show: where patients are
+        values = np.quantile(values, np.linspace(0, 1, RUG_MAX))
+    rug = pd.DataFrame({"v": values})
     lo = max(min(t["conf_low"].min(), 1.0) / 1.1, 1e-4)
     hi = min(max(t["conf_high"].max(), 1.0) * 1.1, 1e4)
     band = t.assign(conf_low=t["conf_low"].clip(lower=lo), conf_high=t["conf_high"].clip(upper=hi))
@@ -70,7 +80,9 @@ def hr_curve_plot(curve, cutoff: float | None = None, xlab: str = "Marker", titl
     if curve.nonlinear_df:
         cap.append(f"Non-linearity: chi\u00b2 = {curve.nonlinear_chisq:.2f} on {curve.nonlinear_df} df, "
                    f"p {_p(curve.nonlinear_p)}.")
-    cap.append(f"Ticks: patients' values ({curve.n} patients, {curve.nevent} events).")
+    ticks = (f"Ticks: {RUG_MAX:,} evenly spaced quantiles of the patients' values (more than {RUG_MAX:,} patients)"
+             if thinned else "Ticks: patients' values")
+    cap.append(f"{ticks} ({format_count(curve.n)} patients, {format_count(curve.nevent)} events).")
     breaks = log_breaks(lo, hi, with_one=True)
     return (p + scale_y_log10(breaks=breaks, labels=[f"{b:g}" for b in breaks], limits=(lo, hi))
             + labs(x=xlab, y=ylab, title=title, caption=wrap_caption(" ".join(cap), width=70))
