@@ -44,8 +44,9 @@ __all__ = ["DiscriminationRow", "AucAt", "DiscriminationSection", "discriminatio
 
 LOWER_IS_RISK = ("lmr",)  # markers whose low values carry the risk
 _ERRORS = (ValueError, FormulaError, ArithmeticError, IndexError)
-#: above this many patients only the plan's marker is assessed (two C indices cost ~3 s at 10^6)
-ALL_MARKERS_MAX = 100_000
+#: above this many patients only the plan's marker is assessed (each C is a pass over every patient: 24 of
+#: them took ~2 s at 10^5, ~35 s at 10^6)
+ALL_MARKERS_MAX = 20_000
 #: a percentile interval from fewer resamples than this is not reported
 AUC_BOOTSTRAP_MIN = 20
 
@@ -135,18 +136,30 @@ def _c(data: pl.DataFrame, formula: str, timewt: str, z: float):
 
 
 def _aucs(data, formula, times, plan, direction, B) -> tuple[AucAt, ...]:
+    # all landmarks in one call share each resample (half the bootstrap's cost with two); a landmark
+    # beyond follow-up fails the joint call, and then each time is tried alone so the others still count
+    joint = _auc_call(data, formula, list(times), plan, direction, B)
+    if not isinstance(joint, str):
+        return joint
     out = []
     for t in times:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # failed resamples are counted in the result
-                res = td_auc(data, formula, [t], direction=direction, B=B, seed=plan.seed)
-            row = res.tidy().row(0, named=True)
-            out.append(AucAt(t, row["estimate"], row["conf_low"], row["conf_high"], row["n_cases"],
-                             row["n_controls"], None))
-        except _ERRORS as exc:
-            out.append(AucAt(t, None, None, None, None, None, f"not estimable: {exc}"))
+        one = _auc_call(data, formula, [t], plan, direction, B)
+        out.extend(one if not isinstance(one, str) else [AucAt(t, None, None, None, None, None, one)])
     return tuple(out)
+
+
+def _auc_call(data, formula, times, plan, direction, B):
+    """AucAt per time from one td_auc call, or the reason it failed."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # failed resamples are counted in the result
+            res = td_auc(data, formula, times, direction=direction, B=B, seed=plan.seed)
+    except _ERRORS as exc:
+        return f"not estimable: {exc}"
+    if res.n_boot_failed and len(times) > 1:
+        return "joint resamples failed"  # a resample may fail at one time only: per-time calls keep the rest
+    return tuple(AucAt(row["time"], row["estimate"], row["conf_low"], row["conf_high"], row["n_cases"],
+                       row["n_controls"], None) for row in res.tidy().iter_rows(named=True))
 
 
 def _row(plan, data, key, marker, label, column, dichotomised, direction, z, B) -> DiscriminationRow:
