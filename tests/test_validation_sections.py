@@ -265,3 +265,17 @@ def test_large_cohorts_assess_only_the_plans_marker_and_say_why(example, monkeyp
     assert others and all(r.harrell is None and "only the plan's marker" in r.reason for r in others)
     text = vn.auc_bootstrap_text(d)
     assert "over 25 resamples of the 200 requested" in text and "resampled patients" in text
+
+
+def test_pooling_from_the_cohorts_analysis_equals_pooling_from_a_fresh_fit(example, reconstruction):
+    # validation_sections hands pooling the analysis it already has instead of fitting the endpoints again
+    from nlrstats.study.pooling import pooling_section
+
+    plan = StudyPlan.fukuda2020().replace(bootstrap=0)
+    kw = dict(name="Validation cohort", reference=reconstruction, reference_name="Reconstruction")
+    fresh = pooling_section(plan, example, **kw)
+    reused = pooling_section(plan, example, results=analyze(example, plan), **kw)
+    for key in ("pfs", "os"):
+        a, b = fresh.endpoint(key), reused.endpoint(key)
+        assert a.studies == b.studies and a.notes == b.notes
+        assert (a.estimate, a.conf_low, a.conf_high, a.tau2) == (b.estimate, b.conf_low, b.conf_high, b.tau2)

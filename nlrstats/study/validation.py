@@ -72,7 +72,8 @@ def validation_sections(plan: StudyPlan, cohort: Cohort, *, results: StudyResult
     cont = continuous_section(plan, cohort)
     disc = discrimination_section(plan, cohort)
     pool = pooling_section(plan, cohort, name=name, reference=reference, reference_name=reference_name,
-                           published_hrs=published_hrs, published_endpoint=published_endpoint, method=method)
+                           published_hrs=published_hrs, published_endpoint=published_endpoint, method=method,
+                           results=results)
     remark = remark_checklist(plan, cohort, results, cont, disc, pool)
     return ValidationSections(cont, disc, pool, remark, reference is not None and is_reconstruction(reference), plan,
                               results)
