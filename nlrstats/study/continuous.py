@@ -45,27 +45,59 @@ def choose_knots(events: int, events_per_coefficient: int) -> int | None:
 class ContinuousEndpoint(Result):
     """The marker's continuous association with one endpoint.
 
-    ``knots`` is None and ``spline_reason`` says why when the spline was not fitted; likewise
+    ``spline_reason`` says why when the spline was not fitted (``curve`` None); likewise
     ``doubling_reason`` for the per-doubling model. ``curve`` is the hazard ratio curve (tidy: x,
-    estimate, conf_low, conf_high) against ``curve.ref`` (the median).
+    estimate, conf_low, conf_high) against ``curve.ref`` (the median); ``knots``, the Wald tests
+    (``chisq``, ``df``, ``p_value``, ``nonlinear_chisq``, ``nonlinear_df``, ``nonlinear_p``) and
+    ``reference`` are read from it (None without a curve) and written to JSON after the fields.
     """
 
     key: str
     label: str
     n: int
     events: int
-    knots: int | None
     spline_reason: str | None
-    nonlinear_chisq: float | None
-    nonlinear_df: int | None
-    nonlinear_p: float | None
-    chisq: float | None
-    df: int | None
-    p_value: float | None
-    reference: float | None
     per_doubling: PerDoubling | None
     doubling_reason: str | None
     curve: HRCurve | None = field(default=None, metadata=NOT_IN_JSON, repr=False)
+
+    json_properties = ("knots", "nonlinear_chisq", "nonlinear_df", "nonlinear_p", "chisq", "df", "p_value",
+                       "reference")
+
+    def _of_curve(self, attr: str):
+        return getattr(self.curve, attr) if self.curve is not None else None
+
+    @property
+    def knots(self) -> int | None:
+        return len(self.curve.knots) if self.curve is not None else None
+
+    @property
+    def nonlinear_chisq(self) -> float | None:
+        return self._of_curve("nonlinear_chisq")
+
+    @property
+    def nonlinear_df(self) -> int | None:
+        return self._of_curve("nonlinear_df")
+
+    @property
+    def nonlinear_p(self) -> float | None:
+        return self._of_curve("nonlinear_p")
+
+    @property
+    def chisq(self) -> float | None:
+        return self._of_curve("chisq")
+
+    @property
+    def df(self) -> int | None:
+        return self._of_curve("df")
+
+    @property
+    def p_value(self) -> float | None:
+        return self._of_curve("p_value")
+
+    @property
+    def reference(self) -> float | None:
+        return self._of_curve("ref")
 
     @property
     def estimable(self) -> bool:
@@ -161,11 +193,7 @@ def _endpoint(plan: StudyPlan, cohort: Cohort, key: str) -> ContinuousEndpoint:
             doubling_reason = f"not estimable: {why}"
         else:
             doubling = hr_per_doubling(fit, col)
-    c = curve
-    return ContinuousEndpoint(key, e.label, n, events, len(c.knots) if c else None, spline_reason,
-                              c.nonlinear_chisq if c else None, c.nonlinear_df if c else None,
-                              c.nonlinear_p if c else None, c.chisq if c else None, c.df if c else None,
-                              c.p_value if c else None, c.ref if c else None, doubling, doubling_reason, c)
+    return ContinuousEndpoint(key, e.label, n, events, spline_reason, doubling, doubling_reason, curve)
 
 
 def continuous_section(plan: StudyPlan, cohort: Cohort) -> ContinuousSection:

@@ -54,7 +54,9 @@ class HRCurve(Result):
     nonlinear_p: float | None
     n: int
     nevent: int
-    values: tuple[float, ...] = field(default=(), metadata=NOT_IN_JSON, repr=False)  # the fit's values (rug)
+    # the fit's values of the variable (the figure's rug): an array, not a tuple of 10^6 Python floats
+    values: np.ndarray = field(default_factory=lambda: np.empty(0), metadata=NOT_IN_JSON, repr=False,
+                               compare=False)
 
     def _limits(self):
         z = norm.ppf(1 - (1 - self.conf_level) / 2)
@@ -163,7 +165,7 @@ def hr_curve(fit, term: str, ref: float | None = None, x=None, conf_level: float
     nl_chisq = _wald(b[1:], V[1:, 1:]) if nl > 0 else None
     return HRCurve(term, ref, tuple(map(float, xs)), tuple(map(float, lhr)), tuple(map(float, se)), conf_level,
                    tuple(coding.knots), chisq, len(cols), chisq_sf(chisq, len(cols)), nl_chisq, nl,
-                   chisq_sf(nl_chisq, nl) if nl > 0 else None, fit.n, fit.nevent, tuple(map(float, values)))
+                   chisq_sf(nl_chisq, nl) if nl > 0 else None, fit.n, fit.nevent, np.array(values, dtype=float))
 
 
 @dataclass(frozen=True)
