@@ -58,9 +58,9 @@ def _not_number_fix(col: str, kind: str, values: list[str], decimal: str, column
         words = [v for v in values if v is not None]
         return "map the codes to 1 (event) and 0 (censored) in the mapping:\n" + values_toml(col, "event", words)
     grouped = [v for v in values if v]
-    if grouped and any(m in v for v in grouped for m in _TYPOGRAPHIC_MINUS):
-        v = next(v for v in grouped if any(m in v for m in _TYPOGRAPHIC_MINUS))
-        return (f"'{escape(v)}' has a typographic minus or dash (U+2212 or U+2013, from formatted cells or a word "
+    minus = next((v for v in grouped if any(m in v for m in _TYPOGRAPHIC_MINUS)), None)
+    if minus is not None:
+        return (f"'{escape(minus)}' has a typographic minus or dash (U+2212 or U+2013, from formatted cells or a word "
                 f"processor), not the '-' a number needs: replace it with '-' in the export")
     if grouped and all(v.rstrip().endswith("%") for v in grouped):
         already = f"; {col} is read as a percentage already" if col == "best_pct_change" else ""

@@ -9,8 +9,9 @@ link, an image or HTML.
 
 from __future__ import annotations
 
-from nlrstats.present.format import (format_auc, format_ci, format_count, format_count_of, format_cut, format_median_ci, format_pct,
-                                     format_rate, format_ratio, format_statistic, p_bound_phrase, p_phrase, RATE_DIGITS, RATIO_DIGITS)
+from nlrstats.present.format import (format_auc, format_ci, format_count, format_count_of, format_cut,
+                                     format_median_ci, format_pct, format_rate, format_ratio, format_statistic,
+                                     p_bound_phrase, p_phrase, RATE_DIGITS, RATIO_DIGITS)
 from nlrstats.present.text import markdown, md_escape
 from nlrstats.study import published
 from nlrstats.study.robustness import BOOTSTRAP_BUDGET
@@ -122,9 +123,8 @@ def change_sentence(results) -> str:
         return (f"No patient has both a day-0 and a day-14 {label}, so the change by day 14 could not be "
                 "analysed.")
     fell = c.orr.decreased.n if c.orr.decreased is not None else 0
-    return (f"{label} fell between day 0 and day 14 in {format_count(fell)} of {format_count(c.n)} patients with both "
-            "values. The objective "
-            f"response rate was {rate_text(c.orr.decreased)} when {label} fell and "
+    return (f"{label} fell between day 0 and day 14 in {format_count(fell)} of {format_count(c.n)} patients with "
+            f"both values. The objective response rate was {rate_text(c.orr.decreased)} when {label} fell and "
             f"{rate_text(c.orr.not_decreased)} when it did not (Fisher's exact test, {p_phrase(c.orr.p_value)}).")
 
 

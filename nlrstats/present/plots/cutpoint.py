@@ -18,8 +18,7 @@ from plotnine import (
     scale_y_continuous,
 )
 
-from nlrstats.present.format import format_cut, format_statistic
-from nlrstats.present.format import p_bound_phrase
+from nlrstats.present.format import format_cut, format_statistic, p_bound_phrase
 from nlrstats.present.plots._data import fmt_p, wrap_caption
 from nlrstats.present.plots.thin import STEP_BINS, thin_line
 from nlrstats.present.plots.theme import OKABE_ITO, theme_journal, with_aspect

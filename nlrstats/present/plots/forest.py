@@ -31,8 +31,6 @@ from nlrstats.present.plots.theme import palette_for, theme_journal, with_aspect
 __all__ = ["forest_plot"]
 
 
-
-
 def forest_plot(
     frame,
     label: str = "label",

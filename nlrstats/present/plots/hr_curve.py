@@ -33,7 +33,6 @@ __all__ = ["hr_curve_plot", "RUG_MAX"]
 RUG_MAX = 2_000
 
 
-
 def hr_curve_plot(curve, cutoff: float | None = None, xlab: str = "Marker", title: str | None = None,
                   ylab: str = "Hazard ratio (95% CI)"):
     """Hazard ratio of ``curve`` (an ``HRCurve``) against its reference, log axis, band, cut-off and rug.

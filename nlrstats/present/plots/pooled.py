@@ -34,7 +34,6 @@ from nlrstats.present.plots.theme import theme_journal, with_aspect
 __all__ = ["pooled_forest_plot", "pooled_forest_data"]
 
 
-
 def pooled_forest_data(fit) -> dict:
     """The figure's data from a fitted ``rma``: study rows, the diamond's corners, the prediction interval."""
     tidy = fit.tidy()

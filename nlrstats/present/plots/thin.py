@@ -24,6 +24,13 @@ MARK_LIMIT = 300
 MARK_BINS = 75
 
 
+def _slots(t: np.ndarray, bins: int, span: tuple[float, float] | None) -> np.ndarray:
+    """The slice (0 .. bins-1) of ``span`` (default the data's range) each sorted value falls in."""
+    lo, hi = span if span is not None else (float(t[0]), float(t[-1]))
+    width = (hi - lo) / bins if hi > lo else 1.0
+    return np.clip(((t - lo) / width).astype(np.int64), 0, bins - 1)
+
+
 def thin_steps(time: np.ndarray, bins: int = STEP_BINS, span: tuple[float, float] | None = None) -> np.ndarray:
     """Indices of the steps to draw: the first and last of each of ``bins`` slices of ``span``.
 
@@ -32,9 +39,7 @@ def thin_steps(time: np.ndarray, bins: int = STEP_BINS, span: tuple[float, float
     t = np.asarray(time, dtype=float)
     if t.size <= 2 * bins:
         return np.arange(t.size)
-    lo, hi = span if span is not None else (float(t[0]), float(t[-1]))
-    width = (hi - lo) / bins if hi > lo else 1.0
-    slot = np.clip(((t - lo) / width).astype(np.int64), 0, bins - 1)
+    slot = _slots(t, bins, span)
     first = np.flatnonzero(np.r_[True, slot[1:] != slot[:-1]])
     last = np.flatnonzero(np.r_[slot[1:] != slot[:-1], True])
     return np.union1d(first, last)
@@ -49,9 +54,7 @@ def aggregate_marks(time: np.ndarray, bins: int = MARK_BINS, span: tuple[float, 
     t = np.asarray(time, dtype=float)
     if t.size <= limit:
         return None
-    lo, hi = span if span is not None else (float(t[0]), float(t[-1]))
-    width = (hi - lo) / bins if hi > lo else 1.0
-    slot = np.clip(((t - lo) / width).astype(np.int64), 0, bins - 1)
+    slot = _slots(t, bins, span)
     return np.flatnonzero(np.r_[slot[1:] != slot[:-1], True])
 
 
@@ -64,9 +67,7 @@ def thin_line(x: np.ndarray, y: np.ndarray, bins: int = STEP_BINS) -> np.ndarray
     xv, yv = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     if xv.size <= 2 * bins:
         return np.arange(xv.size)
-    lo, hi = float(xv[0]), float(xv[-1])
-    width = (hi - lo) / bins if hi > lo else 1.0
-    slot = np.clip(((xv - lo) / width).astype(np.int64), 0, bins - 1)
+    slot = _slots(xv, bins, None)
     starts = np.flatnonzero(np.r_[True, slot[1:] != slot[:-1]])
     ends = np.r_[starts[1:], xv.size] - 1
     ymin = starts + np.array([np.argmin(yv[a:b + 1]) for a, b in zip(starts, ends)], dtype=np.int64)
