@@ -13,20 +13,15 @@ from great_tables import GT
 from nlrstats.present.captions import source_note
 from nlrstats.present.format import (MISSING, format_auc, format_ci, format_estimate_ci, format_p, format_ratio_ci,
                                      format_statistic, AUC_DIGITS)
-from nlrstats.present.tables import apply_theme
+from nlrstats.present.tables import finish
 from nlrstats.present.validation_narrative import auc_bootstrap_text
 
 __all__ = ["continuous_table", "discrimination_table", "pooled_table", "remark_table", "REMARK_PARTS"]
 
 
 def _finish(gt: GT, sections, name, title, notes=()) -> GT:
-    gt = gt.opt_footnote_marks(marks="letters")
-    if title is not None:
-        gt = gt.tab_header(title=title)
-    for note in notes:
-        gt = gt.tab_source_note(note)
-    gt = gt.tab_source_note(f"Data: {source_note(sections.results, name)}")
-    return apply_theme(gt, "default")
+    # the study tables' finish: letter marks, title, notes, the data's source note, the default theme
+    return finish(gt, source=source_note(sections.results, name), theme="default", title=title, notes=notes)
 
 
 def _chisq(chisq, df, p) -> tuple[str, str]:

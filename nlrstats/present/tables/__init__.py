@@ -8,6 +8,7 @@ the data set (``source``); missing values as their own "Unknown" row; ``theme="d
 :func:`as_latex` (footnotes moved under the tabular).
 """
 
+from nlrstats.present.tables._common import finish
 from nlrstats.present.tables.comparison import gt_side_by_side
 from nlrstats.present.tables.cox import gt_cox
 from nlrstats.present.tables.flow import analysis_names, gt_flow
@@ -23,5 +24,5 @@ __all__ = [
     "gt_table_one", "gt_response", "gt_survival", "gt_cox", "gt_published_vs_reproduced", "gt_flow",
     "as_html", "as_html_block", "as_latex", "apply_theme", "external_references", "THEMES",
     "gt_side_by_side", "analysis_names", "VARIABLE_LABELS",
-    "variable_label",
+    "variable_label", "finish",
 ]
