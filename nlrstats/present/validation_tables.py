@@ -11,7 +11,8 @@ import polars as pl
 from great_tables import GT
 
 from nlrstats.present.captions import source_note
-from nlrstats.present.format import (MISSING, format_auc, format_ci, format_estimate_ci, format_p, format_ratio_ci,
+from nlrstats.present.format import (MISSING, format_auc, format_ci, format_count, format_estimate_ci, format_p,
+                                     format_ratio_ci,
                                      format_statistic, AUC_DIGITS)
 from nlrstats.present.tables import finish
 from nlrstats.present.validation_narrative import auc_bootstrap_text
@@ -39,7 +40,7 @@ def continuous_table(sections, name: str | None = None, title: str | None = None
         wald, wald_p = _chisq(e.chisq, e.df, e.p_value)
         nl, nl_p = _chisq(e.nonlinear_chisq, e.nonlinear_df, e.nonlinear_p)
         d = e.per_doubling
-        rows.append({"endpoint": e.label, "n": str(e.n), "events": str(e.events),
+        rows.append({"endpoint": e.label, "n": format_count(e.n), "events": format_count(e.events),
                      "knots": str(e.knots) if e.knots else MISSING, "wald": wald, "wald_p": wald_p,
                      "nl": nl, "nl_p": nl_p,
                      "doubling": format_ratio_ci(d.estimate, d.conf_low, d.conf_high) if d else MISSING,
