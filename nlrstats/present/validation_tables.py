@@ -12,8 +12,7 @@ from great_tables import GT
 
 from nlrstats.present.captions import source_note
 from nlrstats.present.format import (MISSING, format_auc, format_ci, format_count, format_estimate_ci, format_p,
-                                     format_ratio_ci,
-                                     format_statistic, AUC_DIGITS)
+                                     format_ratio_ci, format_statistic, AUC_DIGITS)
 from nlrstats.present.tables import finish
 from nlrstats.present.validation_narrative import auc_bootstrap_text
 
