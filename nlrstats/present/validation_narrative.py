@@ -8,8 +8,8 @@ with the reason where a small or degenerate cohort gives no number.
 
 from __future__ import annotations
 
-from nlrstats.present.format import (AUC_DIGITS, RATIO_DIGITS, format_auc, format_ci, format_cut, format_number,
-                                     format_ratio, format_statistic, p_phrase)
+from nlrstats.present.format import (AUC_DIGITS, RATIO_DIGITS, format_auc, format_ci, format_count, format_count_of,
+                                     format_cut, format_number, format_ratio, format_statistic, p_phrase)
 from nlrstats.present.captions import SYNTHETIC_NOTE, synthetic_mark
 from nlrstats.study.discrimination import ALL_MARKERS_MAX, AUC_BOOTSTRAP_MIN
 from nlrstats.study.robustness import BOOTSTRAP_BUDGET
@@ -29,7 +29,8 @@ def continuous_sentence(sections, key: str) -> str:
     """The spline model's Wald tests and the hazard ratio per doubling for one endpoint."""
     e = sections.continuous.endpoint(key)
     label = md_escape(sections.plan.marker_label)
-    head = f"**{md_escape(e.label)}** ({e.n} patients, {e.events} events): "
+    head = (f"**{md_escape(e.label)}** ({format_count_of(e.n, 'patient')}, "
+            f"{format_count_of(e.events, 'event')}): ")
     if e.curve is not None:
         spline = (f"with {label} as a restricted cubic spline ({e.knots} knots, chosen by the number of events), "
                   f"the Wald test of {label} gives \u03c7\u00b2 = {format_statistic(e.chisq)} on {e.df} df "
@@ -72,7 +73,7 @@ def discrimination_sentence(sections, key: str) -> str:
         text += (f" Of the other markers, {md_escape(best.label)} has the highest Harrell's C, "
                  f"{format_auc(best.harrell)}.")
     d = sections.discrimination
-    limited = (f" Above {ALL_MARKERS_MAX:,} patients only {label} is assessed." if d.markers_limited else "")
+    limited = (f" Above {format_count(ALL_MARKERS_MAX)} patients only {label} is assessed." if d.markers_limited else "")
     return text + limited + f" Time-dependent AUCs at {', '.join(f'{t:g}' for t in d.times)} " \
                   f"{md_escape(sections.plan.time_unit)} carry {auc_bootstrap_text(d)}."
 
@@ -80,7 +81,7 @@ def discrimination_sentence(sections, key: str) -> str:
 def auc_bootstrap_text(d) -> str:
     """What the AUC intervals rest on: the resamples run, and why fewer (or none) than the plan asked."""
     asked = d.B_requested if d.B_requested is not None else d.B
-    budget = f"{BOOTSTRAP_BUDGET:,} resampled patients for the section"
+    budget = f"{format_count(BOOTSTRAP_BUDGET)} resampled patients for the section"
     if d.B:
         capped = f" of the {asked} requested (capped at {budget})" if d.B < asked else ""
         return f"bootstrap percentile intervals over {d.B} resamples{capped} (seed {d.seed})"
