@@ -14,6 +14,8 @@ import os
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import nlrstats.stats.survival._data as sdata
 from nlrstats.stats.survival import survdiff, survfit
@@ -48,13 +50,15 @@ def assert_close_logrank(fast, ref):
 
 
 @pytest.mark.parametrize("case", list(PACKED_TIMES))
-@pytest.mark.parametrize("variant", ["plain", "solo", "all_events", "one_core"])
+@pytest.mark.parametrize("variant", ["plain", "solo", "all_events", "one_core", "two_part_sort"])
 def test_compiled_two_group_passes_equal_reference(case, variant, monkeypatch):
     import nlrstats.stats.survival._jit as jit
     if variant == "one_core":  # no worker thread: both groups' passes on the calling thread
         monkeypatch.setattr(jit, "_POOL", False)
     else:
         assert jit._pool() is not None or len(os.sched_getaffinity(0)) == 1
+    if variant == "two_part_sort":  # the keys split at a median time and sorted on two cores
+        monkeypatch.setattr(jit, "PARALLEL_SORT_ROWS", 0)
     df = two_group_frame(case, solo=variant == "solo", all_events=variant == "all_events")
     monkeypatch.setattr(sdata, "JIT_MIN_ROWS", 0)
     d = prepare("Surv(t, e) ~ g", df)
@@ -67,6 +71,25 @@ def test_compiled_two_group_passes_equal_reference(case, variant, monkeypatch):
     for rho in (0.0, 1.0):
         fast, ref = both(monkeypatch, lambda: survdiff("Surv(t, e) ~ g", df, rho=rho))
         assert_close_logrank(fast, ref)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 1), st.integers(0, 1)), min_size=1, max_size=300),
+       st.sampled_from([1.0, 0.25, 1e-3]))
+def test_two_part_sort_gives_the_one_part_keys(rows, unit):
+    # ties at the pivot, all rows on one side of it, a single row: the keys split at the
+    # sampled median and sorted in two parts must be the keys of one sort
+    import nlrstats.stats.survival._jit as jit
+    t = np.array([r[0] for r in rows], float) * unit
+    e = np.array([r[1] for r in rows], np.int8)
+    g = np.array([r[2] for r in rows], np.int64)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(jit, "PARALLEL_SORT_ROWS", 10**9)
+        one = jit.jit_keys(t, e, g)
+        patch.setattr(jit, "PARALLEL_SORT_ROWS", 0)
+        two = jit.jit_keys(t, e, g)
+    assert np.array_equal(one.keys, two.keys)
+    assert np.array_equal(one.rows, two.rows) and one.thr == two.thr and one.unscale == two.unscale
 
 
 def test_compiled_passes_without_timefix():

@@ -30,25 +30,24 @@ TIMEFIX_TOL = math.sqrt(np.finfo(float).eps)  # R's aeqSurv: sqrt(.Machine$doubl
 # process). The compiled modules (._scan_jit, ._jit, ._concordance_jit, ._cox_jit) are imported
 # lazily from here on; none of them imports a module that imports it (the dependency runs one way).
 JIT_MIN_ROWS = 50_000
-#: rows from which polars' multi-threaded sorts beat numpy's (about 2x at 10^6 on two cores)
-PARALLEL_SORT_MIN = 100_000
 
 
 def sort_values(a: np.ndarray) -> np.ndarray:
-    """``np.sort(a)``; polars' parallel sort from :data:`PARALLEL_SORT_MIN` rows (the same array)."""
-    if len(a) < PARALLEL_SORT_MIN:
-        return np.sort(a)
-    return pl.Series(a).sort().to_numpy(writable=True)
+    """``np.sort(a)``: numpy 2's SIMD sort (x86-simd-sort, Highway).
+
+    It sorts 10^6 uint64 keys in 13 ms on our two-core machines, against 18-34 ms for polars'
+    multi-threaded sort with its copy back, which this function used under numpy 1 (74 ms).
+    """
+    return np.sort(a)
 
 
 def argsort_values(a: np.ndarray) -> np.ndarray:
-    """An ascending argsort of ``a`` (int64); polars' parallel one from :data:`PARALLEL_SORT_MIN` rows.
+    """An ascending argsort of ``a`` (int64); ties may come in any order (numpy's default sort).
 
-    Ties may come in any order, as with ``np.argsort``'s default (not stable) sort.
+    numpy's, at every size: polars' parallel argsort (used here under numpy 1) made no
+    difference to a 10^6-row ``coxph`` under numpy 2 (0.76 s either way).
     """
-    if len(a) < PARALLEL_SORT_MIN:
-        return np.argsort(a)
-    return pl.Series(a).arg_sort().to_numpy().astype(np.int64)
+    return np.argsort(a)
 
 
 def min_max(x: np.ndarray):
