@@ -8,9 +8,11 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nlrstats.stats.cutpoint import bootstrap_cutpoint, maxstat
-from nlrstats.stats.cutpoint._batch import cox_binary, cox_binary_batch, scan_batch
+from nlrstats.stats.cutpoint._batch import cox_binary, cox_binary_batch, resample_by_time, scan_batch
 from nlrstats.stats.survival import coxph
 
 FIX = Path(__file__).parent / "fixtures"
@@ -121,3 +123,63 @@ def test_bootstrap_nlr13_counts_infinite_and_progress_callback():
 def test_bootstrap_progress_line_on_stderr(capsys):
     bootstrap_cutpoint("Surv(pfs, pfs_event) ~ nlr", N13, B=5, seed=1, progress=True)
     assert "bootstrap_cutpoint: 5/5 resamples" in capsys.readouterr().err
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.integers(0, 6), min_size=1, max_size=40), st.integers(1, 5), st.integers(0, 2**31))
+def test_resamples_sorted_by_counting_are_the_resamples_sorted(times, b, seed):
+    # tied times included: the counted positions must give each resample's times in order and
+    # the same multiset of rows as drawing them and sorting
+    t = np.array(times, float)
+    order = np.argsort(t, kind="stable")
+    rank = np.empty(t.size, np.int64)
+    rank[order] = np.arange(t.size)
+    idx = np.random.default_rng(seed).integers(0, t.size, size=(b, t.size))
+    pos = resample_by_time(rank, idx)
+    assert np.array_equal(t[order][pos], np.sort(t[idx], axis=1))
+    for i in range(b):
+        assert sorted(order[pos[i]].tolist()) == sorted(idx[i].tolist())
+
+
+def test_bootstrap_on_two_cores_equals_one_core(monkeypatch):
+    import nlrstats.stats.cores as cores
+    import nlrstats.stats.cutpoint.bootstrap as boot
+    f = "Surv(time, event) ~ marker"
+    monkeypatch.setattr(boot, "_PARALLEL_CELLS", 0)
+    monkeypatch.setattr(boot, "_CHUNK_CELLS", CONT.height * 3)  # several chunks, an odd one last
+    two = bootstrap_cutpoint(f, CONT, B=40, seed=5)
+    monkeypatch.setattr(cores, "ENABLED", False)
+    one = bootstrap_cutpoint(f, CONT, B=40, seed=5)
+    assert cores.ENABLED is False
+    for a in ("cuts", "statistics", "log_hr_boot", "log_hr_test"):
+        np.testing.assert_array_equal(getattr(two, a), getattr(one, a))
+    assert two.optimism == one.optimism
+
+
+@pytest.mark.parametrize("name, formula, props", [
+    ("ties", "Surv(time, event) ~ marker", (0.1, 0.9)),
+    ("ties", "Surv(time, event) ~ marker", (0.0, 1.0)),      # R's rule without bounds: the last cut dropped
+    ("cont", "Surv(time, event) ~ marker", (0.1, 0.9)),
+    ("nlr13", "Surv(pfs, pfs_event) ~ nlr", (0.1, 0.9)),    # monotone likelihoods: infinite HRs
+])
+def test_compiled_bootstrap_equals_numpy_kernels(name, formula, props, monkeypatch):
+    import nlrstats.stats.cutpoint.bootstrap as boot
+    data = {"ties": TIES, "cont": CONT, "nlr13": N13}[name]
+    kw = dict(B=120, seed=11, minprop=props[0], maxprop=props[1])
+    monkeypatch.setattr(boot, "_JIT_CELLS", 10**12)
+    ref = bootstrap_cutpoint(formula, data, **kw)
+    monkeypatch.setattr(boot, "_JIT_CELLS", 0)
+    fast = bootstrap_cutpoint(formula, data, **kw)
+    np.testing.assert_array_equal(fast.cuts, ref.cuts)
+    np.testing.assert_allclose(fast.statistics, ref.statistics, rtol=1e-12)
+    for a in ("log_hr_boot", "log_hr_test"):
+        x, y = getattr(fast, a), getattr(ref, a)
+        assert np.array_equal(np.isposinf(x), np.isposinf(y)) and np.array_equal(np.isneginf(x), np.isneginf(y))
+        assert np.array_equal(np.isnan(x), np.isnan(y))
+        fin = np.isfinite(y)
+        # both stop by coxph's criterion (|step| < 1e-6); where the last log-likelihoods differ by
+        # an ulp (pairwise vs sequential sums) one of them halves its last step: at most 5e-7 apart
+        np.testing.assert_allclose(x[fin], y[fin], rtol=0, atol=5e-7)
+    assert (fast.n_failed, fast.n_infinite) == (ref.n_failed, ref.n_infinite)
+    if name == "nlr13":
+        assert ref.n_infinite > 0 and ref.n_failed >= 0

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import nlrstats.stats.cores as cores
 import nlrstats.stats.survival._data as sdata
 from nlrstats.stats.survival import survdiff, survfit
 from nlrstats.stats.survival._data import TIMEFIX_TOL, factor, prepare
@@ -54,9 +55,9 @@ def assert_close_logrank(fast, ref):
 def test_compiled_two_group_passes_equal_reference(case, variant, monkeypatch):
     import nlrstats.stats.survival._jit as jit
     if variant == "one_core":  # no worker thread: both groups' passes on the calling thread
-        monkeypatch.setattr(jit, "_POOL", False)
+        monkeypatch.setattr(cores, "ENABLED", False)
     else:
-        assert jit._pool() is not None or len(os.sched_getaffinity(0)) == 1
+        assert cores.second_core() is not None or len(os.sched_getaffinity(0)) == 1
     if variant == "two_part_sort":  # the keys split at a median time and sorted on two cores
         monkeypatch.setattr(jit, "PARALLEL_SORT_ROWS", 0)
     df = two_group_frame(case, solo=variant == "solo", all_events=variant == "all_events")
@@ -240,11 +241,10 @@ def test_compiled_km_in_a_forked_child():
     # the worker thread of the parent does not exist in a child made by fork: the child must
     # start its own, or the group-0 pass would wait forever (numpy arrays only: polars itself
     # may deadlock in a forked child, as its documentation warns)
-    from nlrstats.stats.survival._jit import _pool
     rng = np.random.default_rng(2)
     t, e, g = rng.exponential(5, 6000), rng.integers(0, 2, 6000).astype(np.int8), rng.integers(0, 2, 6000)
     parent = _child_km(t, e, g)
-    assert _pool() is not None or len(os.sched_getaffinity(0)) == 1  # the parent's pool exists
+    assert cores.second_core() is not None or len(os.sched_getaffinity(0)) == 1  # the parent's pool exists
     with mp.get_context("fork").Pool(1) as pool:
         child = pool.apply_async(_child_km, (t, e, g)).get(timeout=60)
     for a, b in zip(child, parent):

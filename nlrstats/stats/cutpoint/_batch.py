@@ -10,7 +10,8 @@ import math
 
 import numpy as np
 
-__all__ = ["tie_bounds", "scan_batch", "cox_binary_batch", "cox_binary"]
+__all__ = ["tie_bounds", "by_time", "resample_by_time", "scan_batch", "scan_sorted", "cox_binary_batch",
+           "cox_sorted", "cox_binary"]
 
 
 def tie_bounds(vs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -26,6 +27,24 @@ def tie_bounds(vs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return start, end
 
 
+def by_time(t: np.ndarray, e: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``t``, ``e`` and ``x`` (B, n) with each row sorted by time (float arrays)."""
+    ot = np.argsort(t, axis=1)
+    return tuple(np.take_along_axis(a, ot, axis=1).astype(float, copy=False) for a in (t, e, x))
+
+
+def resample_by_time(rank: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """Positions in the time-sorted data of each resample's rows, each row ascending (B, n).
+
+    ``rank[i]`` is row i's position in the data sorted by time; a resample's positions in
+    ascending order are its rows sorted by time, found by counting (O(n) per resample, no
+    sort). Tied times keep the data's order; every statistic here is symmetric within ties.
+    """
+    b, n = idx.shape
+    counts = np.bincount((rank[idx] + (np.arange(b) * n)[:, None]).ravel(), minlength=b * n)
+    return np.repeat(np.tile(np.arange(n), b), counts).reshape(b, n)
+
+
 def scan_batch(x: np.ndarray, t: np.ndarray, e: np.ndarray, minprop: float, maxprop: float):
     """Maxstat log-rank scan for every row: ``(cut, statistic, ok)`` per row.
 
@@ -33,19 +52,20 @@ def scan_batch(x: np.ndarray, t: np.ndarray, e: np.ndarray, minprop: float, maxp
     :func:`nlrstats.stats.cutpoint.maxstat`; ``ok`` is False where a row has no admissible cut
     or no events (its cut and statistic are NaN).
     """
-    b, n = x.shape
-    ot = np.argsort(t, axis=1)
-    ts = np.take_along_axis(t, ot, axis=1)
-    es = np.take_along_axis(e, ot, axis=1)
+    ts, es, xt = by_time(t, e, x)
+    return scan_sorted(ts, es, xt, minprop, maxprop)
+
+
+def scan_sorted(ts: np.ndarray, es: np.ndarray, xt: np.ndarray, minprop: float, maxprop: float):
+    """:func:`scan_batch` of rows already sorted by time (``xt``: the marker in that order)."""
+    b, n = ts.shape
     _, end = tie_bounds(ts)
     fact = es / (n - end)                       # n - r + 1 with r = end + 1 the max rank
     cs = np.cumsum(fact, axis=1)
-    ssorted = es - np.take_along_axis(cs, end, axis=1)
-    scores = np.empty_like(ssorted)
-    np.put_along_axis(scores, ot, ssorted, axis=1)
+    scores = es - np.take_along_axis(cs, end, axis=1)
 
-    xo = np.argsort(x, axis=1)
-    xs = np.take_along_axis(x, xo, axis=1)
+    xo = np.argsort(xt, axis=1)
+    xs = np.take_along_axis(xt, xo, axis=1)
     ys = np.take_along_axis(scores, xo, axis=1)
     k = np.arange(1, n)                          # m = k patients at or below xs[k - 1]
     boundary = xs[:, 1:] != xs[:, :-1]
@@ -100,8 +120,12 @@ def cox_binary_batch(t: np.ndarray, e: np.ndarray, g: np.ndarray, eps: float = 1
     Rows need not be sorted. Monotone likelihoods (all deaths in one group of every
     informative risk set) give ``+inf`` / ``-inf``, as the limit R's estimate runs towards.
     """
-    o = np.argsort(t, axis=1)
-    t, e, g = (np.take_along_axis(a, o, axis=1).astype(float) for a in (t, e, g))
+    t, e, g = by_time(t, e, g)
+    return cox_sorted(t, e, g, eps, iter_max)
+
+
+def cox_sorted(t: np.ndarray, e: np.ndarray, g: np.ndarray, eps: float = 1e-9, iter_max: int = 30) -> np.ndarray:
+    """:func:`cox_binary_batch` of float rows already sorted by time."""
     a0, a1 = _efron_rows(t, e, g)
     w = e
     d1 = np.sum(e * g, axis=1)

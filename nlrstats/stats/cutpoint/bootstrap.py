@@ -6,14 +6,15 @@ import math
 import sys
 import time as _time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 import polars as pl
 
 from nlrstats.stats.formula import parse_surv_formula
 from nlrstats.stats.result import Result
-from nlrstats.stats.cutpoint._batch import cox_binary_batch, scan_batch
+from nlrstats.stats.cores import second_core
+from nlrstats.stats.cutpoint._batch import cox_binary_batch, cox_sorted, resample_by_time, scan_batch, scan_sorted
 from nlrstats.stats.cutpoint._inputs import surv_columns
 
 __all__ = ["bootstrap_cutpoint", "BootstrapCutpointResult"]
@@ -21,6 +22,10 @@ __all__ = ["bootstrap_cutpoint", "BootstrapCutpointResult"]
 # Resample cells (B x n) per chunk: bounds memory; the progress line advances per chunk.
 _CHUNK_CELLS = 250_000
 _PROGRESS_CELLS = 5_000_000
+# From this many resample cells chunks run on two cores (below, a thread costs more than it saves)
+_PARALLEL_CELLS = 1_000_000
+# From this many the compiled kernel runs (it pays numba's import, ~0.4 s once per process)
+_JIT_CELLS = 2_000_000
 
 
 @dataclass(frozen=True, eq=False)  # holds arrays: identity equality
@@ -121,6 +126,49 @@ class BootstrapCutpointResult(Result):
         return "\n".join(lines)
 
 
+class _SortedData(NamedTuple):
+    """The data sorted by time, each row's position in that order, the marker sorted with each
+    of its rows' time position, the scan's bounds, and whether the compiled kernel runs."""
+
+    rank: np.ndarray
+    t: np.ndarray
+    e: np.ndarray
+    x: np.ndarray
+    x_by_x: np.ndarray
+    t_pos: np.ndarray
+    minprop: float
+    maxprop: float
+    compiled: bool
+
+
+class _Replicates:
+    """Per resample: the cut, its statistic, and the log HR in the resample and on the data."""
+
+    def __init__(self, b: int):
+        self.cuts, self.stats, self.lb, self.lt = (np.full(b, np.nan) for _ in range(4))
+
+
+def _replicate(d: _SortedData, sl: slice, idx: np.ndarray, out: _Replicates) -> None:
+    """Scan and the two Cox fits of the resamples ``idx`` (rows of data indices), into ``out[sl]``."""
+    if d.compiled:
+        from nlrstats.stats.cutpoint._boot_jit import replicate_counts  # numba only for large bootstraps
+        n = d.t.size
+        lo, hi = max(1, math.floor(n * d.minprop)), math.floor(n * d.maxprop)
+        replicate_counts(d.rank, d.t, d.e, d.x, d.x_by_x, d.t_pos, idx, lo, hi,
+                         d.minprop == 0 and d.maxprop == 1, out.cuts[sl], out.stats[sl], out.lb[sl], out.lt[sl])
+        return
+    pos = resample_by_time(d.rank, idx)
+    ts, es, xt = d.t[pos], d.e[pos], d.x[pos]
+    c, s, ok = scan_sorted(ts, es, xt, d.minprop, d.maxprop)
+    out.cuts[sl], out.stats[sl] = c, s
+    if ok.any():
+        cc = c[ok][:, None]
+        lb = cox_sorted(ts[ok], es[ok], (xt[ok] > cc).astype(float))
+        tt = np.broadcast_to(d.t, (cc.shape[0], d.t.size))
+        lt = cox_sorted(tt, np.broadcast_to(d.e, tt.shape), (d.x[None, :] > cc).astype(float))
+        out.lb[sl][ok], out.lt[sl][ok] = lb, lt
+
+
 def _progress_sink(progress, total_cells: int) -> Callable[[int, int], None] | None:
     if callable(progress):
         return progress
@@ -192,29 +240,35 @@ def bootstrap_cutpoint(formula: str, data, B: int = 1000, seed: int | None = Non
     lhr0 = float(cox_binary_batch(t[None], e[None], (x > cut0)[None].astype(float))[0])
 
     rng = np.random.default_rng(seed)
-    cuts = np.full(B, np.nan)
-    stats = np.full(B, np.nan)
-    lb = np.full(B, np.nan)
-    lt = np.full(B, np.nan)
+    out = _Replicates(B)
+    order = np.argsort(t, kind="stable")
+    rank = np.empty(n, np.int64)
+    rank[order] = np.arange(n)
+    xt = x[order].astype(float)
+    t_pos = np.argsort(xt, kind="stable")
+    data = _SortedData(rank, t[order].astype(float), e[order].astype(float), xt, xt[t_pos], t_pos,
+                       minprop, maxprop, B * n >= _JIT_CELLS)
     chunk = max(1, _CHUNK_CELLS // n)
     show = _progress_sink(progress, B * n)
+    pool = second_core() if B * n >= _PARALLEL_CELLS else None
     done = 0
     while done < B:
+        # Draws stay in the order of one serial loop (the same seed gives the same resamples);
+        # with two cores, every other chunk runs on the worker while this thread runs the next.
         k = min(chunk, B - done)
-        idx = rng.integers(0, n, size=(k, n))
-        tb, eb, xb = t[idx], e[idx], x[idx]
-        c, s, ok = scan_batch(xb, tb, eb, minprop, maxprop)
-        sl = slice(done, done + k)
-        cuts[sl], stats[sl] = c, s
-        if ok.any():
-            cc = c[ok][:, None]
-            lb_ok = cox_binary_batch(tb[ok], eb[ok], (xb[ok] > cc).astype(float))
-            tt = np.broadcast_to(t, (cc.shape[0], n))
-            lt_ok = cox_binary_batch(tt, np.broadcast_to(e, tt.shape), (x[None, :] > cc).astype(float))
-            lb[sl][ok], lt[sl][ok] = lb_ok, lt_ok
+        first = (slice(done, done + k), rng.integers(0, n, size=(k, n)))
         done += k
+        if pool is not None and done < B:
+            k = min(chunk, B - done)
+            pending = pool.submit(_replicate, data, *first, out)
+            _replicate(data, slice(done, done + k), rng.integers(0, n, size=(k, n)), out)
+            done += k
+            pending.result()
+        else:
+            _replicate(data, *first, out)
         if show is not None:
             show(done, B)
+    cuts, stats, lb, lt = out.cuts, out.stats, out.lb, out.lt
 
     okc = np.isfinite(cuts)
     finite = okc & np.isfinite(lb) & np.isfinite(lt)

@@ -26,13 +26,12 @@ rows; it imports only :mod:`._data`, which never imports it.
 from __future__ import annotations
 
 import math
-import os
-from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
 from numba import njit
 
+from nlrstats.stats.cores import second_core
 from nlrstats.stats.survival._data import TIMEFIX_TOL, pack_exponent
 
 __all__ = ["JitKeys", "jit_keys", "km_two", "logrank_two"]
@@ -200,7 +199,7 @@ def jit_keys(time: np.ndarray, event: np.ndarray, group: np.ndarray, timefix: bo
     # cores; the parts follow each other in time, so the whole is sorted with no merge. (Sorting
     # two halves by row and merging in the passes was tried: the merge's load-compare-advance
     # chain cost what the parallel sort saved.)
-    pool = _pool() if len(time) >= PARALLEL_SORT_ROWS else None
+    pool = second_core() if len(time) >= PARALLEL_SORT_ROWS else None
     pivot = float(np.median(time[:: max(1, len(time) // 1024)])) if pool is not None else np.inf
     keys, n_lo, n1, total = _pack(time, math.ldexp(1.0, -m), event, group, pivot)
     if pool is not None and 0 < n_lo < len(keys):
@@ -232,7 +231,7 @@ def km_two(jk: JitKeys, remake):
     out = (np.empty(n), np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64),
            np.empty(n), np.empty(n))
     ut, nr, ne, nc, surv, se = out
-    pool = _pool() if n1 else None
+    pool = second_core() if n1 else None
     if pool is None:
         r0 = _km_group(k0, *out, 0)
         m = _km_group(k1, *out, r0)
@@ -260,25 +259,6 @@ def _count_runs(k):
     for i in range(1, len(k)):
         r += np.int64((k[i] >> _U1) != (k[i - 1] >> _U1))
     return r
-
-
-_POOL = None  # (process id, executor or False)
-
-
-def _pool():
-    """One worker thread for the second core, or None on a single core.
-
-    Made per process: a child made by fork has the parent's executor object but not its
-    thread, and would wait forever on it.
-    """
-    global _POOL
-    if _POOL is False:  # switched off (tests of the one-core path)
-        return None
-    if _POOL is None or _POOL[0] != os.getpid():
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        _POOL = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="nlrstats") if cores > 1
-                 else False)
-    return _POOL[1] or None
 
 
 @njit(**_OPTS)
