@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from nlrstats.present.format import (format_ci, format_cut, format_estimate_ci, format_median_ci, format_n_pct,
+from nlrstats.present.format import (format_statistic, format_ci, format_cut, format_estimate_ci, format_median_ci, format_n_pct,
                                      format_number, format_p, format_pct, format_rate, format_ratio_ci, group_header,
                                      p_phrase, strata_label)
 
@@ -75,3 +75,10 @@ def test_counts_percent_headers_strata():
     assert strata_label("nlr_group=NLR < 8") == "NLR < 8"
     assert strata_label("sex=F, nlr_group=NLR ≥ 8") == "F, NLR ≥ 8"
     assert strata_label(None) == "Overall"
+
+
+@pytest.mark.parametrize("x, text", [(97887.236, "97,887.24"), (-1234.5, "-1,234.50"), (999.994, "999.99"),
+                                     (999.995, "1,000.00"), (0.0, "0.00"), (None, "—"), (math.inf, "∞")])
+def test_statistics_keep_two_decimals_and_separate_thousands_as_gtsummary(x, text):
+    # style_number(x, digits = 2) with big.mark ",": a chi-square at 10^6 patients reads 97,887.24
+    assert format_statistic(x) == text

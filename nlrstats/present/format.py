@@ -257,8 +257,13 @@ def format_auc(x: float | None, missing: str = MISSING) -> str:
 
 
 def format_statistic(x: float | None, missing: str = MISSING) -> str:
-    """A test statistic: 2 decimals."""
-    return format_number(x, STATISTIC_DIGITS, missing)
+    """A test statistic: 2 decimals, thousands separated as gtsummary's ``style_number`` (``97,887.24``)."""
+    out = format_number(x, STATISTIC_DIGITS, missing)
+    whole, dot, frac = out.partition(".")
+    if whole.lstrip("-").isdigit():
+        sign = "-" if whole.startswith("-") else ""
+        out = f"{sign}{int(whole.lstrip('-')):,}{dot}{frac}"
+    return out
 
 
 def group_header(label: str, n: int | None) -> str:

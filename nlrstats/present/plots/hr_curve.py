@@ -23,7 +23,7 @@ from plotnine import (
     scale_y_log10,
 )
 
-from nlrstats.present.format import format_count, format_cut, format_p
+from nlrstats.present.format import format_count, format_cut, format_statistic, p_phrase
 from nlrstats.present.plots._data import log_breaks, wrap_caption
 from nlrstats.present.plots.theme import OKABE_ITO, theme_journal
 
@@ -75,10 +75,11 @@ def hr_curve_plot(curve, cutoff: float | None = None, xlab: str = "Marker", titl
                       size=7, color=OKABE_ITO["vermillion"])
     spline = f"restricted cubic spline, {len(curve.knots)} knots" if curve.knots else "linear term"
     cap = [f"Cox model, {spline}; hazard ratio against {xlab} = {format_cut(curve.ref)} (dotted).",
-           f"Wald test of the marker: chi\u00b2 = {curve.chisq:.2f} on {curve.df} df, p {_p(curve.p_value)}."]
+           f"Wald test of the marker: chi\u00b2 = {format_statistic(curve.chisq)} on {curve.df} df, "
+           f"{p_phrase(curve.p_value)}."]
     if curve.nonlinear_df:
-        cap.append(f"Non-linearity: chi\u00b2 = {curve.nonlinear_chisq:.2f} on {curve.nonlinear_df} df, "
-                   f"p {_p(curve.nonlinear_p)}.")
+        cap.append(f"Non-linearity: chi\u00b2 = {format_statistic(curve.nonlinear_chisq)} on {curve.nonlinear_df} "
+                   f"df, {p_phrase(curve.nonlinear_p)}.")
     ticks = (f"Ticks: {RUG_MAX:,} evenly spaced quantiles of the patients' values (more than {RUG_MAX:,} patients)"
              if thinned else "Ticks: patients' values")
     cap.append(f"{ticks} ({format_count(curve.n)} patients, {format_count(curve.nevent)} events).")
@@ -86,8 +87,3 @@ def hr_curve_plot(curve, cutoff: float | None = None, xlab: str = "Marker", titl
     return (p + scale_y_log10(breaks=breaks, labels=[f"{b:g}" for b in breaks], limits=(lo, hi))
             + labs(x=xlab, y=ylab, title=title, caption=wrap_caption(" ".join(cap), width=70))
             + theme_journal())
-
-
-def _p(p) -> str:
-    s = format_p(p)
-    return s if s.startswith("<") else "= " + s

@@ -27,7 +27,7 @@ from plotnine import (
     theme,
 )
 
-from nlrstats.present.format import format_p, format_ratio, format_ratio_ci
+from nlrstats.present.format import format_ratio, format_ratio_ci, format_statistic, p_phrase
 from nlrstats.present.plots._data import log_breaks, wrap_caption
 from nlrstats.present.plots.theme import theme_journal, with_aspect
 
@@ -102,9 +102,8 @@ def pooled_forest_plot(fit, xlab: str = "Hazard ratio (95% CI)", title: str | No
         p += geom_text(aes(x=w_x, label="wtext"), ha="left", size=6.5, color="#444444")
     method = "fixed effect" if g["method"] == "FE" else f"random effects, {g['method']}"
     test = ", Knapp-Hartung" if g["test"] == "knha" else ""
-    qp = format_p(g["q_p_value"])
     cap = [f"{d['model']} ({method}{test}): tau\u00b2 = {g['tau2']:.3g}, I\u00b2 = {g['i2']:.0f}%, "
-           f"Q = {g['q']:.2f} on {g['q_df']} df, p {qp if qp.startswith('<') else '= ' + qp}."]
+           f"Q = {format_statistic(g['q'])} on {g['q_df']} df, {p_phrase(g['q_p_value'])}."]
     if g["pi_low"] is not None:
         cap.append(f"Dotted: {100 * fit.conf_level:g}% prediction interval "
                    f"{format_ratio(g['pi_low'])}\u2013{format_ratio(g['pi_high'])}.")
