@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-__all__ = ["tie_bounds", "by_time", "resample_by_time", "scan_batch", "scan_sorted", "cox_binary_batch",
+__all__ = ["tie_bounds", "by_time", "resample_by_time", "scan_bounds", "scan_batch", "scan_sorted", "cox_binary_batch",
            "cox_sorted", "cox_binary"]
 
 
@@ -45,6 +45,11 @@ def resample_by_time(rank: np.ndarray, idx: np.ndarray) -> np.ndarray:
     return np.repeat(np.tile(np.arange(n), b), counts).reshape(b, n)
 
 
+def scan_bounds(n: int, minprop: float, maxprop: float) -> tuple[int, int]:
+    """The smallest and largest size of the lower group R's maxstat admits (``minprop``, ``maxprop``)."""
+    return max(1, math.floor(n * minprop)), math.floor(n * maxprop)
+
+
 def scan_batch(x: np.ndarray, t: np.ndarray, e: np.ndarray, minprop: float, maxprop: float):
     """Maxstat log-rank scan for every row: ``(cut, statistic, ok)`` per row.
 
@@ -75,7 +80,7 @@ def scan_sorted(ts: np.ndarray, es: np.ndarray, xt: np.ndarray, minprop: float, 
         last_idx = n - 2 - np.argmax(boundary[:, ::-1], axis=1)
         cand[np.arange(b), last_idx] = False
     else:
-        lo, hi = max(1, math.floor(n * minprop)), math.floor(n * maxprop)
+        lo, hi = scan_bounds(n, minprop, maxprop)
         cand = boundary & (k >= lo) & (k <= hi)
     ss = ys.sum(axis=1, keepdims=True)
     var = k * (n - k) / (n * n * (n - 1.0)) * (n * np.sum(ys * ys, axis=1, keepdims=True) - ss * ss)

@@ -14,7 +14,8 @@ import polars as pl
 from nlrstats.stats.formula import parse_surv_formula
 from nlrstats.stats.result import Result
 from nlrstats.stats.cores import second_core
-from nlrstats.stats.cutpoint._batch import cox_binary_batch, cox_sorted, resample_by_time, scan_batch, scan_sorted
+from nlrstats.stats.cutpoint._batch import (cox_binary_batch, cox_sorted, resample_by_time, scan_batch, scan_bounds,
+                                            scan_sorted)
 from nlrstats.stats.cutpoint._inputs import surv_columns
 
 __all__ = ["bootstrap_cutpoint", "BootstrapCutpointResult"]
@@ -152,8 +153,7 @@ def _replicate(d: _SortedData, sl: slice, idx: np.ndarray, out: _Replicates) -> 
     """Scan and the two Cox fits of the resamples ``idx`` (rows of data indices), into ``out[sl]``."""
     if d.compiled:
         from nlrstats.stats.cutpoint._boot_jit import replicate_counts  # numba only for large bootstraps
-        n = d.t.size
-        lo, hi = max(1, math.floor(n * d.minprop)), math.floor(n * d.maxprop)
+        lo, hi = scan_bounds(d.t.size, d.minprop, d.maxprop)
         replicate_counts(d.rank, d.t, d.e, d.x, d.x_by_x, d.t_pos, idx, lo, hi,
                          d.minprop == 0 and d.maxprop == 1, out.cuts[sl], out.stats[sl], out.lb[sl], out.lt[sl])
         return
