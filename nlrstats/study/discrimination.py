@@ -28,7 +28,7 @@ import warnings
 from dataclasses import dataclass
 
 import polars as pl
-from scipy.stats import norm
+from nlrstats.stats.distributions import norm
 
 from nlrstats.data.cohort import Cohort
 from nlrstats.data.markers import MARKERS

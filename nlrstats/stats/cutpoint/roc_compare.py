@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from scipy import special, stats
+from scipy import special
+from nlrstats.stats import distributions as stats
 
 from nlrstats.stats.cutpoint.roc_bootstrap import check_boot, replicate_auc
 from nlrstats.stats.cutpoint.roc_curve import placements
@@ -102,10 +103,12 @@ def are_paired(roc1, roc2):
 
 
 def _p(stat: float, alternative: str, df: float | None = None) -> float:
-    dist = stats.norm if df is None else stats.t(df)
+    def cdf(x):
+        return stats.norm.cdf(x) if df is None else stats.t.cdf(x, df)
+
     if alternative == "two.sided":
-        return float(2 * dist.cdf(-abs(stat)))
-    return float(dist.cdf(-stat) if alternative == "greater" else dist.cdf(stat))
+        return float(2 * cdf(-abs(stat)))
+    return float(cdf(-stat) if alternative == "greater" else cdf(stat))
 
 
 def _sd(x: np.ndarray) -> float:

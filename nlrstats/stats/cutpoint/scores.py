@@ -10,7 +10,7 @@ indicators of a rank above the median (``"Median"``) or the values themselves
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from nlrstats.stats import distributions as stats
 
 from nlrstats.stats.htest.rmath import qnorm
 

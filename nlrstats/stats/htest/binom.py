@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
+from nlrstats.stats import distributions as stats
 
 from nlrstats.stats.htest.result import HTest, check_alternative, check_conf_level
 
@@ -81,29 +81,29 @@ def binom_test(x, n=None, p: float = 0.5, alternative: str = "two.sided", conf_l
         raise ValueError(f"'p' must be a single number between 0 and 1, got {p!r}")
     alternative = check_alternative(alternative)
     conf_level = check_conf_level(conf_level)
-    dist = stats.binom(n, p)
+    binom = stats.binom
     if alternative == "less":
-        pval = float(dist.cdf(x))
+        pval = float(binom.cdf(x, n, p))
     elif alternative == "greater":
-        pval = float(dist.sf(x - 1))
+        pval = float(binom.sf(x - 1, n, p))
     elif p == 0:
         pval = float(x == 0)
     elif p == 1:
         pval = float(x == n)
     else:
         rel_err = 1 + 1e-7
-        d = dist.pmf(x)
+        d = binom.pmf(x, n, p)
         m = n * p
         if x == m:
             pval = 1.0
         elif x < m:
             i = np.arange(math.ceil(m), n + 1)
-            y = int(np.sum(dist.pmf(i) <= d * rel_err))
-            pval = float(dist.cdf(x) + dist.sf(n - y))
+            y = int(np.sum(binom.pmf(i, n, p) <= d * rel_err))
+            pval = float(binom.cdf(x, n, p) + binom.sf(n - y, n, p))
         else:
             i = np.arange(0, math.floor(m) + 1)
-            y = int(np.sum(dist.pmf(i) <= d * rel_err))
-            pval = float(dist.cdf(y - 1) + dist.sf(x - 1))
+            y = int(np.sum(binom.pmf(i, n, p) <= d * rel_err))
+            pval = float(binom.cdf(y - 1, n, p) + binom.sf(x - 1, n, p))
     pval = min(1.0, pval)
     lo, hi = clopper_pearson(x, n, conf_level, alternative)
     return HTest(

@@ -6,7 +6,7 @@ import math
 import warnings
 
 import numpy as np
-from scipy import stats
+from nlrstats.stats import distributions as stats
 
 from nlrstats.stats.htest.r2dtable import simulate_statistics
 from nlrstats.stats.htest.result import HTest

@@ -24,7 +24,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
+from nlrstats.stats import distributions as stats
 
 from nlrstats.stats.htest.fisher_rxc import (
     DEFAULT_MAX_STEPS, FisherTableTooLarge, fisher_feasible, fisher_rxc_exact,
@@ -156,7 +157,6 @@ def _fisher_2x2(tab, alternative, conf_int, conf_level, or_, data_name) -> HTest
     lo = max(0, k - n)
     hi = min(k, m)
     support = np.arange(lo, hi + 1)
-    # unfrozen calls: freezing a scipy distribution costs ~5 ms (it builds docstrings)
     logdc = stats.hypergeom.logpmf(support, m + n, m, k)
 
     def dnhyper(ncp):

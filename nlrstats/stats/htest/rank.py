@@ -15,7 +15,7 @@ import warnings
 from dataclasses import replace
 
 import numpy as np
-from scipy import stats
+from nlrstats.stats import distributions as stats
 
 from nlrstats.stats.htest.inputs import as_float_array, formula_groups, is_formula
 from nlrstats.stats.htest.rank_counts import (

@@ -13,7 +13,7 @@ import math
 import warnings
 
 import numpy as np
-from scipy import stats
+from nlrstats.stats import distributions as stats
 
 from nlrstats.stats.htest.rank_counts import continuity, normal_p
 from nlrstats.stats.htest.rank_dist import psignrank, qsignrank

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
-from scipy.stats import chi2, norm, t as t_dist
+from nlrstats.stats.distributions import chi2, norm, t as t_dist
 
 from nlrstats.stats.meta.printing import format_rma
 from nlrstats.stats.result import Result

@@ -18,7 +18,7 @@ from functools import cached_property
 
 import numpy as np
 import polars as pl
-from scipy.stats import chi2, norm
+from nlrstats.stats.distributions import chi2, norm
 
 from nlrstats.stats.multisite.concordance import grouped_concordance
 from nlrstats.stats.result import Result

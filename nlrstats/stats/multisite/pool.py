@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
-from scipy.stats import chi2
+from nlrstats.stats.distributions import chi2
 
 from nlrstats.stats.htest import fisher_test
 from nlrstats.stats.multisite.coding import SiteSummaryError

@@ -11,7 +11,7 @@ import math
 from functools import lru_cache
 
 import numpy as np
-from scipy.stats import norm
+from nlrstats.stats.distributions import norm
 
 __all__ = ["CONF_TYPES", "TOL", "confint", "findq", "first_true", "minmin", "minmin_bisect", "minmin_scan",
            "restricted_mean", "z_value"]

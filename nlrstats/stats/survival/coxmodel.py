@@ -14,7 +14,7 @@ from functools import cached_property
 
 import numpy as np
 import polars as pl
-from scipy.stats import chi2, norm
+from nlrstats.stats.distributions import chi2, norm
 
 from nlrstats.stats.result import Result
 from nlrstats.stats.survival.concordance import Concordance, concordance_sorted

@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import numpy as np
 from scipy.optimize import brentq
-from scipy.stats import chi2
+from nlrstats.stats.distributions import chi2
 
 from nlrstats.stats.survival._cholesky import cholesky2
 from nlrstats.stats.survival._coxfit import (RiskSets, cox_iter, matvec, risk_scores, risk_sets, term_moments,

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
-from scipy.stats import norm
+from nlrstats.stats.distributions import norm
 
 from nlrstats.stats.result import NOT_IN_JSON, Result
 from nlrstats.stats.survival.coxmodel import chisq_sf

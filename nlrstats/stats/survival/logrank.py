@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
-from scipy.stats import chi2
+from nlrstats.stats.distributions import chi2
 
 from nlrstats.stats.result import Result
 from nlrstats.stats.survival._data import combine_factors, factor, prepare

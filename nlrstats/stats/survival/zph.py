@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from scipy.stats import chi2, rankdata
+from nlrstats.stats.distributions import chi2, rankdata
 
 from nlrstats.stats.result import Result
 from nlrstats.stats.survival._coxfit import risk_scores, term_moments
