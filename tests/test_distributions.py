@@ -118,8 +118,8 @@ def test_ranks_of_integers_and_nan():
     assert d.rankdata(np.array([])).size == 0
 
 
-def test_an_analysis_and_its_figures_never_import_scipy_stats(tmp_path):
-    # the reason for this module: scipy.stats costs about a second per render and CLI call
+def test_an_analysis_and_its_figures_never_import_scipy_stats_or_optimize(tmp_path):
+    # the reason for this module: scipy.stats costs about a second per render and CLI call, scipy.optimize 0.3 s
     code = ("import sys\n"
             "from nlrstats.data.cohort import bundled_cohort_path, load_cohort\n"
             "from nlrstats.study.analyze import analyze\n"
@@ -127,7 +127,7 @@ def test_an_analysis_and_its_figures_never_import_scipy_stats(tmp_path):
             "import nlrstats.present.figures, nlrstats.present.validation_figures\n"
             "import nlrstats.study.validation\n"
             "analyze(load_cohort(bundled_cohort_path()), StudyPlan.fukuda2020(), bootstrap=20)\n"
-            "print(sorted(m for m in sys.modules if m.startswith('scipy.stats')))\n")
+            "print(sorted(m for m in sys.modules if m.startswith(('scipy.stats', 'scipy.optimize'))))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={"MPLCONFIGDIR": str(tmp_path), "PATH": "/usr/bin:/bin"})
     assert out.stdout.strip() == "[]"

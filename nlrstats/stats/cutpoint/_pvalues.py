@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
 
 __all__ = ["p_lausen92", "p_lausen94", "p_exact_gauss", "p_permutation", "critical_value",
            "EXACT_GAUSS_MAX_WORK", "exact_gauss_work", "exact_gauss_feasible"]
@@ -158,4 +158,7 @@ def critical_value(pfun, alpha: float) -> float:
         return lo
     if g(hi) > 0:
         return hi
-    return float(optimize.brentq(g, lo, hi, xtol=1e-12))
+    # imported here: scipy.optimize costs 0.3 s at start-up, and only a critical value needs it
+    from scipy.optimize import brentq
+
+    return float(brentq(g, lo, hi, xtol=1e-12))

@@ -19,7 +19,6 @@ import warnings
 from functools import lru_cache
 
 import numpy as np
-from scipy.optimize import brentq
 from nlrstats.stats.distributions import chi2
 
 from nlrstats.stats.survival._cholesky import cholesky2
@@ -96,6 +95,9 @@ def _limit(dev, b: float, se: float, sgn: int) -> float:
     A profile that cannot be evaluated (overflow) counts as beyond the limit; after 60
     doublings (2^60 standard errors) the limit is infinite.
     """
+    # imported here: scipy.optimize costs 0.3 s at start-up, and only Firth's profile limits need it
+    from scipy.optimize import brentq
+
     def g(c):
         v = dev(c)
         return v if math.isfinite(v) else 1e300
