@@ -74,48 +74,34 @@ class _Normal:
         return _out(-_quantile(q, special.ndtri, -np.inf, np.inf))
 
 
-class _ChiSquare:
-    """The chi-square distribution on ``df`` > 0 degrees of freedom (nan for df <= 0)."""
+class _WithDegreesOfFreedom:
+    """Tails and quantiles of a distribution with ``df`` > 0 degrees of freedom (nan for df <= 0) on
+    the support (``low``, inf): the special function inside, the support's ends by convention."""
+
+    low = 0.0
 
     @staticmethod
-    def _tail(x, df, upper: bool):
-        x, df = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(df, dtype=float))
-        with np.errstate(invalid="ignore"):
-            core = (x > 0) & (x < np.inf) & (df > 0)
-            fx = special.chdtrc if upper else special.chdtr
-            value = np.where(core, fx(np.where(df > 0, df, 1.0), np.where(core, x, 1.0)), np.nan)
-            value = np.where((x <= 0) & (df > 0), 1.0 if upper else 0.0, value)
-            value = np.where((x == np.inf) & (df > 0), 0.0 if upper else 1.0, value)
-        return _out(value)
+    def _lower(x, df):
+        raise NotImplementedError
+
+    @staticmethod
+    def _upper(x, df):
+        raise NotImplementedError
+
+    @staticmethod
+    def _inverse(p, df):
+        raise NotImplementedError
 
     @classmethod
-    def sf(cls, x, df):
-        return cls._tail(x, df, upper=True)
-
-    @classmethod
-    def cdf(cls, x, df):
-        return cls._tail(x, df, upper=False)
-
-    @staticmethod
-    def ppf(q, df):
-        df = np.asarray(df, dtype=float)
-        value = _quantile(q, lambda p: 2 * special.gammaincinv(np.where(df > 0, df, 1.0) / 2, p),
-                          0.0, np.inf)
-        return _out(np.where(df > 0, value, np.nan))
-
-
-class _StudentT:
-    """Student's t distribution on ``df`` > 0 degrees of freedom (nan for df <= 0)."""
-
-    @staticmethod
-    def _tail(x, df, upper: bool):
+    def _tail(cls, x, df, upper: bool):
         x, df = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(df, dtype=float))
         with np.errstate(invalid="ignore"):
-            finite = np.isfinite(x) & (df > 0)
-            value = np.where(finite, special.stdtr(np.where(df > 0, df, 1.0),
-                                                   np.where(finite, -x if upper else x, 0.0)), np.nan)
-            value = np.where((x == np.inf) & (df > 0), 0.0 if upper else 1.0, value)
-            value = np.where((x == -np.inf) & (df > 0), 1.0 if upper else 0.0, value)
+            valid = df > 0
+            core = (x > cls.low) & (x < np.inf) & valid
+            inside = cls._upper if upper else cls._lower
+            value = np.where(core, inside(np.where(core, x, 1.0), np.where(valid, df, 1.0)), np.nan)
+            value = np.where((x <= cls.low) & valid, 1.0 if upper else 0.0, value)
+            value = np.where((x == np.inf) & valid, 0.0 if upper else 1.0, value)
         return _out(value)
 
     @classmethod
@@ -126,11 +112,47 @@ class _StudentT:
     def sf(cls, x, df):
         return cls._tail(x, df, upper=True)
 
-    @staticmethod
-    def ppf(q, df):
+    @classmethod
+    def ppf(cls, q, df):
         df = np.asarray(df, dtype=float)
-        value = _quantile(q, lambda p: special.stdtrit(np.where(df > 0, df, 1.0), p), -np.inf, np.inf)
+        value = _quantile(q, lambda p: cls._inverse(p, np.where(df > 0, df, 1.0)), cls.low, np.inf)
         return _out(np.where(df > 0, value, np.nan))
+
+
+class _ChiSquare(_WithDegreesOfFreedom):
+    """The chi-square distribution (``scipy.stats.chi2``: ``chdtr``, ``chdtrc``, ``gammaincinv``)."""
+
+    low = 0.0
+
+    @staticmethod
+    def _lower(x, df):
+        return special.chdtr(df, x)
+
+    @staticmethod
+    def _upper(x, df):
+        return special.chdtrc(df, x)
+
+    @staticmethod
+    def _inverse(p, df):
+        return 2 * special.gammaincinv(df / 2, p)
+
+
+class _StudentT(_WithDegreesOfFreedom):
+    """Student's t distribution (``scipy.stats.t``: ``stdtr``, ``stdtrit``)."""
+
+    low = -np.inf
+
+    @staticmethod
+    def _lower(x, df):
+        return special.stdtr(df, x)
+
+    @staticmethod
+    def _upper(x, df):
+        return special.stdtr(df, -x)
+
+    @staticmethod
+    def _inverse(p, df):
+        return special.stdtrit(df, p)
 
 
 class _Beta:
@@ -203,18 +225,23 @@ class _Binomial:
         return _out(np.where(inside, value, 0.0))
 
     @staticmethod
-    def cdf(k, n, p):
+    def _tail(k, n, p, upper: bool):
+        """P(X > k) = I_p(k + 1, n - k) for 0 <= k < n, its complement for the lower tail."""
         k = np.floor(np.asarray(k, dtype=float))
+        kk = np.clip(k, 0, n)
         with np.errstate(invalid="ignore"):
-            value = np.where((k >= 0) & (k < n), special.betaincc(np.clip(k, 0, n) + 1, n - np.clip(k, 0, n), p), np.nan)
-        return _out(np.where(k < 0, 0.0, np.where(k >= n, 1.0, value)))
+            ibeta = special.betainc if upper else special.betaincc
+            value = np.where((k >= 0) & (k < n), ibeta(kk + 1, n - kk, p), np.nan)
+        below, above = (1.0, 0.0) if upper else (0.0, 1.0)
+        return _out(np.where(k < 0, below, np.where(k >= n, above, value)))
 
-    @staticmethod
-    def sf(k, n, p):
-        k = np.floor(np.asarray(k, dtype=float))
-        with np.errstate(invalid="ignore"):
-            value = np.where((k >= 0) & (k < n), special.betainc(np.clip(k, 0, n) + 1, n - np.clip(k, 0, n), p), np.nan)
-        return _out(np.where(k < 0, 1.0, np.where(k >= n, 0.0, value)))
+    @classmethod
+    def cdf(cls, k, n, p):
+        return cls._tail(k, n, p, upper=False)
+
+    @classmethod
+    def sf(cls, k, n, p):
+        return cls._tail(k, n, p, upper=True)
 
 
 class _Hypergeometric:
