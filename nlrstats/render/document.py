@@ -7,6 +7,7 @@ import shutil
 import sys
 import tempfile
 import time
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, Callable
 
@@ -40,6 +41,7 @@ def render_document(
     output_dir: str | Path = "_output",
     quiet: bool = False,
     date: str | None = None,
+    check: Future | None = None,
 ) -> Path:
     """Render a Quarto document and return the path of the file written.
 
@@ -65,6 +67,11 @@ def render_document(
         ``YYYY-MM-DD`` printed as the document's date instead of its own ``date`` (``today``); without
         it ``SOURCE_DATE_EPOCH`` decides when set. Time stamps inside DOCX and PDF follow this date
         (see :mod:`nlrstats.render.dates`), so the same inputs give the same bytes.
+    check
+        A check of the inputs still running (``nlrstats render`` validates the cohort file this way):
+        the built-in engine starts the kernel and runs cells beside it and stops with the check's
+        error as soon as it fails (a failing cell waits for the check, whose message names the row
+        and column); Quarto starts once the check has passed. Nothing is written unless it passes.
 
     Notes
     -----
@@ -98,6 +105,8 @@ def render_document(
     if engine == "quarto" and quarto is None:
         raise RenderError("engine 'quarto' asked for, but no 'quarto' executable is on PATH (use --engine builtin)")
     if engine == "quarto" or (engine == "auto" and quarto):
+        if check is not None:
+            check.result()
         return render_with_quarto(quarto, path, params, to, output_dir, quiet, date=date, epoch=epoch_of(date))
 
     say = _progress_printer(path.name, quiet)
@@ -109,7 +118,7 @@ def render_document(
         options["date"] = date
     execute_dir = (project.get("project") or {}).get("execute-dir", "file")
     cwd = root if (execute_dir == "project" and root is not None) else path.parent
-    chunks = execute_document(doc, params, options, root or path.parent, say, cwd=cwd)
+    chunks = execute_document(doc, params, options, root or path.parent, say, cwd=cwd, check=check)
 
     out = output_dir / f"{path.stem}.{EXTENSIONS[to]}"
     with tempfile.TemporaryDirectory(prefix="nlrstats-render-") as tmp:

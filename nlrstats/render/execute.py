@@ -19,6 +19,7 @@ import re
 import sys
 import tempfile
 import threading
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -190,6 +191,7 @@ def execute_document(
     progress: Callable[[str], None],
     timeout: int = 600,
     cwd: Path | None = None,
+    check: Future | None = None,
 ) -> list[ExecutedChunk]:
     """Execute the document's Python chunks in order and return every chunk with its outputs.
 
@@ -197,7 +199,9 @@ def execute_document(
     project's ``execute-dir: project`` makes it the project root).
     Chunks with ``eval: false`` and non-Python chunks are not run. A chunk
     raising an exception stops the render with a :class:`RenderError` unless it
-    has ``error: true``.
+    has ``error: true``. ``check``, a check of the inputs running beside the kernel (see
+    :func:`~nlrstats.render.document.render_document`), stops it after the first cell that ends
+    once the check has failed, and is waited for before the kernel stops.
     """
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
@@ -293,6 +297,9 @@ def execute_document(
                 try:
                     client.execute_cell(cell, len(nb.cells) - 1)
                 except CellExecutionError:
+                    # bad data fail the document's first cells too: the check's message names row and column
+                    if check is not None:
+                        check.result()
                     tb = "\n".join(
                         "\n".join(o.get("traceback", [])) or f"{o.get('ename')}: {o.get('evalue')}"
                         for o in cell.outputs
@@ -300,6 +307,10 @@ def execute_document(
                     )
                     raise _cell_failure(doc, number, total, c, tb, cell.get("execution_count")) from None
                 item.outputs = [dict(o) for o in cell.outputs]
+                if check is not None and check.done():
+                    check.result()
+            if check is not None:
+                check.result()
             progress("stop kernel")
     except RenderError:
         raise
