@@ -382,3 +382,22 @@ def test_cutpoint_with_a_lau94_bound_above_one():
     cap = cutpoint_plot(m, published=None).labels.caption.replace("\n", " ")
     assert "an uninformative p (the Lau94 bound is 1.43, above 1)" in cap
     assert p_bound_phrase(0.25, "Lau94") == "p = 0.25" and p_bound_phrase(None) == "p not available"
+
+
+@pytest.mark.parametrize("lo,hi", [(0.95, 2.9), (0.5, 4.0), (0.8, 1.3), (0.1, 10.0), (0.01, 100.0), (0.001, 1000.0),
+                                   (1.05, 1.12), (0.3, 0.31), (2.0, 60.0)])
+def test_log_axis_ticks_label_any_range_with_two_or_more_round_values(lo, hi):
+    from nlrstats.present.plots._data import log_breaks
+    ticks = log_breaks(lo, hi)
+    inside = [t for t in ticks if lo * (1 - 1e-9) <= t <= hi * (1 + 1e-9)]
+    assert len(inside) >= 2 and inside == ticks
+    assert all(t == float(f"{t:.3g}") for t in ticks)  # labels print without float noise (0.7, not 0.70000001)
+    assert 1.0 in log_breaks(lo, hi, with_one=True)
+    # never crowded: at most 6 ticks a decade on a single-column axis
+    assert len(ticks) <= 6 * max(1.0, math.log10(hi / lo)) + 1
+
+
+def test_a_narrow_hazard_ratio_range_gets_ticks_between_1_and_its_top():
+    from nlrstats.present.plots._data import log_breaks
+    assert log_breaks(0.95, 2.9, with_one=True) == [1.0, 1.25, 1.5, 2.0, 2.5]
+    assert log_breaks(0.1, 10) == [0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0]  # a wide range keeps 1-2-5

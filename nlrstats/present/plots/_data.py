@@ -121,7 +121,17 @@ def with_note(plot, note: str | None):
 
 def log_breaks(lo: float, hi: float, with_one: bool = False) -> list[float]:
     """Ticks of a log axis from ``lo`` to ``hi``: 1-2-5 per decade, 1-5 once the range passes 2 decades
-    (1-2-5 crowds a single-column axis there); ``with_one`` adds 1, the null hazard ratio."""
-    mult = (1, 2, 5) if math.log10(hi / lo) <= 2 else (1, 5)
-    ticks = {m * 10.0 ** k for k in range(-4, 5) for m in mult if lo <= m * 10.0 ** k <= hi}
+    (1-2-5 crowds a single-column axis there), finer steps on a range within one decade (a hazard ratio
+    curve from 0.95 to 2.9 had only the ticks 1 and 2); ``with_one`` adds 1, the null hazard ratio."""
+    decades = math.log10(hi / lo)
+    if decades <= 0.5:
+        mult = (1, 1.25, 1.5, 2, 2.5, 3, 4, 5, 6, 8)
+    elif decades <= 1:
+        mult = (1, 1.5, 2, 3, 5, 7)
+    else:
+        mult = (1, 2, 5) if decades <= 2 else (1, 5)
+    ticks = {round(m * 10.0 ** k, 12) for k in range(-4, 5) for m in mult if lo <= m * 10.0 ** k <= hi}
+    if len(ticks) < 2:
+        # a range narrower than the finest step (1.05 to 1.12): its ends, to three significant digits
+        ticks |= {float(f"{lo:.3g}"), float(f"{hi:.3g}")}
     return sorted(ticks | {1.0} if with_one else ticks)
