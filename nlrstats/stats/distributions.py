@@ -11,22 +11,23 @@ parameters give ``nan``), so call sites read as before: ``norm.ppf(0.975)``, ``c
   bit-identical (tested on grids in ``tests/test_distributions.py``).
 * beta quantile: ``betaincinv`` (``scipy.stats`` calls Boost's ``ibeta_inv`` through a private
   module; both invert the regularised incomplete beta function to double precision).
-* binomial: the regularised incomplete beta ``betainc``/``betaincc`` (Boost's ``ibeta``, as
-  ``scipy.stats``' private binomial wrappers and R's ``pbinom`` through ``pbeta``) for the tails; the mass as R's ``dbinom``
-  (Loader's saddle-point form with ``stirlerr`` and ``bd0``), accurate to ~1e-15 relative where a
-  difference of log-gammas loses up to 1e-8 at 10^7 trials.
+* binomial: the regularised incomplete beta ``betainc``/``betaincc`` for the tails (Boost's
+  ``ibeta``, as ``scipy.stats``' private wrappers; R's ``pbinom`` goes through ``pbeta`` alike);
+  the mass as R's ``dbinom`` (Loader's saddle-point form with ``stirlerr`` and ``bd0``), accurate
+  to ~1e-15 relative where a difference of log-gammas loses up to 1e-8 at 10^7 trials.
 * hypergeometric: ``scipy.stats``' ``betaln`` form of the log mass; the tails are sums of the
   masses of the tail itself (never ``1 - cdf``), so small p-values keep their relative precision,
   as R's ``phyper`` does.
 
-Values are checked against ``scipy.stats`` on grids and against R golden values through the tests
-that use them (binom.test, fisher.test, wilcox.test, coxph, survdiff, maxstat).
+Values are checked against ``scipy.stats`` on grids, against R's d/p/q functions
+(``tests/r/distribution_fixtures.R``) and through the R golden values of the tests that use them
+(binom.test, fisher.test, wilcox.test, coxph, survdiff, maxstat).
 
 References
 ----------
 Virtanen P et al. SciPy 1.0: fundamental algorithms for scientific computing in Python. Nat Methods
-2020;17:261-72. R Core Team. R: Distributions (``?Distributions``), ``phyper``, ``pbinom``. Loader C. Fast and
-accurate computation of binomial probabilities. 2000 (R's ``dbinom.c``).
+2020;17:261-72. R Core Team. R: Distributions (``?Distributions``), ``phyper``, ``pbinom``.
+Loader C. Fast and accurate computation of binomial probabilities. 2000 (R's ``dbinom.c``).
 """
 
 from __future__ import annotations
