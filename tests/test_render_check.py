@@ -20,6 +20,7 @@ import pytest
 
 from nlrstats.render import RenderError, render_document
 from nlrstats.render import cli as render_cli
+from tests.quarto_compare import QUARTO, QUARTO_SKIP
 
 DOC = """---
 title: "Check"
@@ -130,3 +131,24 @@ def test_a_large_bad_cohort_fails_with_row_and_column_and_writes_nothing(tmp_pat
     assert "] parse" in res.stderr  # the render had started beside the check
     assert f"line {row + 2} (patient_id {bad_id}), column pfs_months" in res.stderr
     assert not list(tmp_path.glob("out/*.html"))
+
+
+@pytest.mark.skipif(QUARTO is None, reason=QUARTO_SKIP)
+def test_a_failing_check_stops_quarto_and_nothing_is_written(tmp_path):
+    path = tmp_path / "check.qmd"
+    path.write_text(DOC.replace("time.sleep(0.3)", "time.sleep(20)"), encoding="utf-8")
+    out = tmp_path / "out"
+    started = time.perf_counter()
+    with pytest.raises(RenderError, match="column neutrophils_d0"):
+        render_document(path, engine="quarto", output_dir=out, quiet=True,
+                        check=check_failing_after(1.0, "line 4, column neutrophils_d0: -3 is below 0"))
+    assert time.perf_counter() - started < 18  # Quarto was stopped, not waited for through the 20 s cell
+    assert not list(tmp_path.rglob("check.html"))
+
+
+@pytest.mark.skipif(QUARTO is None, reason=QUARTO_SKIP)
+def test_quarto_with_a_passed_check_renders(tmp_path):
+    path = tmp_path / "check.qmd"
+    path.write_text(DOC, encoding="utf-8")
+    out = render_document(path, engine="quarto", output_dir=tmp_path / "out", quiet=True, check=passed_check())
+    assert out.exists() and "third" in out.read_text(encoding="utf-8")

@@ -71,7 +71,7 @@ def render_document(
         A check of the inputs still running (``nlrstats render`` validates the cohort file this way):
         the built-in engine starts the kernel and runs cells beside it and stops with the check's
         error as soon as it fails (a failing cell waits for the check, whose message names the row
-        and column); Quarto starts once the check has passed. Nothing is written unless it passes.
+        and column); Quarto is stopped when it fails. Nothing is written unless it passes.
 
     Notes
     -----
@@ -105,9 +105,8 @@ def render_document(
     if engine == "quarto" and quarto is None:
         raise RenderError("engine 'quarto' asked for, but no 'quarto' executable is on PATH (use --engine builtin)")
     if engine == "quarto" or (engine == "auto" and quarto):
-        if check is not None:
-            check.result()
-        return render_with_quarto(quarto, path, params, to, output_dir, quiet, date=date, epoch=epoch_of(date))
+        return render_with_quarto(quarto, path, params, to, output_dir, quiet, date=date, epoch=epoch_of(date),
+                                  check=check)
 
     say = _progress_printer(path.name, quiet)
     say("parse")

@@ -18,9 +18,11 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +109,7 @@ def stamp_pdf(pdf: Path, epoch: int) -> None:
 
 
 def render_with_quarto(quarto: str, path: Path, params: dict[str, Any], to: str, output_dir: Path, quiet: bool,
-                       date: str | None = None, epoch: int | None = None) -> Path:
+                       date: str | None = None, epoch: int | None = None, check: Future | None = None) -> Path:
     """``quarto render path --to FMT`` and return ``output_dir/<stem>.<ext>``.
 
     Parameters go through ``--execute-params`` (a YAML file written as JSON), so every value keeps
@@ -115,6 +117,8 @@ def render_with_quarto(quarto: str, path: Path, params: dict[str, Any], to: str,
     would read as a number or a boolean. ``date`` (ISO) is passed as ``NLRSTATS_DATE``, which the
     project filter ``styles/print.lua`` prints as the document's date (Quarto ignores ``-M date:``).
     PDF goes through typst, as ``_quarto.yml`` declares: Quarto's ``--to pdf`` would need LaTeX.
+    ``check``, a check of the inputs still running, stops Quarto (its whole process group) as soon as
+    it fails and raises its error; the output is moved into ``output_dir`` only once it has passed.
     """
     fmt = FORMAT_KEYS[to]
     ext = EXTENSIONS[to]
@@ -142,13 +146,17 @@ def render_with_quarto(quarto: str, path: Path, params: dict[str, Any], to: str,
             # Quarto resolves `date: today` itself and `-M date:` does not override it; the project's
             # styles/print.lua filter puts this date in its place
             env["NLRSTATS_DATE"] = date
-        proc = subprocess.run(args, cwd=path.parent, capture_output=quiet, text=True, env=env)
-        if proc.returncode != 0:
-            detail = (proc.stderr or "").strip()[-4000:] if quiet else "(see quarto's messages above)"
-            raise RenderError(f"{path.name}: quarto render failed (exit {proc.returncode}):\n{detail}")
+        returncode, stderr = _run_beside(args, path.parent, env, quiet, check)
         written = find_output(stage, path.stem, ext) if stage != path.parent else path.parent / f"{path.stem}.{ext}"
         if written is not None and not written.exists():
             written = None
+        if check is not None and check.exception() is not None:
+            if written is not None and stage == path.parent:
+                written.unlink()  # beside the document: nothing stays written from data that failed the check
+            check.result()
+        if returncode != 0:
+            detail = (stderr or "").strip()[-4000:] if quiet else "(see quarto's messages above)"
+            raise RenderError(f"{path.name}: quarto render failed (exit {returncode}):\n{detail}")
         if written is None:
             found = sorted(str(p.relative_to(stage)) for p in stage.rglob("*") if p.is_file())[:20]
             raise RenderError(f"{path.name}: quarto finished but wrote no {path.stem}.{ext} under --output-dir "
@@ -165,3 +173,41 @@ def render_with_quarto(quarto: str, path: Path, params: dict[str, Any], to: str,
             shutil.rmtree(target, ignore_errors=True)
             shutil.move(str(support), target)
     return out
+
+
+def _run_beside(args: list[str], cwd: Path, env: dict[str, str], quiet: bool,
+                check: Future | None) -> tuple[int, str | None]:
+    """Run Quarto to its end, or until ``check`` fails (then its process group is stopped): (exit code,
+    captured standard error when ``quiet``).
+
+    Quarto runs deno, which runs the Jupyter kernel; they get a process group of their own so that a
+    failed check (or Ctrl-C here, which the group no longer receives from the terminal) stops them all."""
+    pipe = subprocess.PIPE if quiet else None
+    proc = subprocess.Popen(args, cwd=cwd, stdout=pipe, stderr=pipe, text=True, env=env, start_new_session=True)
+    try:
+        while True:
+            try:
+                _, stderr = proc.communicate(timeout=None if check is None else 0.2)
+                return proc.returncode, stderr
+            except subprocess.TimeoutExpired:
+                if check.done() and check.exception() is not None:
+                    _stop_group(proc)
+                    _, stderr = proc.communicate()
+                    return proc.returncode, stderr
+    except BaseException:
+        _stop_group(proc)
+        raise
+
+
+def _stop_group(proc: subprocess.Popen) -> None:
+    """SIGTERM to the process group, SIGKILL if it has not ended within 10 s."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=10)
+            return
+        except subprocess.TimeoutExpired:
+            continue
