@@ -71,19 +71,15 @@ def doc(tmp_path) -> Path:
     return path
 
 
-def test_a_check_that_fails_during_the_cells_stops_the_render_with_its_message(doc, tmp_path):
+@pytest.mark.parametrize("after,message,match", [
+    # fails while the cells run, and after the last cell has run (the 0.3 s cell ends well before 6 s)
+    (0.2, "line 7 (patient_id G), column pfs_months: not a number", "line 7 .* column pfs_months"),
+    (6.0, "line 9, column os_event: 2 is not an event code", "column os_event"),
+])
+def test_a_check_that_fails_stops_the_render_with_its_message(doc, tmp_path, after, message, match):
     out = tmp_path / "out"
-    with pytest.raises(RenderError, match="line 7 .* column pfs_months"):
-        render_document(doc, engine="builtin", output_dir=out, quiet=True,
-                        check=check_failing_after(0.2, "line 7 (patient_id G), column pfs_months: not a number"))
-    assert not (out / "check.html").exists()
-
-
-def test_a_check_that_fails_after_the_last_cell_still_stops_the_render(doc, tmp_path):
-    out = tmp_path / "out"
-    with pytest.raises(RenderError, match="column os_event"):
-        render_document(doc, engine="builtin", output_dir=out, quiet=True,
-                        check=check_failing_after(6.0, "line 9, column os_event: 2 is not an event code"))
+    with pytest.raises(RenderError, match=match):
+        render_document(doc, engine="builtin", output_dir=out, quiet=True, check=check_failing_after(after, message))
     assert not (out / "check.html").exists()
 
 
