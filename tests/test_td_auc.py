@@ -179,3 +179,71 @@ def test_missing_rows_are_dropped_and_counted():
 
 def test_top_level_verb():
     assert nlrstats.td_auc is td_auc
+
+
+# ----------------------------------------------------------------- the bootstrap as row counts
+def bootstrap_by_loop(t, e, m, times, rng, B, train=None, tied_tol=1e-8):
+    """The reference: the estimator on each resample built row by row (the loop td_auc ran before)."""
+    from nlrstats.stats.td_auc import cumulative_dynamic_auc
+    boot, ok = np.full((B, len(times) + 1), np.nan), np.zeros(B, bool)
+    for b in range(B):
+        i = rng.integers(0, len(t), len(t))
+        try:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                a, mu, _, _ = cumulative_dynamic_auc(t[i], e[i], m[i], times, *(train or (None, None)),
+                                                     tied_tol=tied_tol)
+        except (ValueError, IndexError):
+            continue
+        boot[b, :-1], boot[b, -1], ok[b] = a, mu, True
+    return boot, ok
+
+
+def counted(t, e, m, times, seed, B, train=None, tied_tol=1e-8):
+    from nlrstats.stats.td_auc import censoring_curve
+    from nlrstats.stats.td_auc_bootstrap import bootstrap_auc, resample_counts
+    counts = resample_counts(np.random.default_rng(seed), len(t), B)
+    return bootstrap_auc(t, e, m, times, counts, None if train is None else censoring_curve(*train), tied_tol)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10**6), st.integers(5, 60), st.sampled_from(["continuous", "ties", "near-ties"]),
+       st.sampled_from([1, 2, 3]), st.booleans())
+def test_counted_resamples_give_the_loops_aucs(seed, n, markers, n_times, with_train):
+    rng = np.random.default_rng(seed)
+    t = np.round(rng.exponential(10, n), 1 if markers == "ties" else 6) + 0.1
+    e = rng.random(n) < 0.7
+    m = rng.lognormal(1.5, 0.6, n)
+    if markers == "ties":
+        m = np.round(m)
+    elif markers == "near-ties":
+        m = np.round(m) + rng.integers(0, 3, n) * 4e-9  # chains of values within tied_tol of each other
+    qs = np.quantile(t, [0.3, 0.5, 0.7][:n_times])
+    times = np.unique(qs)
+    train = None
+    if with_train:
+        tt = np.round(rng.exponential(12, 2 * n), 1) + 0.1
+        train = (tt, rng.random(2 * n) < 0.6)
+    ref, ref_ok = bootstrap_by_loop(t, e, m, times, np.random.default_rng(seed + 1), 40, train)
+    got, ok = counted(t, e, m, times, seed + 1, 40, train)
+    np.testing.assert_array_equal(ok, ref_ok)
+    np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-12, equal_nan=True)
+
+
+def test_counted_resamples_on_a_cohort_agree_and_some_fail_like_the_loop():
+    frame = cohort(3, 25, round_time=True, round_marker=True)
+    t, e, m = (frame[c].to_numpy().astype(float) for c in ("os_months", "os_event", "nlr"))
+    e = e.astype(bool)
+    times = np.array([2.0, 6.0, float(np.quantile(t, 0.9))])
+    ref, ref_ok = bootstrap_by_loop(t, e, m, times, np.random.default_rng(5), 300)
+    got, ok = counted(t, e, m, times, 5, 300)
+    assert 0 < (~ref_ok).sum() < 300  # the case holds failing resamples (a late time beyond their follow-up)
+    np.testing.assert_array_equal(ok, ref_ok)
+    np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-12, equal_nan=True)
+
+
+def test_td_auc_bootstrap_in_blocks_is_one_draw_sequence():
+    frame = cohort(11, 400, round_time=False, round_marker=False)
+    fit = td_auc(frame, "Surv(os_months, os_event) ~ nlr", [3.0, 6.0], B=60, seed=4)
+    t, e, m = (frame[c].to_numpy().astype(float) for c in ("os_months", "os_event", "nlr"))
+    ref, _ = bootstrap_by_loop(t, e.astype(bool), m, np.array([3.0, 6.0]), np.random.default_rng(4), 60)
+    np.testing.assert_allclose(fit.boot, ref, rtol=1e-12, atol=1e-12, equal_nan=True)

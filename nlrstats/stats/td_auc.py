@@ -22,10 +22,10 @@ import polars as pl
 
 from nlrstats.stats.formula import FormulaError, parse_surv_formula
 from nlrstats.stats.result import Result
+from nlrstats.stats.td_auc_bootstrap import bootstrap_auc, km_by_counts, resample_counts, step_index
 
-__all__ = ["td_auc", "TdAUC", "cumulative_dynamic_auc"]
+__all__ = ["td_auc", "TdAUC", "cumulative_dynamic_auc", "censoring_curve"]
 
-_EPS = np.finfo(float).eps
 
 
 @dataclass(frozen=True, eq=False)  # holds arrays: identity equality
@@ -94,14 +94,17 @@ def _km_steps(time: np.ndarray, event: np.ndarray, reverse: bool):
     ``reverse``: the censoring distribution (censorings are the events; events leave the risk set first).
     """
     ut, inv = np.unique(time, return_inverse=True)
-    total = np.bincount(inv, minlength=len(ut))
-    dead = np.bincount(inv, weights=event.astype(float), minlength=len(ut))
-    at_risk = len(time) - np.concatenate(([0], np.cumsum(total)[:-1]))
-    if reverse:
-        at_risk = at_risk - dead
-        dead = total - dead
-    ratio = np.divide(dead, at_risk, out=np.zeros(len(ut)), where=dead != 0)
-    return ut, np.cumprod(1.0 - ratio)
+    return ut, km_by_counts(inv, event.astype(float), np.ones((1, len(time)), dtype=np.int64), reverse)[0]
+
+
+def censoring_curve(time: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Steps (times, probabilities) of the Kaplan-Meier censoring distribution G, from a leading
+    (-inf, 1) step; without censorings G is 1 at every time (scikit-survival's ``CensoringDistributionEstimator``)."""
+    if event.all():
+        ut = np.unique(time)
+        return ut, np.ones(len(ut))
+    g_t, g_p = _km_steps(time, event, reverse=True)
+    return np.concatenate(([-np.inf], g_t)), np.concatenate(([1.0], g_p))
 
 
 def _predict(steps_t: np.ndarray, steps_p: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -112,10 +115,7 @@ def _predict(steps_t: np.ndarray, steps_p: np.ndarray, at: np.ndarray) -> np.nda
         raise ValueError(f"time {at[extends].max():g} is beyond the last time of the censoring (or survival) "
                          f"curve ({steps_t[-1]:g}), where it is unknown")
     out = np.zeros(len(at))
-    idx = np.searchsorted(steps_t, at[~extends])
-    exact = np.abs(steps_t[np.minimum(idx, len(steps_t) - 1)] - at[~extends]) < _EPS
-    idx[~exact] -= 1
-    out[~extends] = steps_p[idx]
+    out[~extends] = steps_p[step_index(steps_t, at[~extends])]
     return out
 
 
@@ -131,11 +131,7 @@ def cumulative_dynamic_auc(time, event, marker, times, train_time=None, train_ev
         raise ValueError(f"all times must be within the follow-up of the data: [{time.min():g}, {time.max():g}) "
                          f"(got {times.min():g} to {times.max():g})")
     tt, te = (time, event) if train_time is None else (np.asarray(train_time, float), np.asarray(train_event, bool))
-    if te.all():
-        g_t, g_p = np.unique(tt), np.ones(len(np.unique(tt)))
-    else:
-        g_t, g_p = _km_steps(tt, te, reverse=True)
-        g_t, g_p = np.concatenate(([-np.inf], g_t)), np.concatenate(([1.0], g_p))
+    g_t, g_p = censoring_curve(tt, te)
     # weights of the events that can be cases (T_i <= max(times)); scikit-survival computes them for all
     # events and fails when G reaches 0 after the last requested time, where no weight is used
     used = event & (time <= times.max())
@@ -251,17 +247,13 @@ def td_auc(data, formula: str, times, *, direction: str = "higher", censoring_da
     failed = 0
     if B:
         rng = np.random.default_rng(seed)
-        boot = np.full((B, len(times) + 1), np.nan)
-        for b in range(B):
-            i = rng.integers(0, len(t), len(t))
-            try:
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    a, mu, _, _ = cumulative_dynamic_auc(t[i], e[i], m[i], times, *(train or (None, None)),
-                                                         tied_tol=tied_tol)
-            except (ValueError, IndexError):
-                failed += 1
-                continue
-            boot[b, :-1], boot[b, -1] = a, mu
+        train_g = None if train is None else censoring_curve(*train)
+        # all resamples at once as row counts (td_auc_bootstrap), in blocks of about 10^6 counted rows
+        block = max(1, 1_000_000 // len(t))
+        parts = [bootstrap_auc(t, e, m, times, resample_counts(rng, len(t), min(block, B - start)), train_g,
+                               tied_tol=tied_tol) for start in range(0, B, block)]
+        boot = np.concatenate([p[0] for p in parts])
+        failed = int((~np.concatenate([p[1] for p in parts])).sum())
         if failed:
             warnings.warn(f"{failed} of {B} bootstrap resamples gave no AUC (a time outside their follow-up, no "
                           "case or control, or no one left uncensored) and were dropped", UserWarning, stacklevel=2)
