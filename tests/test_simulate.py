@@ -57,3 +57,11 @@ def test_simulator_valid_at_a_million():
     frame = simulate_cohort(1_000_000, seed=1)
     assert frame["neutrophils_d0"].max() <= 150
     assert cohort_from_frame(frame).n == 1_000_000
+
+
+def test_a_one_patient_cohort_with_a_day_zero_progression_is_drawn_again():
+    # hypothesis found seed 201155: one patient with PFS 0.01 months, a median the validator reads as a
+    # unit slip (below a week); the simulator draws such a cohort's times again
+    frame = simulate_cohort(1, seed=201155)
+    assert frame["pfs_months"][0] >= 0.25
+    assert cohort_from_frame(frame).n == 1
