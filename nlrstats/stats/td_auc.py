@@ -27,7 +27,6 @@ from nlrstats.stats.td_auc_bootstrap import bootstrap_auc, km_by_counts, resampl
 __all__ = ["td_auc", "TdAUC", "cumulative_dynamic_auc", "censoring_curve"]
 
 
-
 @dataclass(frozen=True, eq=False)  # holds arrays: identity equality
 class TdAUC(Result):
     """Result of :func:`td_auc`: AUC(t) per requested time, its summary and bootstrap percentile CIs."""

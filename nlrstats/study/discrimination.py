@@ -28,10 +28,10 @@ import warnings
 from dataclasses import dataclass
 
 import polars as pl
-from nlrstats.stats.distributions import norm
 
 from nlrstats.data.cohort import Cohort
 from nlrstats.data.markers import MARKERS
+from nlrstats.stats.distributions import norm
 from nlrstats.stats.formula import FormulaError
 from nlrstats.stats.result import Result
 from nlrstats.stats.survival import concordance

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 from scipy import special
-from nlrstats.stats import distributions as stats
 
+from nlrstats.stats import distributions as stats
 from nlrstats.stats.cutpoint.roc_bootstrap import check_boot, replicate_auc
 from nlrstats.stats.cutpoint.roc_curve import placements
 from nlrstats.stats.result import Result

@@ -10,8 +10,8 @@ indicators of a rank above the median (``"Median"``) or the values themselves
 from __future__ import annotations
 
 import numpy as np
-from nlrstats.stats import distributions as stats
 
+from nlrstats.stats import distributions as stats
 from nlrstats.stats.htest.rmath import qnorm
 
 __all__ = ["SMETHODS", "logrank_scores", "rank_scores", "integer_scores"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from nlrstats.stats import distributions as stats
 
+from nlrstats.stats import distributions as stats
 from nlrstats.stats.htest.result import HTest, check_alternative, check_conf_level
 
 __all__ = ["binom_test", "clopper_pearson"]

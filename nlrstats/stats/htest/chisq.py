@@ -6,8 +6,8 @@ import math
 import warnings
 
 import numpy as np
-from nlrstats.stats import distributions as stats
 
+from nlrstats.stats import distributions as stats
 from nlrstats.stats.htest.r2dtable import simulate_statistics
 from nlrstats.stats.htest.result import HTest
 from nlrstats.stats.htest.sampling import prob_sample_replace

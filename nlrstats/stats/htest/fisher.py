@@ -25,8 +25,8 @@ import math
 
 import numpy as np
 from scipy import special
-from nlrstats.stats import distributions as stats
 
+from nlrstats.stats import distributions as stats
 from nlrstats.stats.htest.fisher_rxc import (
     DEFAULT_MAX_STEPS, FisherTableTooLarge, fisher_feasible, fisher_rxc_exact,
 )

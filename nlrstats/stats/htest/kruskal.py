@@ -6,8 +6,8 @@ import math
 from dataclasses import replace
 
 import numpy as np
-from nlrstats.stats import distributions as stats
 
+from nlrstats.stats import distributions as stats
 from nlrstats.stats.htest.inputs import as_float_array, formula_groups, is_formula
 from nlrstats.stats.htest.rank_counts import rank_sums_from_counts
 from nlrstats.stats.htest.result import HTest

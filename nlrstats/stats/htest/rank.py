@@ -15,8 +15,8 @@ import warnings
 from dataclasses import replace
 
 import numpy as np
-from nlrstats.stats import distributions as stats
 
+from nlrstats.stats import distributions as stats
 from nlrstats.stats.htest.inputs import as_float_array, formula_groups, is_formula
 from nlrstats.stats.htest.rank_counts import (
     continuity, exact_wilcox_used, rank_sum_p, rank_sums_from_counts, wilcox_from_counts,

@@ -11,8 +11,8 @@ import math
 import warnings
 
 import numpy as np
-from nlrstats.stats import distributions as stats
 
+from nlrstats.stats import distributions as stats
 from nlrstats.stats.htest.rank_dist import pwilcox
 from nlrstats.stats.htest.result import HTest, as_probability, check_alternative
 

@@ -13,8 +13,8 @@ import math
 import warnings
 
 import numpy as np
-from nlrstats.stats import distributions as stats
 
+from nlrstats.stats import distributions as stats
 from nlrstats.stats.htest.rank_counts import continuity, normal_p
 from nlrstats.stats.htest.rank_dist import psignrank, qsignrank
 from nlrstats.stats.htest.result import HTest, as_probability, uniroot

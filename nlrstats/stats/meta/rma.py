@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
-from nlrstats.stats.distributions import chi2, norm, t as t_dist
 
+from nlrstats.stats.distributions import chi2, norm, t as t_dist
 from nlrstats.stats.meta.printing import format_rma
 from nlrstats.stats.result import Result
 

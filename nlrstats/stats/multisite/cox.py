@@ -18,8 +18,8 @@ from functools import cached_property
 
 import numpy as np
 import polars as pl
-from nlrstats.stats.distributions import chi2, norm
 
+from nlrstats.stats.distributions import chi2, norm
 from nlrstats.stats.multisite.concordance import grouped_concordance
 from nlrstats.stats.result import Result
 from nlrstats.stats.survival import MonotoneLikelihoodWarning

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
-from nlrstats.stats.distributions import chi2
 
+from nlrstats.stats.distributions import chi2
 from nlrstats.stats.htest import fisher_test
 from nlrstats.stats.multisite.coding import SiteSummaryError
 from nlrstats.stats.multisite.counts import grid, stack_tables

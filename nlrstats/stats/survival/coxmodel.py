@@ -14,8 +14,8 @@ from functools import cached_property
 
 import numpy as np
 import polars as pl
-from nlrstats.stats.distributions import chi2, norm
 
+from nlrstats.stats.distributions import chi2, norm
 from nlrstats.stats.result import Result
 from nlrstats.stats.survival.concordance import Concordance, concordance_sorted
 from nlrstats.stats.survival.coxsurv import basehaz, survfit_coxph

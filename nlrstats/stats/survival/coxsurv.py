@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
-from nlrstats.stats.distributions import norm
 
+from nlrstats.stats.distributions import norm
 from nlrstats.stats.result import Result
 from nlrstats.stats.survival.newdata import newdata_design
 

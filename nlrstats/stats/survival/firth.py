@@ -19,8 +19,8 @@ import warnings
 from functools import lru_cache
 
 import numpy as np
-from nlrstats.stats.distributions import chi2
 
+from nlrstats.stats.distributions import chi2
 from nlrstats.stats.survival._cholesky import cholesky2
 from nlrstats.stats.survival._coxfit import (RiskSets, cox_iter, matvec, risk_scores, risk_sets, term_moments,
                                               term_sums)

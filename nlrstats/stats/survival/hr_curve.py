@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
-from nlrstats.stats.distributions import norm
 
+from nlrstats.stats.distributions import norm
 from nlrstats.stats.result import NOT_IN_JSON, Result
 from nlrstats.stats.survival.coxmodel import chisq_sf
 from nlrstats.stats.survival.splines import rcs_basis

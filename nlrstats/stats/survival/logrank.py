@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
-from nlrstats.stats.distributions import chi2
 
+from nlrstats.stats.distributions import chi2
 from nlrstats.stats.result import Result
 from nlrstats.stats.survival._data import combine_factors, factor, prepare
 from nlrstats.stats.survival._fastpaths import compiled_keys, grid_table

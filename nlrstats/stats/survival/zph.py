@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from nlrstats.stats.distributions import chi2, rankdata
 
+from nlrstats.stats.distributions import chi2, rankdata
 from nlrstats.stats.result import Result
 from nlrstats.stats.survival._coxfit import risk_scores, term_moments
 from nlrstats.stats.survival._km_kernels import km_arrays
